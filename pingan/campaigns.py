@@ -1,0 +1,114 @@
+"""Campaigns (recruitment notices): their state on a day and their application fields."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .schemas import application_fields
+
+if TYPE_CHECKING:
+    from .deployment import Deployment
+
+#: Roster columns that are computed, not typed in: name → Table Schema field.
+DERIVED_FIELDS: dict[str, dict[str, Any]] = {
+    "reference": {"name": "reference", "title": "申请编号", "type": "string"},
+    "age": {"name": "age", "title": "年龄", "type": "integer"},
+    "stage": {"name": "stage", "title": "审核阶段", "type": "string"},
+    "volunteer_number": {"name": "volunteer_number", "title": "志愿者编号", "type": "string"},
+    "submitted_at": {"name": "submitted_at", "title": "报名时间", "type": "datetime"},
+}
+
+
+@dataclass
+class Campaign:
+    """One recruitment notice; ``data`` is the validated YAML document."""
+
+    data: dict[str, Any]
+    file: str
+
+    @property
+    def id(self) -> str:
+        return self.data["id"]
+
+    @property
+    def title(self) -> str:
+        return self.data["title"]
+
+    @property
+    def opens(self) -> datetime.date:
+        return datetime.date.fromisoformat(self.data["opens"])
+
+    @property
+    def closes(self) -> datetime.date:
+        return datetime.date.fromisoformat(self.data["closes"])
+
+    def status(self, day: datetime.date) -> str:
+        """``upcoming``, ``open`` or ``closed`` on *day* (both ends inclusive)."""
+        if day < self.opens:
+            return "upcoming"
+        return "open" if day <= self.closes else "closed"
+
+    def accepts_public(self) -> bool:
+        """Whether individuals can apply online (not purely directed recruitment)."""
+        return self.data["recruitment"] != "directed"
+
+    @property
+    def field_names(self) -> list[str]:
+        return [spec if isinstance(spec, str) else spec["field"] for spec in self.data["form"]["fields"]]
+
+
+def application_units(campaign: Campaign, deployment: Deployment) -> list[str]:
+    """Ids of the units an applicant may choose, in tree order."""
+    spec = campaign.data.get("application_units") or {}
+    levels = set(spec.get("levels", []))
+    listed = set(spec.get("units", []))
+    if not levels and not listed and campaign.data.get("quota") in deployment.quotas:
+        listed = {row.unit for row in deployment.quotas[campaign.data["quota"]].rows}
+    return [unit.id for unit, _ in deployment.tree.walk() if unit.level in levels or unit.id in listed]
+
+
+def _choices(name: str, spec: dict[str, Any], campaign: Campaign, deployment: Deployment):
+    """(value, label) pairs for a field whose options come from the campaign or the data."""
+    source = spec.get("choices_from")
+    if "choices" in spec:
+        return [(choice["id"], choice["name"]) for choice in spec["choices"]]
+    if source == "campaign":
+        return [(choice["id"], choice["name"]) for choice in campaign.data.get("service_types", [])]
+    if source == "units":
+        return [(uid, deployment.tree[uid].name) for uid in application_units(campaign, deployment)]
+    if source == "categories":
+        table = deployment.quotas.get(campaign.data.get("quota", ""))
+        return [(c.id, f"（{c.number}）{c.name}") for c in table.categories] if table else []
+    if source == "residence":
+        residence = campaign.data["eligibility"].get("residence") or {"options": []}
+        return [(option["id"], option["name"]) for option in residence["options"]]
+    enum = spec.get("constraints", {}).get("enum")
+    return [(value, value) for value in enum] if enum else None
+
+
+def campaign_fields(campaign: Campaign, deployment: Deployment) -> list[dict[str, Any]]:
+    """The campaign's form fields as Table Schema fields, overrides applied, choices filled.
+
+    Each field gets ``choices`` ([(value, label)] or None); its ``constraints.enum`` lists
+    the values, so a datapackage written from these fields validates what the form accepts.
+    """
+    catalogue = application_fields()
+    fields = []
+    for spec in campaign.data["form"]["fields"]:
+        override = {"field": spec} if isinstance(spec, str) else spec
+        field = copy.deepcopy(catalogue[override["field"]])
+        for key in ("title", "description"):
+            if key in override:
+                field[key] = override[key]
+        constraints = field.setdefault("constraints", {})
+        if "required" in override:
+            constraints["required"] = override["required"]
+        choices = _choices(field["name"], {**field, **override}, campaign, deployment)
+        field["choices"] = choices
+        if choices is not None:
+            constraints["enum"] = [value for value, _ in choices]
+        fields.append(field)
+    return fields

@@ -1,0 +1,52 @@
+"""The ``pingan`` command: wires the site builder's and the form service's commands.
+
+Each side contributes its sub-commands through ``add_commands(subparsers)`` in its own
+``commands`` module, so neither side imports the other's framework.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from .deployment import check_deployment
+
+COMMAND_MODULES = ("site_builder.commands", "form_service.commands")
+
+
+def _check(args: argparse.Namespace) -> int:
+    problems = check_deployment(Path(args.data_dir))
+    if problems:
+        print(problems.report(), file=sys.stderr)
+        print(f"发现 {len(problems)} 个问题。", file=sys.stderr)
+        return 1
+    print(f"{args.data_dir}: 数据检查通过。")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pingan", description="平安志愿者门户：建站、报名与审核")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    check = subparsers.add_parser("check", help="validate a deployment's data folder")
+    check.add_argument("data_dir", help="the deployment's data folder, e.g. data or examples/chongqing")
+    check.set_defaults(func=_check)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+            continue
+        module.add_commands(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
