@@ -57,7 +57,9 @@ class Campaign:
 
     @property
     def field_names(self) -> list[str]:
-        return [spec if isinstance(spec, str) else spec["field"] for spec in self.data["form"]["fields"]]
+        return [
+            spec if isinstance(spec, str) else spec["field"] for spec in self.data["form"]["fields"]
+        ]
 
 
 def application_units(campaign: Campaign, deployment: Deployment) -> list[str]:
@@ -67,7 +69,9 @@ def application_units(campaign: Campaign, deployment: Deployment) -> list[str]:
     listed = set(spec.get("units", []))
     if not levels and not listed and campaign.data.get("quota") in deployment.quotas:
         listed = {row.unit for row in deployment.quotas[campaign.data["quota"]].rows}
-    return [unit.id for unit, _ in deployment.tree.walk() if unit.level in levels or unit.id in listed]
+    return [
+        unit.id for unit, _ in deployment.tree.walk() if unit.level in levels or unit.id in listed
+    ]
 
 
 def _choices(name: str, spec: dict[str, Any], campaign: Campaign, deployment: Deployment):

@@ -30,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pingan", description="平安志愿者门户：建站、报名与审核")
     subparsers = parser.add_subparsers(dest="command", required=True)
     check = subparsers.add_parser("check", help="validate a deployment's data folder")
-    check.add_argument("data_dir", help="the deployment's data folder, e.g. data or examples/chongqing")
+    check.add_argument(
+        "data_dir", help="the deployment's data folder, e.g. data or examples/chongqing"
+    )
     check.set_defaults(func=_check)
     for name in COMMAND_MODULES:
         try:

@@ -16,8 +16,8 @@ from .problems import Problems
 from .quotas import QuotaTable, compute_quota
 from .schemas import application_fields
 from .units import Unit, UnitTree, find_cycles
-from .validation import field_path, validate_document
-from .yamlfile import LineDict, YamlError, line_of, load_yaml
+from .validation import validate_document
+from .yamlfile import LineDict, YamlError, load_yaml
 
 REQUIRED_FILES = ("deployment.yaml", "units.yaml")
 
@@ -60,7 +60,9 @@ class Deployment:
         return self.root / "photos"
 
     def level_name(self, level_id: str) -> str:
-        return next((lv["name"] for lv in self.settings["levels"] if lv["id"] == level_id), level_id)
+        return next(
+            (lv["name"] for lv in self.settings["levels"] if lv["id"] == level_id), level_id
+        )
 
     def open_campaigns(self, day: datetime.date) -> list[Campaign]:
         return [c for c in self.campaigns.values() if c.status(day) == "open"]
@@ -140,7 +142,12 @@ def _build(root: Path, documents: dict[Path, tuple[str, Any]], problems: Problem
     for campaign_file, campaign_doc in by_kind.get("campaign", []):
         campaign = Campaign(campaign_doc, campaign_file)
         if campaign.id in deployment.campaigns:
-            problems.add(campaign_file, line_of(campaign_doc, ["id"]), "id", f"活动编号“{campaign.id}”与 {deployment.campaigns[campaign.id].file} 重复")
+            problems.at(
+                campaign_file,
+                campaign_doc,
+                ["id"],
+                f"活动编号“{campaign.id}”与 {deployment.campaigns[campaign.id].file} 重复",
+            )
             continue
         deployment.campaigns[campaign.id] = campaign
         _check_campaign(deployment, campaign, problems)
@@ -151,16 +158,18 @@ def _build(root: Path, documents: dict[Path, tuple[str, Any]], problems: Problem
         deployment.stories = list(honours_doc.get("stories", []))
     content = deployment.content_dir
     if "content_dir" in settings and not content.is_dir():
-        problems.add(settings_file, line_of(settings, ["content_dir"]), "content_dir", f"目录“{content}”不存在")
+        problems.at(settings_file, settings, ["content_dir"], f"目录“{content}”不存在")
     return deployment
 
 
-def _duplicates(items: list[dict[str, Any]], file: str, doc: Any, key: str, what: str, problems: Problems) -> set[str]:
+def _duplicates(
+    items: list[dict[str, Any]], file: str, doc: Any, key: str, what: str, problems: Problems
+) -> set[str]:
     """Report repeated ids in a list; return the ids seen."""
     seen: set[str] = set()
     for index, item in enumerate(items):
         if item["id"] in seen:
-            problems.add(file, line_of(doc, [key, index, "id"]), f"{key}[{index}].id", f"{what}编号“{item['id']}”重复")
+            problems.at(file, doc, [key, index, "id"], f"{what}编号“{item['id']}”重复")
         seen.add(item["id"])
     return seen
 
@@ -174,32 +183,55 @@ def _check_units(settings: dict[str, Any], file: str, doc: Any, problems: Proble
     for index, item in enumerate(items):
         where = ["units", index]
         if item["level"] not in levels:
-            problems.add(file, line_of(doc, where + ["level"]), f"units[{index}].level", f"层级“{item['level']}”未在 deployment.yaml 的 levels 中定义（已定义：{'、'.join(levels)}）")
+            problems.at(
+                file,
+                doc,
+                where + ["level"],
+                f"层级“{item['level']}”未在 deployment.yaml 的 levels 中定义"
+                f"（已定义：{'、'.join(levels)}）",
+            )
         parent = item.get("parent")
         if parent is not None and parent not in ids:
-            problems.add(file, line_of(doc, where + ["parent"]), f"units[{index}].parent", f"上级单位“{parent}”不存在")
+            problems.at(file, doc, where + ["parent"], f"上级单位“{parent}”不存在")
             parent = None
         if parent is not None and item["level"] in levels and by_id[parent]["level"] in levels:
             if levels.index(item["level"]) <= levels.index(by_id[parent]["level"]):
-                problems.add(file, line_of(doc, where + ["level"]), f"units[{index}].level", f"层级“{item['level']}”不低于上级单位“{parent}”的层级“{by_id[parent]['level']}”")
+                problems.at(
+                    file,
+                    doc,
+                    where + ["level"],
+                    f"层级“{item['level']}”不低于上级单位“{parent}”的层级“{by_id[parent]['level']}”",
+                )
         parents[item["id"]] = parent
     index_of = {item["id"]: index for index, item in enumerate(items)}
     for cycle in find_cycles(parents):
         first = index_of[cycle[0]]
-        problems.add(file, line_of(doc, ["units", first, "parent"]), f"units[{first}].parent", "上级关系构成循环：" + " → ".join(cycle + [cycle[0]]))
+        problems.at(
+            file,
+            doc,
+            ["units", first, "parent"],
+            "上级关系构成循环：" + " → ".join(cycle + [cycle[0]]),
+        )
     roots = [item["id"] for item in items if parents.get(item["id"]) is None]
     if not problems and len(roots) != 1:
-        problems.add(file, line_of(doc, ["units"]), "units", f"应恰有一个最高层单位（没有 parent），现有 {len(roots)} 个：{'、'.join(roots)}")
+        problems.at(
+            file,
+            doc,
+            ["units"],
+            f"应恰有一个最高层单位（没有 parent），现有 {len(roots)} 个：{'、'.join(roots)}",
+        )
     if problems:
         acyclic = [Unit.from_data({**item, "parent": None}) for item in items]
         return UnitTree(acyclic)
     return UnitTree([Unit.from_data(item) for item in items])
 
 
-def _check_unit_ref(tree: UnitTree, unit_id: str, file: str, doc: Any, path: list, problems: Problems) -> bool:
+def _check_unit_ref(
+    tree: UnitTree, unit_id: str, file: str, doc: Any, path: list, problems: Problems
+) -> bool:
     if unit_id in tree:
         return True
-    problems.add(file, line_of(doc, path), field_path(path), f"单位“{unit_id}”不存在（见 units.yaml）")
+    problems.at(file, doc, path, f"单位“{unit_id}”不存在（见 units.yaml）")
     return False
 
 
@@ -214,23 +246,43 @@ def _check_quotas(tree: UnitTree, file: str, doc: Any, problems: Problems) -> di
             rule = item["rule"]
             for i, unit_id in enumerate(rule["units"]):
                 path = where + ["rule", "units", i]
-                if _check_unit_ref(tree, unit_id, file, doc, path, problems) and getattr(tree[unit_id], rule["base"]) is None:
-                    base_name = "户籍人口" if rule["base"] == "registered_population" else "常住人口"
-                    problems.add(file, line_of(doc, path), field_path(path), f"单位“{unit_id}”没有{base_name}（{rule['base']}），无法按比例计算名额")
+                if (
+                    _check_unit_ref(tree, unit_id, file, doc, path, problems)
+                    and getattr(tree[unit_id], rule["base"]) is None
+                ):
+                    base_name = (
+                        "户籍人口" if rule["base"] == "registered_population" else "常住人口"
+                    )
+                    problems.at(
+                        file,
+                        doc,
+                        path,
+                        f"单位“{unit_id}”没有{base_name}（{rule['base']}），无法按比例计算名额",
+                    )
         for i, allocation in enumerate(item.get("allocations", [])):
-            _check_unit_ref(tree, allocation["unit"], file, doc, where + ["allocations", i, "unit"], problems)
+            _check_unit_ref(
+                tree, allocation["unit"], file, doc, where + ["allocations", i, "unit"], problems
+            )
         for i, category in enumerate(item.get("categories", [])):
             parts = category.get("parts", [])
             total = sum(part["count"] for part in parts)
             if parts and total != category["count"] and not category.get("approximate"):
                 path = where + ["categories", i, "count"]
-                problems.add(file, line_of(doc, path), field_path(path), f"分项之和 {total} 与类别人数 {category['count']} 不符")
+                problems.at(
+                    file, doc, path, f"分项之和 {total} 与类别人数 {category['count']} 不符"
+                )
         if len(problems) > before:
             continue
         table = compute_quota(item, tree)
-        if table.stated_total is not None and table.total != table.stated_total and not table.stated_total_approximate:
+        if (
+            table.stated_total is not None
+            and table.total != table.stated_total
+            and not table.stated_total_approximate
+        ):
             path = where + ["stated_total"]
-            problems.add(file, line_of(doc, path), field_path(path), f"文件所列合计 {table.stated_total} 与各项之和 {table.total} 不符")
+            problems.at(
+                file, doc, path, f"文件所列合计 {table.stated_total} 与各项之和 {table.total} 不符"
+            )
         tables[table.id] = table
     return tables
 
@@ -239,53 +291,76 @@ def _check_campaign(deployment: Deployment, campaign: Campaign, problems: Proble
     data, file = campaign.data, campaign.file
     level_ids = [level["id"] for level in deployment.settings["levels"]]
     if campaign.closes < campaign.opens:
-        problems.add(file, line_of(data, ["closes"]), "closes", f"截止日期 {data['closes']} 早于开始日期 {data['opens']}")
+        problems.at(
+            file, data, ["closes"], f"截止日期 {data['closes']} 早于开始日期 {data['opens']}"
+        )
     age = data["eligibility"]["age"]
     if age.get("max") is not None and age["max"] < age["min"]:
-        problems.add(file, line_of(data, ["eligibility", "age", "max"]), "eligibility.age.max", f"年龄上限 {age['max']} 小于下限 {age['min']}")
+        problems.at(
+            file,
+            data,
+            ["eligibility", "age", "max"],
+            f"年龄上限 {age['max']} 小于下限 {age['min']}",
+        )
     quota_id = data.get("quota")
     if quota_id is not None and quota_id not in deployment.quotas:
-        problems.add(file, line_of(data, ["quota"]), "quota", f"名额表“{quota_id}”不存在（见 quotas.yaml）")
+        problems.at(file, data, ["quota"], f"名额表“{quota_id}”不存在（见 quotas.yaml）")
     spec = data.get("application_units") or {}
     for i, level in enumerate(spec.get("levels", [])):
         if level not in level_ids:
             path = ["application_units", "levels", i]
-            problems.add(file, line_of(data, path), field_path(path), f"层级“{level}”未定义")
+            problems.at(file, data, path, f"层级“{level}”未定义")
     for i, unit_id in enumerate(spec.get("units", [])):
-        _check_unit_ref(deployment.tree, unit_id, file, data, ["application_units", "units", i], problems)
+        _check_unit_ref(
+            deployment.tree, unit_id, file, data, ["application_units", "units", i], problems
+        )
     catalogue = application_fields()
     names = campaign.field_names
     for i, name in enumerate(names):
         path = ["form", "fields", i]
         if name not in catalogue:
-            problems.add(file, line_of(data, path), field_path(path), f"表单字段“{name}”不在 application.schema.yaml 中")
+            problems.at(file, data, path, f"表单字段“{name}”不在 application.schema.yaml 中")
         elif names.index(name) != i:
-            problems.add(file, line_of(data, path), field_path(path), f"表单字段“{name}”重复")
+            problems.at(file, data, path, f"表单字段“{name}”重复")
     needs = {
-        "service_type": ("service_types" in data, "使用了 service_type 字段，但没有列出 service_types"),
-        "residence": ("residence" in data["eligibility"], "使用了 residence 字段，但 eligibility 中没有 residence 规则"),
-        "category": (bool(quota_id in deployment.quotas and deployment.quotas[quota_id].categories), "使用了 category 字段，但名额表没有招募类别"),
+        "service_type": (
+            "service_types" in data,
+            "使用了 service_type 字段，但没有列出 service_types",
+        ),
+        "residence": (
+            "residence" in data["eligibility"],
+            "使用了 residence 字段，但 eligibility 中没有 residence 规则",
+        ),
+        "category": (
+            bool(quota_id in deployment.quotas and deployment.quotas[quota_id].categories),
+            "使用了 category 字段，但名额表没有招募类别",
+        ),
     }
     for name, (present, message) in needs.items():
         if name in names and not present:
             path = ["form", "fields", names.index(name)]
-            problems.add(file, line_of(data, path), field_path(path), message)
+            problems.at(file, data, path, message)
     if "unit" in names and not problems and not application_units(campaign, deployment):
         path = ["form", "fields", names.index("unit")]
-        problems.add(file, line_of(data, path), field_path(path), "没有可以报名的单位：请设置 application_units 或 quota")
+        problems.at(file, data, path, "没有可以报名的单位：请设置 application_units 或 quota")
     roster = data.get("roster", {}).get("columns", [])
     for i, column in enumerate(roster):
         if column["field"] not in catalogue and column["field"] not in DERIVED_FIELDS:
             path = ["roster", "columns", i, "field"]
-            problems.add(file, line_of(data, path), field_path(path), f"名单列“{column['field']}”既不是表单字段也不是可计算的列（{'、'.join(DERIVED_FIELDS)}）")
+            problems.at(
+                file,
+                data,
+                path,
+                f"名单列“{column['field']}”既不是表单字段也不是可计算的列（{'、'.join(DERIVED_FIELDS)}）",
+            )
     for i, stage in enumerate(data.get("review", {}).get("stages", [])):
         if "level" in stage and stage["level"] not in level_ids:
             path = ["review", "stages", i, "level"]
-            problems.add(file, line_of(data, path), field_path(path), f"层级“{stage['level']}”未定义")
+            problems.at(file, data, path, f"层级“{stage['level']}”未定义")
     for i, phase in enumerate(data.get("phases", [])):
         if "end" in phase and phase["end"] < phase["start"]:
             path = ["phases", i, "end"]
-            problems.add(file, line_of(data, path), field_path(path), f"结束时间 {phase['end']} 早于开始时间 {phase['start']}")
+            problems.at(file, data, path, f"结束时间 {phase['end']} 早于开始时间 {phase['start']}")
 
 
 def _check_honours(deployment: Deployment, file: str, doc: Any, problems: Problems) -> None:
@@ -298,7 +373,7 @@ def _check_honours(deployment: Deployment, file: str, doc: Any, problems: Proble
         photo = person.get("photo")
         if photo and not (deployment.photos_dir / photo).is_file():
             path = ["volunteers", index, "photo"]
-            problems.add(file, line_of(doc, path), field_path(path), f"照片文件 photos/{photo} 不存在")
+            problems.at(file, doc, path, f"照片文件 photos/{photo} 不存在")
     for index, project in enumerate(doc.get("projects", [])):
         if "unit" in project:
             _check_unit_ref(tree, project["unit"], file, doc, ["projects", index, "unit"], problems)
@@ -308,4 +383,4 @@ def _check_honours(deployment: Deployment, file: str, doc: Any, problems: Proble
         for i, person in enumerate(story.get("volunteers", [])):
             if person not in people:
                 path = ["stories", index, "volunteers", i]
-                problems.add(file, line_of(doc, path), field_path(path), f"志愿者“{person}”不在光荣榜中")
+                problems.at(file, doc, path, f"志愿者“{person}”不在光荣榜中")

@@ -28,5 +28,9 @@ def age_problem(rule: dict[str, Any], birth_date: datetime.date, day: datetime.d
 
 def age_range_text(rule: dict[str, Any]) -> str:
     """``18–45 周岁`` or ``18 周岁以上``, with 原则上 where the document says so."""
-    text = f"{rule['min']}–{rule['max']} 周岁" if rule.get("max") is not None else f"{rule['min']} 周岁以上"
+    text = (
+        f"{rule['min']}–{rule['max']} 周岁"
+        if rule.get("max") is not None
+        else f"{rule['min']} 周岁以上"
+    )
     return ("原则上 " + text) if rule.get("in_principle") else text

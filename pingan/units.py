@@ -30,7 +30,9 @@ class Unit:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Unit:
-        known = {key: data[key] for key in cls.__dataclass_fields__ if key in data and key != "children"}
+        known = {
+            key: data[key] for key in cls.__dataclass_fields__ if key in data and key != "children"
+        }
         return cls(**known)
 
 
@@ -99,7 +101,7 @@ def find_cycles(parents: dict[str, str | None]) -> list[list[str]]:
             chain.append(node)
             node = parents[node]
         if node is not None and state.get(node) == 1:
-            cycles.append(chain[chain.index(node):])
+            cycles.append(chain[chain.index(node) :])
         for visited in chain:
             state[visited] = 2
     return cycles

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from jsonschema import ValidationError
 
-from .problems import Problems
+from .problems import Problems, field_path
 from .schemas import document_validator
 from .yamlfile import line_of
 
@@ -20,14 +19,6 @@ _TYPE_NAMES = {
     "array": "列表",
     "object": "键值映射",
 }
-
-
-def field_path(path: Iterable[str | int]) -> str:
-    """``['units', 3, 'parent']`` → ``units[3].parent``."""
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return text or "(文件)"
 
 
 def _message(error: ValidationError) -> tuple[list[str | int], str]:
@@ -43,7 +34,9 @@ def _message(error: ValidationError) -> tuple[list[str | int], str]:
         return path + [extra[0]], "不认识的键（拼写错误？允许的键见 pingan/schemas/）"
     if validator == "type":
         wanted = error.validator_value
-        names = "或".join(_TYPE_NAMES.get(t, t) for t in ([wanted] if isinstance(wanted, str) else wanted))
+        names = "或".join(
+            _TYPE_NAMES.get(t, t) for t in ([wanted] if isinstance(wanted, str) else wanted)
+        )
         return path, f"应为{names}，实为“{value}”"
     if validator == "enum":
         options = "、".join(str(option) for option in error.validator_value)
@@ -56,7 +49,8 @@ def _message(error: ValidationError) -> tuple[list[str | int], str]:
             return path, f"“{value}”不是有效日期（格式 YYYY-MM-DD）"
         return path, f"“{value}”不是有效的 {error.validator_value}"
     if validator in ("minimum", "exclusiveMinimum"):
-        return path, f"{value} 太小（应{'大于' if validator == 'exclusiveMinimum' else '不小于'} {error.validator_value}）"
+        relation = "大于" if validator == "exclusiveMinimum" else "不小于"
+        return path, f"{value} 太小（应{relation} {error.validator_value}）"
     if validator in ("maximum", "exclusiveMaximum"):
         return path, f"{value} 太大（应不大于 {error.validator_value}）"
     if validator == "minItems":
@@ -76,7 +70,10 @@ def _message(error: ValidationError) -> tuple[list[str | int], str]:
 def validate_document(kind: str, document: Any, file: Path | str) -> Problems:
     """Every schema error of *document*, each with its line."""
     problems = Problems()
-    errors = sorted(document_validator(kind).iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(
+        document_validator(kind).iter_errors(document),
+        key=lambda e: list(map(str, e.absolute_path)),
+    )
     for error in errors:
         path, message = _message(error)
         problems.add(file, line_of(document, path), field_path(path), message)
