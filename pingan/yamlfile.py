@@ -22,8 +22,8 @@ class LineList(list):
     item_lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader whose mappings and sequences carry line numbers."""
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """SafeLoader (libyaml when present: 5–10× faster) whose nodes carry line numbers."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
@@ -32,7 +32,13 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     result.line = node.start_mark.line + 1
     result.key_lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, "键只能是文字，不能是列表或映射", key_node.start_mark
+            )
+        # The key as written: `no:` stays "no" and `2017:` stays "2017" instead of
+        # becoming False and 2017, which no schema key could match.
+        key = key_node.value
         if key in result:
             raise yaml.constructor.ConstructorError(
                 None, None, f"键“{key}”重复出现", key_node.start_mark
@@ -69,19 +75,44 @@ class YamlError(Exception):
         self.message = message
 
 
+#: PyYAML's commonest complaints, said so that someone editing by hand knows what to do.
+_EXPLAINED = {
+    "found character '\\t' that cannot start any token": "不能用 Tab 缩进，请改用空格",
+    "mapping values are not allowed here": (
+        "这里不能出现“: ”（含冒号的文字请用引号括起来，或检查缩进）"
+    ),
+    "found unexpected end of stream": "文件在引号或括号闭合之前就结束了",
+}
+
+
+def _line_of_text(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
 def load_yaml(path: Path) -> Any:
     """Parse one YAML file into LineDict/LineList values; raise YamlError on bad syntax."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise YamlError(path, 1, f"无法读取文件（{exc.strerror}）") from None
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise YamlError(path, 1, f"文件不是 UTF-8 编码（{exc.reason}）") from None
+        line = _line_of_text(data.decode("latin-1"), exc.start)
+        raise YamlError(path, line, "文件不是 UTF-8 编码（请用 UTF-8 另存）") from None
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        problem = exc.problem or exc.context or "YAML 格式错误"
-        raise YamlError(path, line, f"YAML 格式错误：{problem}") from None
+        problem = exc.problem or exc.context or ""
+        explained = _EXPLAINED.get(problem, problem)
+        raise YamlError(path, line, f"YAML 格式错误：{explained}") from None
+    except yaml.reader.ReaderError as exc:
+        line = _line_of_text(text, exc.position)
+        raise YamlError(
+            path, line, f"文件含有不可打印的控制字符 U+{exc.character:04X}，请删除"
+        ) from None
 
 
 def line_of(document: Any, path: list[str | int]) -> int:

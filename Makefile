@@ -1,0 +1,48 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DATA ?= data
+SITE := build/site
+
+.PHONY: demo test lint format bench site clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## Build the sample site and serve it with the form service on http://$(HOST):$(PORT)
+demo: $(STAMP)
+	$(BIN)/pingan check $(DATA)
+	$(BIN)/pingan build $(DATA) --site-dir $(SITE) --form-url http://$(HOST):$(PORT)
+	$(BIN)/pingan serve --data-dir $(DATA) --site-dir $(SITE) --host $(HOST) --port $(PORT)
+
+## Build the site only (DATA=examples/chongqing make site)
+site: $(STAMP)
+	$(BIN)/pingan build $(DATA) --site-dir $(SITE)
+
+## Set up and run the whole suite (browser and PostgreSQL tests included)
+test: $(STAMP)
+	bash .ci/system-deps || echo "make test: browser/PostgreSQL tests need the packages above (they skip outside CI)"
+	PINGAN_TEST_POSTGRES_URL="$${PINGAN_TEST_POSTGRES_URL:-$$(bash .ci/postgres-up 2>/dev/null)}" \
+		$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Print performance figures (see benchmarks/README.md)
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf build $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,71 @@
+"""A synthetic deployment of any size: one district, towns, villages, one rule quota."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+
+def write_deployment(root: Path, towns: int, villages_per_town: int) -> Path:
+    """Write a valid deployment with 1 + towns × (1 + villages_per_town) units."""
+    (root / "campaigns").mkdir(parents=True, exist_ok=True)
+    settings = {
+        "id": "synthetic",
+        "name": "合成测试部署",
+        "region": "示例区",
+        "scheme": {"title": "合成方案", "issuer": ["示例办公室"], "issued": "2026-01-01"},
+        "levels": [
+            {"id": "district", "name": "区"},
+            {"id": "town", "name": "镇"},
+            {"id": "village", "name": "村"},
+        ],
+    }
+    units = [{"id": "d", "name": "示例区", "level": "district", "kind": "territorial"}]
+    town_ids = []
+    for t in range(towns):
+        town = f"t{t}"
+        town_ids.append(town)
+        units.append(
+            {
+                "id": town,
+                "name": f"第{t}镇",
+                "level": "town",
+                "kind": "territorial",
+                "parent": "d",
+                "registered_population": 10_000 + 37 * t,
+            }
+        )
+        units.extend(
+            {
+                "id": f"{town}-v{v}",
+                "name": f"第{t}镇第{v}村",
+                "level": "village",
+                "kind": "territorial",
+                "parent": town,
+                "example": True,
+            }
+            for v in range(villages_per_town)
+        )
+    quota = {
+        "id": "q",
+        "title": "名额",
+        "rule": {"rate": 0.04, "base": "registered_population", "rounding": "nearest", "units": town_ids},
+    }
+    campaign = {
+        "id": "c",
+        "title": "合成招募",
+        "opens": "2026-01-01",
+        "closes": "2027-12-31",
+        "recruitment": "open",
+        "quota": "q",
+        "eligibility": {"age": {"min": 18}},
+        "application_units": {"levels": ["village"]},
+        "form": {"fields": ["name", "id_number", "unit"]},
+    }
+    dump = {"allow_unicode": True, "sort_keys": False}
+    (root / "deployment.yaml").write_text(yaml.safe_dump(settings, **dump), encoding="utf-8")
+    (root / "units.yaml").write_text(yaml.safe_dump({"units": units}, **dump), encoding="utf-8")
+    (root / "quotas.yaml").write_text(yaml.safe_dump({"quotas": [quota]}, **dump), encoding="utf-8")
+    (root / "campaigns" / "c.yaml").write_text(yaml.safe_dump(campaign, **dump), encoding="utf-8")
+    return root
