@@ -69,17 +69,26 @@ class Deployment:
 
 
 def load_deployment(root: Path | str) -> Deployment:
-    """Read and check every file of *root*; raise DataError listing all problems."""
+    """Read and check every file of *root*; raise DataError listing all problems.
+
+    Each file goes as far as it can: a syntax error in one campaign does not hide a bad
+    parent in units.yaml. Cross-references are checked over the files that passed their
+    schema, provided deployment.yaml and units.yaml did (everything hangs on them).
+    """
     root = Path(root)
     problems = Problems()
-    documents = _read_documents(root, problems)
-    if problems:
+    valid: dict[Path, tuple[str, Any]] = {}
+    broken: set[str] = set()
+    for file, (kind, document) in _read_documents(root, problems, broken).items():
+        found = validate_document(kind, document, _display(root, file))
+        problems.extend(found)
+        if found:
+            broken.add(kind)
+        else:
+            valid[file] = (kind, document)
+    if {"deployment", "units"} & broken:
         raise DataError(problems)
-    for file, (kind, document) in documents.items():
-        problems.extend(validate_document(kind, document, _display(root, file)))
-    if problems:
-        raise DataError(problems)
-    deployment = _build(root, documents, problems)
+    deployment = _build(root, valid, broken, problems)
     if problems:
         raise DataError(problems)
     return deployment
@@ -99,9 +108,13 @@ def _display(root: Path, file: Path) -> str:
     return str(root / file.relative_to(root))
 
 
-def _read_documents(root: Path, problems: Problems) -> dict[Path, tuple[str, Any]]:
+def _read_documents(
+    root: Path, problems: Problems, broken: set[str]
+) -> dict[Path, tuple[str, Any]]:
+    """Parse each file of the folder; note the kinds of the files that could not be read."""
     if not root.is_dir():
         problems.add(root, 0, "(目录)", "数据目录不存在")
+        broken.update(("deployment", "units"))
         return {}
     wanted: list[tuple[Path, str, bool]] = [
         (root / "deployment.yaml", "deployment", True),
@@ -110,16 +123,20 @@ def _read_documents(root: Path, problems: Problems) -> dict[Path, tuple[str, Any
         (root / "honours.yaml", "honours", False),
     ]
     wanted += [(path, "campaign", True) for path in sorted((root / "campaigns").glob("*.yaml"))]
+    for path in sorted((root / "campaigns").glob("*.yml")):
+        problems.add(path, 0, "(文件)", "活动文件的扩展名须为 .yaml，这个文件没有被读取")
     documents = {}
     for path, kind, required in wanted:
         if not path.exists():
             if required:
                 problems.add(path, 0, "(文件)", "缺少这个文件")
+                broken.add(kind)
             continue
         try:
             document = load_yaml(path)
         except YamlError as error:
             problems.add(error.path, error.line, "(文件)", error.message)
+            broken.add(kind)
             continue
         if document is None:
             document = LineDict()
@@ -128,16 +145,26 @@ def _read_documents(root: Path, problems: Problems) -> dict[Path, tuple[str, Any
     return documents
 
 
-def _build(root: Path, documents: dict[Path, tuple[str, Any]], problems: Problems) -> Deployment:
+def _build(
+    root: Path, documents: dict[Path, tuple[str, Any]], broken: set[str], problems: Problems
+) -> Deployment:
+    """Cross-check the schema-valid documents and assemble the model."""
     by_kind: dict[str, list[tuple[str, Any]]] = {}
     for path, (kind, document) in documents.items():
         by_kind.setdefault(kind, []).append((_display(root, path), document))
     settings_file, settings = by_kind["deployment"][0]
     units_file, units_doc = by_kind["units"][0]
+    _duplicates(settings["levels"], settings_file, settings, "levels", "层级", problems)
+    before = len(problems)
     tree = _check_units(settings, units_file, units_doc, problems)
+    tree_sound = len(problems) == before
     quotas: dict[str, QuotaTable] = {}
+    # Tables that exist even if broken, so campaigns naming them are not blamed too;
+    # None when quotas.yaml itself is unreadable and nothing can be said.
+    quota_ids: set[str] | None = None if "quotas" in broken else set()
     for quotas_file, quotas_doc in by_kind.get("quotas", []):
         quotas = _check_quotas(tree, quotas_file, quotas_doc, problems)
+        quota_ids = {item["id"] for item in quotas_doc["quotas"]}
     deployment = Deployment(root=root, settings=settings, tree=tree, quotas=quotas, campaigns={})
     for campaign_file, campaign_doc in by_kind.get("campaign", []):
         campaign = Campaign(campaign_doc, campaign_file)
@@ -150,7 +177,7 @@ def _build(root: Path, documents: dict[Path, tuple[str, Any]], problems: Problem
             )
             continue
         deployment.campaigns[campaign.id] = campaign
-        _check_campaign(deployment, campaign, problems)
+        _check_campaign(deployment, campaign, quota_ids, tree_sound, problems)
     for honours_file, honours_doc in by_kind.get("honours", []):
         _check_honours(deployment, honours_file, honours_doc, problems)
         deployment.volunteers = list(honours_doc.get("volunteers", []))
@@ -175,6 +202,8 @@ def _duplicates(
 
 
 def _check_units(settings: dict[str, Any], file: str, doc: Any, problems: Problems) -> UnitTree:
+    """Levels, parents, cycles and the single root; one pass over the units plus the cycles."""
+    before = len(problems)
     items = doc["units"]
     levels = [level["id"] for level in settings["levels"]]
     ids = _duplicates(items, file, doc, "units", "单位", problems)
@@ -191,7 +220,10 @@ def _check_units(settings: dict[str, Any], file: str, doc: Any, problems: Proble
                 f"（已定义：{'、'.join(levels)}）",
             )
         parent = item.get("parent")
-        if parent is not None and parent not in ids:
+        if parent == item["id"]:
+            problems.at(file, doc, where + ["parent"], f"单位“{parent}”不能是自己的上级")
+            parent = None
+        elif parent is not None and parent not in ids:
             problems.at(file, doc, where + ["parent"], f"上级单位“{parent}”不存在")
             parent = None
         if parent is not None and item["level"] in levels and by_id[parent]["level"] in levels:
@@ -213,16 +245,19 @@ def _check_units(settings: dict[str, Any], file: str, doc: Any, problems: Proble
             "上级关系构成循环：" + " → ".join(cycle + [cycle[0]]),
         )
     roots = [item["id"] for item in items if parents.get(item["id"]) is None]
-    if not problems and len(roots) != 1:
+    if len(problems) == before and len(roots) != 1:
         problems.at(
             file,
             doc,
             ["units"],
             f"应恰有一个最高层单位（没有 parent），现有 {len(roots)} 个：{'、'.join(roots)}",
         )
-    if problems:
-        acyclic = [Unit.from_data({**item, "parent": None}) for item in items]
-        return UnitTree(acyclic)
+    if len(problems) > before:
+        # Flat, one unit per id (the first): later checks then blame only their own data.
+        first: dict[str, Any] = {}
+        for item in items:
+            first.setdefault(item["id"], item)
+        return UnitTree([Unit.from_data({**item, "parent": None}) for item in first.values()])
     return UnitTree([Unit.from_data(item) for item in items])
 
 
@@ -242,6 +277,17 @@ def _check_quotas(tree: UnitTree, file: str, doc: Any, problems: Problems) -> di
     for index, item in enumerate(items):
         where = ["quotas", index]
         before = len(problems)
+        listed = item["rule"]["units"] if "rule" in item else []
+        listed_path = ["rule", "units"]
+        if "allocations" in item:
+            listed = [allocation["unit"] for allocation in item["allocations"]]
+            listed_path = ["allocations"]
+        seen: set[str] = set()
+        for i, unit_id in enumerate(listed):
+            if unit_id in seen:
+                path = where + listed_path + [i]
+                problems.at(file, doc, path, f"单位“{unit_id}”在这张名额表中出现了两次")
+            seen.add(unit_id)
         if "rule" in item:
             rule = item["rule"]
             for i, unit_id in enumerate(rule["units"]):
@@ -287,8 +333,16 @@ def _check_quotas(tree: UnitTree, file: str, doc: Any, problems: Problems) -> di
     return tables
 
 
-def _check_campaign(deployment: Deployment, campaign: Campaign, problems: Problems) -> None:
+def _check_campaign(
+    deployment: Deployment,
+    campaign: Campaign,
+    quota_ids: set[str] | None,
+    tree_sound: bool,
+    problems: Problems,
+) -> None:
+    """Dates, ages and every name the campaign uses: quota, levels, units, fields, columns."""
     data, file = campaign.data, campaign.file
+    before = len(problems)
     level_ids = [level["id"] for level in deployment.settings["levels"]]
     if campaign.closes < campaign.opens:
         problems.at(
@@ -303,7 +357,7 @@ def _check_campaign(deployment: Deployment, campaign: Campaign, problems: Proble
             f"年龄上限 {age['max']} 小于下限 {age['min']}",
         )
     quota_id = data.get("quota")
-    if quota_id is not None and quota_id not in deployment.quotas:
+    if quota_id is not None and quota_ids is not None and quota_id not in quota_ids:
         problems.at(file, data, ["quota"], f"名额表“{quota_id}”不存在（见 quotas.yaml）")
     spec = data.get("application_units") or {}
     for i, level in enumerate(spec.get("levels", [])):
@@ -322,6 +376,7 @@ def _check_campaign(deployment: Deployment, campaign: Campaign, problems: Proble
             problems.at(file, data, path, f"表单字段“{name}”不在 application.schema.yaml 中")
         elif names.index(name) != i:
             problems.at(file, data, path, f"表单字段“{name}”重复")
+    table = deployment.quotas.get(quota_id) if quota_id is not None else None
     needs = {
         "service_type": (
             "service_types" in data,
@@ -332,7 +387,8 @@ def _check_campaign(deployment: Deployment, campaign: Campaign, problems: Proble
             "使用了 residence 字段，但 eligibility 中没有 residence 规则",
         ),
         "category": (
-            bool(quota_id in deployment.quotas and deployment.quotas[quota_id].categories),
+            # A named table that is missing or broken is reported on its own.
+            bool(table.categories) if table else quota_id is not None,
             "使用了 category 字段，但名额表没有招募类别",
         ),
     }
@@ -340,7 +396,13 @@ def _check_campaign(deployment: Deployment, campaign: Campaign, problems: Proble
         if name in names and not present:
             path = ["form", "fields", names.index(name)]
             problems.at(file, data, path, message)
-    if "unit" in names and not problems and not application_units(campaign, deployment):
+    if (
+        "unit" in names
+        and tree_sound
+        and (quota_id is None or quota_id in deployment.quotas)
+        and len(problems) == before
+        and not application_units(campaign, deployment)
+    ):
         path = ["form", "fields", names.index("unit")]
         problems.at(file, data, path, "没有可以报名的单位：请设置 application_units 或 quota")
     roster = data.get("roster", {}).get("columns", [])
@@ -371,8 +433,10 @@ def _check_honours(deployment: Deployment, file: str, doc: Any, problems: Proble
     for index, person in enumerate(doc.get("volunteers", [])):
         _check_unit_ref(tree, person["unit"], file, doc, ["volunteers", index, "unit"], problems)
         photo = person.get("photo")
-        if photo and not (deployment.photos_dir / photo).is_file():
-            path = ["volunteers", index, "photo"]
+        path = ["volunteers", index, "photo"]
+        if photo and (Path(photo).is_absolute() or ".." in Path(photo).parts):
+            problems.at(file, doc, path, f"照片“{photo}”须是 photos/ 目录中的文件名")
+        elif photo and not (deployment.photos_dir / photo).is_file():
             problems.at(file, doc, path, f"照片文件 photos/{photo} 不存在")
     for index, project in enumerate(doc.get("projects", [])):
         if "unit" in project:

@@ -8,11 +8,15 @@ after the holder's birth (people keep such codes) and accepts birth dates in the
 from __future__ import annotations
 
 import datetime
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from stdnum import numdb
 from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
+
+#: ASCII only: str.isdigit() would also pass Arabic-Indic or other Unicode digits.
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
 
 
 class IdNumberError(ValueError):
@@ -58,7 +62,7 @@ def parse_id_number(raw: str, today: datetime.date | None = None) -> IdNumber:
         raise IdNumberError("请填写身份证号码")
     if len(number) != 18:
         raise IdNumberError(f"身份证号码应为 18 位，您填写了 {len(number)} 位")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _SHAPE.fullmatch(number):
         raise IdNumberError("身份证号码前 17 位应为数字，最后一位是数字或 X")
     try:
         birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
@@ -71,9 +75,18 @@ def parse_id_number(raw: str, today: datetime.date | None = None) -> IdNumber:
     if ric.calc_check_digit(number) != number[17]:
         raise IdNumberError("身份证号码校验位不正确，请核对后重新填写")
     warnings = []
-    try:
-        ric.get_birth_place(number)
-    except StdnumError:
+    if not area_code_known(number):
         warnings.append("身份证号码的地区码不在已知名单中")
     sex = "男" if int(number[16]) % 2 else "女"
     return IdNumber(number=number, birth_date=birth, sex=sex, warnings=tuple(warnings))
+
+
+def area_code_known(number: str) -> bool:
+    """Whether stdnum's list has the area code at all, whatever the years it was in use.
+
+    ``ric.get_birth_place`` also demands that the code existed in the birth year, which
+    refuses real people: a code keeps being issued to those who move or re-register.
+    (It also raises KeyError, not a ValidationError, for a known province with an
+    unknown county, such as 119999.)
+    """
+    return any("county" in props for _, props in numdb.get("cn/loc").info(number[:6]))

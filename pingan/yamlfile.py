@@ -75,13 +75,26 @@ class YamlError(Exception):
         self.message = message
 
 
-#: PyYAML's commonest complaints, said so that someone editing by hand knows what to do.
+#: The commonest complaints of libyaml (and of PyYAML, when libyaml is missing), said so
+#: that someone editing by hand knows what to do.
 _EXPLAINED = {
+    # libyaml does not name the character; a Tab used for indenting is the usual culprit.
+    "found character that cannot start any token": (
+        "这里的字符不能开始一个值（常见原因：用了 Tab 缩进，请改用空格）"
+    ),
     "found character '\\t' that cannot start any token": "不能用 Tab 缩进，请改用空格",
+    "did not find expected ',' or ']'": "方括号没有闭合（缺少“]”或“,”）",
+    "did not find expected ',' or '}'": "花括号没有闭合（缺少“}”或“,”）",
+    "mapping values are not allowed in this context": (
+        "这里不能出现“: ”（含冒号的文字请用引号括起来，或检查缩进）"
+    ),
     "mapping values are not allowed here": (
         "这里不能出现“: ”（含冒号的文字请用引号括起来，或检查缩进）"
     ),
+    "did not find expected key": "缩进不对齐（同一层的键要对齐）",
     "found unexpected end of stream": "文件在引号或括号闭合之前就结束了",
+    "but found another document": "一个文件只能有一个文档（删去多余的“---”）",
+    "found undefined alias": "引用了未定义的锚点（*名称 之前须有 &名称）",
 }
 
 
@@ -104,6 +117,8 @@ def load_yaml(path: Path) -> Any:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and mark and not text[mark.index :].strip():
+            mark = exc.context_mark  # ran off the end: the opening bracket or quote is the news
         line = mark.line + 1 if mark else 1
         problem = exc.problem or exc.context or ""
         explained = _EXPLAINED.get(problem, problem)
