@@ -124,7 +124,8 @@ def load_yaml(path: Path) -> Any:
         explained = _EXPLAINED.get(problem, problem)
         raise YamlError(path, line, f"YAML 格式错误：{explained}") from None
     except yaml.reader.ReaderError as exc:
-        line = _line_of_text(text, exc.position)
+        # libyaml counts the position in bytes, PyYAML in characters: find the character.
+        line = _line_of_text(text, text.find(chr(exc.character)))
         raise YamlError(
             path, line, f"文件含有不可打印的控制字符 U+{exc.character:04X}，请删除"
         ) from None
