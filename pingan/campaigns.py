@@ -22,6 +22,15 @@ DERIVED_FIELDS: dict[str, dict[str, Any]] = {
 }
 
 
+#: Keys of application.schema.yaml that Table Schema does not define (see that file).
+CUSTOM_FIELD_KEYS = ("sensitive", "widget", "choices_from", "derived_from", "choices")
+
+
+def table_schema_field(field: dict[str, Any]) -> dict[str, Any]:
+    """A catalogue or campaign field as a plain Frictionless Table Schema field."""
+    return {key: value for key, value in field.items() if key not in CUSTOM_FIELD_KEYS}
+
+
 @dataclass
 class Campaign:
     """One recruitment notice; ``data`` is the validated YAML document."""
@@ -97,7 +106,8 @@ def campaign_fields(campaign: Campaign, deployment: Deployment) -> list[dict[str
     """The campaign's form fields as Table Schema fields, overrides applied, choices filled.
 
     Each field gets ``choices`` ([(value, label)] or None); its ``constraints.enum`` lists
-    the values, so a datapackage written from these fields validates what the form accepts.
+    the values (except for lists, which Table Schema cannot constrain so), so a datapackage
+    written from ``table_schema_field(field)`` validates what the form accepts.
     """
     catalogue = application_fields()
     fields = []
@@ -112,7 +122,10 @@ def campaign_fields(campaign: Campaign, deployment: Deployment) -> list[dict[str
             constraints["required"] = override["required"]
         choices = _choices(field["name"], {**field, **override}, campaign, deployment)
         field["choices"] = choices
-        if choices is not None:
+        if field["type"] == "list":
+            # Table Schema has no enum for lists: ``choices`` alone says what items may be.
+            constraints.pop("enum", None)
+        elif choices is not None:
             constraints["enum"] = [value for value, _ in choices]
         fields.append(field)
     return fields

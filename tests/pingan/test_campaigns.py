@@ -1,0 +1,243 @@
+"""Campaigns: their state on a day and their effective application fields."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import frictionless
+import pytest
+from conftest import CAMPAIGN, QUOTAS, edit
+
+from pingan.campaigns import (
+    CUSTOM_FIELD_KEYS,
+    Campaign,
+    application_units,
+    campaign_fields,
+    table_schema_field,
+)
+from pingan.deployment import load_deployment
+from pingan.schemas import application_fields, read_schema
+
+D = datetime.date
+REPO = Path(__file__).resolve().parents[2]
+
+EXPO_QUOTAS = (
+    QUOTAS
+    + """\
+  - id: expo
+    title: 招募类别
+    categories:
+      - {id: patrol, number: 1, name: 治安巡防, count: 30, recruitment: directed}
+      - {id: public, number: 9, name: 社会招募, count: 1000, recruitment: open}
+"""
+)
+
+FULL_FORM = """\
+id: round-2
+title: 全字段示例
+opens: 2026-03-01
+closes: 2026-03-31
+recruitment: mixed
+quota: expo
+application_units: {levels: [town], units: [dong-cun]}
+eligibility:
+  age: {min: 18, max: 65, in_principle: true}
+  residence:
+    text: 本地户籍，或居住满半年
+    options:
+      - {id: local, name: 本地户籍}
+      - {id: resident, name: 居住满半年}
+service_types:
+  - {id: patrol, name: 治安巡逻}
+  - {id: mediation, name: 矛盾调解}
+form:
+  fields:
+    - name
+    - {field: id_number, title: 公民身份号码}
+    - {field: mobile, required: true}
+    - {field: email, required: false, description: 用于接收结果。}
+    - field: education
+      choices: [{id: college, name: 大专及以上}, {id: other, name: 其他}]
+    - service_type
+    - unit
+    - residence
+    - category
+    - availability
+    - political_status
+"""
+
+
+@pytest.fixture
+def deployment(data_dir):
+    return load_deployment(data_dir(quotas=EXPO_QUOTAS, **{"campaigns/round-2.yaml": FULL_FORM}))
+
+
+@pytest.fixture
+def fields(deployment):
+    return {f["name"]: f for f in campaign_fields(deployment.campaigns["round-2"], deployment)}
+
+
+@pytest.mark.parametrize(
+    "day, status",
+    [
+        (D(2026, 2, 28), "upcoming"),
+        (D(2026, 3, 1), "open"),  # the opening day counts
+        (D(2026, 3, 31), "open"),  # so does the closing day
+        (D(2026, 4, 1), "closed"),
+    ],
+)
+def test_status_on_the_boundaries(deployment, day, status):
+    assert deployment.campaigns["round-2"].status(day) == status
+
+
+def test_open_campaigns_on_a_day(deployment):
+    assert [c.id for c in deployment.open_campaigns(D(2026, 3, 15))] == ["round-1", "round-2"]
+    assert [c.id for c in deployment.open_campaigns(D(2026, 6, 1))] == ["round-1"]
+
+
+def test_campaign_properties(deployment):
+    campaign = deployment.campaigns["round-2"]
+    assert (campaign.id, campaign.title) == ("round-2", "全字段示例")
+    assert (campaign.opens, campaign.closes) == (D(2026, 3, 1), D(2026, 3, 31))
+    assert campaign.file == "data/campaigns/round-2.yaml"
+    assert campaign.field_names[:3] == ["name", "id_number", "mobile"]
+
+
+@pytest.mark.parametrize(
+    "recruitment, public", [("open", True), ("mixed", True), ("directed", False)]
+)
+def test_accepts_public(recruitment, public):
+    assert Campaign({"recruitment": recruitment}, "x.yaml").accepts_public() is public
+
+
+def test_fields_keep_the_campaign_order(fields):
+    assert list(fields) == [
+        "name", "id_number", "mobile", "email", "education", "service_type", "unit",
+        "residence", "category", "availability", "political_status",
+    ]  # fmt: skip
+
+
+def test_overrides_title_required_and_description(fields):
+    assert fields["id_number"]["title"] == "公民身份号码"
+    assert fields["mobile"]["constraints"]["required"] is True
+    assert fields["email"]["constraints"]["required"] is False
+    assert fields["email"]["description"] == "用于接收结果。"
+    assert fields["name"]["title"] == "姓名"  # not overridden: the catalogue's
+
+
+def test_overrides_do_not_leak_into_the_catalogue(fields):
+    assert application_fields()["id_number"]["title"] == "身份证号码"
+    assert "required" not in application_fields()["mobile"].get("constraints", {})
+
+
+def test_choices_given_by_the_campaign(fields):
+    assert fields["education"]["choices"] == [("college", "大专及以上"), ("other", "其他")]
+    assert fields["education"]["constraints"]["enum"] == ["college", "other"]
+
+
+def test_choices_of_service_types(fields):
+    assert fields["service_type"]["choices"] == [("patrol", "治安巡逻"), ("mediation", "矛盾调解")]
+
+
+def test_choices_of_units_by_level_and_by_list_in_tree_order(deployment, fields):
+    assert fields["unit"]["choices"] == [("dong", "东"), ("dong-cun", "东村"), ("xi", "西")]
+    assert application_units(deployment.campaigns["round-2"], deployment) == [
+        "dong",
+        "dong-cun",
+        "xi",
+    ]
+
+
+def test_units_default_to_those_of_the_quota_table(deployment):
+    campaign = deployment.campaigns["round-1"]
+    assert application_units(campaign, deployment) == ["dong", "xi"]
+
+
+def test_choices_of_categories_and_residence(fields):
+    assert fields["category"]["choices"] == [
+        ("patrol", "（1）治安巡防"),
+        ("public", "（9）社会招募"),
+    ]
+    assert fields["residence"]["choices"] == [("local", "本地户籍"), ("resident", "居住满半年")]
+
+
+def test_choices_from_the_catalogue_enum(fields):
+    assert ("群众", "群众") in fields["political_status"]["choices"]
+    assert fields["name"]["choices"] is None
+
+
+def test_a_list_field_has_choices_but_no_enum(fields):
+    """Table Schema cannot put an enum on a list; the choices carry the allowed items."""
+    assert ("周六", "周六") in fields["availability"]["choices"]
+    assert "enum" not in fields["availability"]["constraints"]
+
+
+def test_campaign_fields_are_valid_frictionless_fields(deployment, fields):
+    schema = frictionless.Schema.from_descriptor(
+        {"fields": [table_schema_field(f) for f in fields.values()]}
+    )
+    assert [f.name for f in schema.fields] == list(fields)
+
+
+def test_a_campaign_with_a_bad_field_edit_is_caught_by_the_checker(data_dir):
+    """The checker and campaign_fields agree on what a field override may contain."""
+    from pingan.deployment import check_deployment
+
+    bad = edit(CAMPAIGN, "fields: [name,", "fields: [{field: name, choices: []},")
+    assert [p.field for p in check_deployment(data_dir(campaign=bad))] == ["form.fields[0].choices"]
+
+
+CATALOGUE = read_schema("application.schema.yaml")["fields"]
+#: availability is a list with an enum, which Table Schema does not allow (reported to the
+#: schema owner). strict: once the catalogue is fixed this xfail fails and must go.
+NOT_YET_VALID = {"availability"}
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        pytest.param(
+            field,
+            id=field["name"],
+            marks=pytest.mark.xfail(
+                field["name"] in NOT_YET_VALID,
+                reason="list type with constraints.enum in application.schema.yaml",
+                strict=True,
+            ),
+        )
+        for field in CATALOGUE
+    ],
+)
+def test_every_catalogue_field_is_a_valid_frictionless_field(field):
+    assert set(field) - set(CUSTOM_FIELD_KEYS) <= {
+        "name", "title", "description", "type", "format", "constraints",
+        "trueValues", "falseValues", "delimiter", "itemType",
+    }  # fmt: skip
+    descriptor = table_schema_field(field)
+    assert frictionless.Field.from_descriptor(descriptor).name == field["name"]
+    assert not frictionless.Schema.validate_descriptor({"fields": [descriptor]}).errors
+
+
+def test_catalogue_names_are_unique_and_custom_keys_are_known():
+    names = [field["name"] for field in CATALOGUE]
+    assert len(names) == len(set(names))
+    sources = {field.get("choices_from") for field in CATALOGUE} - {None}
+    assert sources <= {"campaign", "units", "categories", "residence"}
+    widgets = {field["widget"] for field in CATALOGUE}
+    assert widgets <= {
+        "text", "textarea", "select", "radio", "checkboxes", "date", "email", "tel", "checkbox",
+    }  # fmt: skip
+
+
+DEPLOYMENTS = [REPO / "data", *sorted(p for p in (REPO / "examples").iterdir() if p.is_dir())]
+
+
+@pytest.mark.parametrize("root", DEPLOYMENTS, ids=lambda p: p.name)
+def test_every_shipped_campaign_yields_valid_table_schema_fields(root):
+    deployment = load_deployment(root)
+    for campaign in deployment.campaigns.values():
+        fields = campaign_fields(campaign, deployment)
+        frictionless.Schema.from_descriptor({"fields": [table_schema_field(f) for f in fields]})
+        for field in fields:
+            assert field["choices"] is None or field["choices"], (campaign.id, field["name"])
