@@ -420,7 +420,10 @@ def _check_campaign(
             path = ["review", "stages", i, "level"]
             problems.at(file, data, path, f"层级“{stage['level']}”未定义")
     for i, phase in enumerate(data.get("phases", [])):
-        if "end" in phase and phase["end"] < phase["start"]:
+        # Compare at the coarser precision: a phase from 2017-05-10 may end "2017-05".
+        start, end = phase["start"], phase.get("end", "")
+        precision = min(len(start), len(end))
+        if end and end[:precision] < start[:precision]:
             path = ["phases", i, "end"]
             problems.at(file, data, path, f"结束时间 {phase['end']} 早于开始时间 {phase['start']}")
 

@@ -47,6 +47,8 @@ class UnitTree:
         self.by_id: dict[str, Unit] = {unit.id: unit for unit in units}
         self.roots: list[Unit] = []
         for unit in units:
+            unit.children = []  # a second tree over the same units must not double them
+        for unit in units:
             parent = self.by_id.get(unit.parent) if unit.parent else None
             if parent is None:
                 self.roots.append(unit)

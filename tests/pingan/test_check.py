@@ -392,6 +392,17 @@ def test_roster_column_that_is_neither_a_field_nor_derived(data_dir):
     ]
 
 
+def test_phase_ending_before_it_starts(data_dir):
+    campaign = CAMPAIGN + (
+        "phases:\n"
+        "  - {name: 报名, start: 2017-05-10, end: 2017-05}\n"
+        "  - {name: 培训, start: 2017-06, end: 2017-05-31}\n"
+    )
+    assert report(data_dir(campaign=campaign)) == [
+        "data/campaigns/round-1.yaml:15: phases[1].end: 结束时间 2017-05-31 早于开始时间 2017-06"
+    ]
+
+
 def test_duplicate_campaign_id_across_files(data_dir):
     root = data_dir(**{"campaigns/round-1-copy.yaml": CAMPAIGN})
     assert report(root) == [

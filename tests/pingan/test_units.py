@@ -60,6 +60,11 @@ def test_lookup(tree):
     assert tree.by_id["dong"].children == [tree["dong-1"], tree["dong-2"]]
 
 
+def test_building_a_second_tree_over_the_same_units_does_not_double_children(tree):
+    again = UnitTree(tree.units)
+    assert [u.id for u in again["dong"].children] == ["dong-1", "dong-2"]
+
+
 def test_label_prefers_the_short_name():
     assert Unit(id="a", name="湖塘平安志愿者工作站", level="t", kind="territorial").label == (
         "湖塘平安志愿者工作站"
