@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pingan.campaigns import campaign_fields
 from pingan.deployment import Deployment, load_deployment
 from pingan.quotas import QuotaTable, apply_rate
 
@@ -236,3 +237,114 @@ def test_expo_categories_one_to_eight_are_directed_and_nine_is_open(expo):
     categories = quota_table(expo, "expo-2009").categories
     assert [category.recruitment for category in categories] == ["directed"] * 8 + ["open"]
     assert all(category.filed_by for category in categories)
+
+
+# --- Forms, rosters and rules the documents fix ------------------------------------------
+
+SHANXI_FORM = [  # 附件3 山西省平安志愿者登记表, left to right, top to bottom (photo left out)
+    "姓名",
+    "性别",
+    "出生年月",
+    "民族",
+    "政治面貌",
+    "身份证号码",
+    "所在地区（县/区）",
+    "工作单位/职业",
+    "文化程度",
+    "通信地址",
+    "手机",
+    "固定电话",
+    "QQ 号码",
+    "个人特长",
+    "健康状况",
+    "服务时间",
+    "服务类型",
+]
+SHANXI_SERVICE_TYPES = [  # 附件3 服务类型（勾选）, with 行业平安志愿者's five sectors grouped
+    ("社区平安志愿者", None),
+    ("交通行业平安志愿者", "行业平安志愿者"),
+    ("住建行业平安志愿者", "行业平安志愿者"),
+    ("旅游行业平安志愿者", "行业平安志愿者"),
+    ("团员青年平安志愿者", "行业平安志愿者"),
+    ("教育行业平安志愿者", "行业平安志愿者"),
+    ("企事业单位内部平安志愿者", None),
+    ("应急平安志愿者", None),
+]
+SHANXI_ROSTER = [  # 附件4 全省青年平安志愿者名单汇总表
+    "姓名",
+    "性别",
+    "年龄",
+    "单位",
+    "专业或特长",
+    "身份证号",
+    "健康状况",
+    "服务时间",
+    "服务项目",
+    "联系方式",
+]
+
+
+@pytest.mark.parametrize("campaign_id", ["shanxi-2014", "shanxi-2026"])
+def test_shanxi_form_roster_and_service_types_follow_the_annexes(shanxi, campaign_id):
+    campaign = shanxi.campaigns[campaign_id]
+    titles = [field["title"] for field in campaign_fields(campaign, shanxi)]
+    assert [title for title in titles if title in SHANXI_FORM] == SHANXI_FORM
+    assert [(c["name"], c.get("group")) for c in campaign.data["service_types"]] == (
+        SHANXI_SERVICE_TYPES
+    )
+    assert [column["title"] for column in campaign.data["roster"]["columns"]] == SHANXI_ROSTER
+    eligibility = campaign.data["eligibility"]
+    assert (eligibility["age"]["min"], eligibility["age"]["max"]) == (18, 45)
+    assert len(eligibility["residence"]["options"]) == 2
+    assert eligibility["double_registration"] == "refused_in_principle"
+    assert [role["title"] for role in campaign.data["roles"]] == [
+        "宣传员",
+        "信息员",
+        "调解员",
+        "帮教员",
+        "治安员",
+        "处突员",
+    ]
+
+
+def test_shanxi_work_phases_keep_their_dates(shanxi):
+    phases = shanxi.campaigns["shanxi-2014"].data["phases"]
+    assert [(phase["start"], phase["end"]) for phase in phases] == [
+        ("2014-10", "2014-10"),
+        ("2014-11", "2014-12"),
+        ("2015-01", "2015-06"),
+        ("2015-07", "2015-12"),
+        ("2016-01", "2016-12"),
+    ]
+
+
+def test_chongqing_activities_by_setting_list_seven_and_six_items(chongqing):
+    activities = chongqing.campaigns["chongqing-2026"].data["activities"]
+    numbered = [
+        sum(1 for line in item["text"].splitlines() if line[:2].rstrip(".").isdigit())
+        for item in activities
+    ]
+    assert numbered == [7, 6, 0]
+    assert len(chongqing.campaigns["chongqing-2026"].data["training"]["topics"]) == 5
+
+
+def test_expo_open_recruitment_is_18_to_65_in_principle(expo):
+    eligibility = expo.campaigns["expo-2026"].data["eligibility"]
+    assert eligibility["age"] == {"min": 18, "max": 65, "in_principle": True}
+    assert "resident_id" in eligibility["document_types"]
+    assert len(eligibility["document_types"]) > 1
+    assert len(expo.projects) == 6
+
+
+def test_county_training_counts_and_star_range():
+    county = load_deployment(ROOT / "examples" / "county-alliance")
+    frequency = county.campaigns["county-2026"].data["training"]["frequency"]
+    assert [(item["who"], item["per_year"]) for item in frequency] == [
+        ("骨干志愿者", "4"),
+        ("普通志愿者", "1–2"),
+    ]
+    stars = county.settings["recognition"]["stars"]
+    assert (stars["min"], stars["max"]) == (1, 5)
+    facts = {fact["label"]: fact["value"] for fact in county.settings["facts"]}
+    assert (facts["村（居）志愿者工作站"], facts["专业志愿队伍"]) == (208, 16)
+    assert "via" in county.campaigns["county-2026"].field_names
