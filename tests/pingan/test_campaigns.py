@@ -7,7 +7,7 @@ from pathlib import Path
 
 import frictionless
 import pytest
-from conftest import CAMPAIGN, QUOTAS, edit
+from tiny_deployment import CAMPAIGN, QUOTAS, edit
 
 from pingan.campaigns import (
     CUSTOM_FIELD_KEYS,

@@ -7,7 +7,7 @@ report line. Lines count from 1; in units.yaml, unit *i* is on line *i* + 2.
 from __future__ import annotations
 
 import pytest
-from conftest import CAMPAIGN, DEPLOYMENT, HONOURS, QUOTAS, UNITS, edit
+from tiny_deployment import CAMPAIGN, DEPLOYMENT, HONOURS, QUOTAS, UNITS, edit
 
 from pingan.cli import main
 from pingan.deployment import DataError, check_deployment, load_deployment
