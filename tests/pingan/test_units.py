@@ -88,7 +88,7 @@ def test_a_10000_deep_chain_needs_no_recursion():
     assert len(chain.descendants("u0")) == depth
     assert len(chain.path(f"u{depth - 1}")) == depth
     assert chain.ancestors(f"u{depth - 1}")[0].id == f"u{depth - 2}"
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 5  # quadratic would take minutes
 
 
 def test_a_100000_wide_tree_is_fast():
@@ -99,7 +99,7 @@ def test_a_100000_wide_tree_is_fast():
     assert len(list(wide.walk())) == width + 1
     assert len(wide.descendants("root", include_self=False)) == width
     assert [u.id for u in wide.path("c99999")] == ["root", "c99999"]
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 5  # quadratic would take minutes
 
 
 def test_find_cycles_reports_each_cycle_once():
