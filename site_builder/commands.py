@@ -1,0 +1,128 @@
+"""``pingan build``: check a deployment's data, then build its static site with MkDocs."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from pingan.deployment import DataError, load_deployment
+
+#: The shared mkdocs.yml at the root of the repository.
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "mkdocs.yml"
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``pingan build`` on the ``pingan`` command."""
+    build = subparsers.add_parser(
+        "build",
+        help="build a deployment's static site",
+        description="检查数据，然后生成静态网站（任何网站服务器都可以发布）。",
+    )
+    build.add_argument("data_dir", help="the deployment's data folder, e.g. data")
+    build.add_argument("--site-dir", default="site", help="output folder (default: site)")
+    build.add_argument("--form-url", help="public URL of the form service (apply links, QR codes)")
+    build.add_argument(
+        "--build-date",
+        type=_date,
+        help="treat this day (YYYY-MM-DD) as today; also pins SOURCE_DATE_EPOCH",
+    )
+    build.add_argument("--strict", action="store_true", help="fail on any MkDocs warning")
+    build.add_argument("--config-file", default=str(DEFAULT_CONFIG), help=argparse.SUPPRESS)
+    build.set_defaults(func=run_build)
+
+
+def _date(text: str) -> str:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"不是有效日期（格式 YYYY-MM-DD）：{text}") from None
+    return text
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """Load and check first (nothing is written on a data error), then build."""
+    try:
+        deployment = load_deployment(Path(args.data_dir))
+    except DataError as error:
+        print(error.problems.report(), file=sys.stderr)
+        print(f"发现 {len(error.problems)} 个问题，未生成网站。", file=sys.stderr)
+        return 1
+    if args.build_date and "SOURCE_DATE_EPOCH" not in os.environ:
+        day = datetime.datetime.fromisoformat(args.build_date).replace(tzinfo=datetime.UTC)
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(day.timestamp()))
+    started = time.monotonic()
+    try:
+        pages = build_site(
+            deployment_dir=Path(args.data_dir),
+            site_dir=Path(args.site_dir),
+            form_url=args.form_url,
+            build_date=args.build_date,
+            strict=args.strict,
+            config_file=Path(args.config_file),
+            deployment=deployment,
+        )
+    except BuildFailed as error:
+        print(f"未生成网站：{error}", file=sys.stderr)
+        return 1
+    seconds = time.monotonic() - started
+    print(f"已生成网站：{args.site_dir}（{pages} 个页面，用时 {seconds:.1f} 秒）")
+    return 0
+
+
+class BuildFailed(Exception):
+    """MkDocs refused the configuration or stopped the build."""
+
+
+def build_site(
+    deployment_dir: Path,
+    site_dir: Path,
+    *,
+    form_url: str | None = None,
+    build_date: str | None = None,
+    strict: bool = False,
+    config_file: Path = DEFAULT_CONFIG,
+    deployment=None,
+) -> int:
+    """Build one deployment's site into *site_dir*; return the number of HTML pages."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
+    _show_mkdocs_warnings()
+    try:
+        config = load_config(
+            config_file=str(config_file), site_dir=str(site_dir.resolve()), strict=strict
+        )
+        plugin = config.plugins["pingan"]
+        options = {
+            **plugin.config,
+            "data_dir": str(deployment_dir.resolve()),
+            "form_url": form_url or "",
+            "build_date": build_date or "",
+        }
+        errors, warnings = plugin.load_config(options, config.config_file_path)
+        problems = [f"{key}: {error}" for key, error in errors + warnings]
+        if problems:
+            raise BuildFailed("；".join(problems))
+        if deployment is not None:
+            plugin.use_deployment(deployment)
+        build(config)
+    except (Abort, ConfigurationError, PluginError) as error:
+        raise BuildFailed(str(error)) from None
+    return sum(1 for _ in site_dir.rglob("*.html"))
+
+
+def _show_mkdocs_warnings() -> None:
+    """Print MkDocs' warnings (the CLI would); once, however many builds run."""
+    logger = logging.getLogger("mkdocs")
+    if not any(getattr(handler, "_pingan", False) for handler in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
+        handler._pingan = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)

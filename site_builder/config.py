@@ -1,0 +1,50 @@
+"""Typed options of the ``pingan`` MkDocs plugin (``plugins: - pingan: …`` in mkdocs.yml)."""
+
+from __future__ import annotations
+
+import datetime
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+
+class DateOption(c.BaseConfigOption[str | None]):
+    """An ISO date (YYYY-MM-DD) kept as text; None when unset."""
+
+    def run_validation(self, value: object) -> str | None:
+        if value in (None, ""):
+            return None
+        text = str(value)
+        try:
+            datetime.date.fromisoformat(text)
+        except ValueError:
+            raise base.ValidationError(f"build_date must be YYYY-MM-DD, got {text!r}") from None
+        return text
+
+
+class UrlOption(c.BaseConfigOption[str | None]):
+    """An absolute http(s) URL without a trailing slash; None (or empty) when unset."""
+
+    def run_validation(self, value: object) -> str | None:
+        if value in (None, ""):
+            return None
+        text = str(value)
+        if not text.startswith(("http://", "https://")):
+            raise base.ValidationError(f"expected an http(s):// URL, got {text!r}")
+        return text.rstrip("/")
+
+
+class PinganConfig(base.Config):
+    """Where the data is and what the build should assume about the world outside it."""
+
+    #: The deployment's data folder (deployment.yaml, units.yaml…), relative to mkdocs.yml.
+    data_dir = c.Type(str, default="data")
+    #: Public URL of the form service; empty means deployment.yaml's ``form_url``.
+    form_url = UrlOption()
+    #: "Today" for open/closed campaigns; empty means SOURCE_DATE_EPOCH, else today in China.
+    build_date = DateOption()
+    #: Entries per paginated index page (units, honour roll, stories).
+    page_size = c.Type(int, default=50)
+    #: At most this many units are drawn in the directory's tree; deeper levels are reached
+    #: through the unit pages and the paginated list.
+    tree_limit = c.Type(int, default=300)

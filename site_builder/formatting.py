@@ -1,0 +1,83 @@
+"""Chinese wording of dates, numbers and codes as the public pages print them."""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+CHINA = datetime.timezone(datetime.timedelta(hours=8), "CST")
+
+RECRUITMENT_MODES = {
+    "open": "公开招募（个人自愿报名）",
+    "directed": "定向招募（由单位组织统一报名）",
+    "mixed": "定向招募与公开招募相结合",
+}
+RECRUITMENT_SHORT = {"open": "公开招募", "directed": "定向招募", "mixed": "定向与公开相结合"}
+DOUBLE_REGISTRATION = {
+    "allowed": "已在其他行业系统注册的志愿者也可以报名。",
+    "refused": "已在其他行业系统注册为志愿者的，不再重复招募。",
+    "refused_in_principle": "已在其他行业系统注册为志愿者的，原则上不再招募。",
+}
+DOCUMENT_TYPES = {
+    "resident_id": "居民身份证",
+    "hk_macao_permit": "港澳居民来往内地通行证",
+    "taiwan_permit": "台湾居民来往大陆通行证",
+    "foreign_permanent_residence": "外国人永久居留身份证",
+    "passport": "护照",
+}
+UNIT_KINDS = {
+    "territorial": "属地",
+    "sector": "行业系统",
+    "school": "学校",
+    "university": "高校",
+    "enterprise": "企业",
+    "body": "机关",
+    "team": "专业队",
+}
+PERIODS = {"month": "每月", "quarter": "每季度", "year": "每年"}
+STATUS = {"open": "正在招募", "upcoming": "即将开始", "closed": "已结束"}
+POPULATION_BASES = {"registered_population": "户籍人口", "resident_population": "常住人口"}
+STAR_WORDS = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五"}
+
+
+def build_day(option: str | None) -> datetime.date:
+    """The build's "today": the option, else SOURCE_DATE_EPOCH, else today in China."""
+    if option:
+        return datetime.date.fromisoformat(option)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC).date()
+    return datetime.datetime.now(CHINA).date()
+
+
+def zh_date(value: str | datetime.date) -> str:
+    """``2026-09-01`` → ``2026 年 9 月 1 日``; ``2014-05`` → ``2014 年 5 月``."""
+    parts = [int(part) for part in str(value).split("-")]
+    return " ".join(f"{n} {unit}" for n, unit in zip(parts, ("年", "月", "日"), strict=False))
+
+
+def zh_period(start: str | datetime.date, end: str | datetime.date | None) -> str:
+    """``2026 年 9 月 1 日至 2027 年 6 月 30 日``, or ``2026 年 10 月 1 日起`` without an end."""
+    if not end:
+        return f"{zh_date(start)}起"
+    return f"{zh_date(start)}至 {zh_date(end)}"
+
+
+def stars_text(stars: int) -> str:
+    """Accessible wording of a star rating: ``四星``."""
+    return f"{STAR_WORDS.get(stars, stars)}星"
+
+
+def per_year_text(per_year: str) -> str:
+    """``4`` → ``每年 4 次``; ``1–2`` → ``每年 1–2 次``."""
+    return f"每年 {per_year} 次"
+
+
+def minimum_text(item: dict) -> str:
+    """An activity minimum: ``每月不少于 2 次``."""
+    return f"{PERIODS[item['per']]}不少于 {item['count']} 次"
+
+
+def initial(name: str) -> str:
+    """The letter shown on an avatar when there is no photo: the first character (a surname)."""
+    return name.strip()[:1] or "？"

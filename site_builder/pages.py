@@ -1,0 +1,390 @@
+"""Which pages the data produces, and what each one shows.
+
+``plan_site`` gathers everything first (pages, their contexts, files to copy); rendering
+happens afterwards in :mod:`site_builder.render`. Per-unit, per-person and per-story pages
+are reached through paginated index pages and stay out of the navigation, so the nav (which
+Material renders into every page) stays small whatever the size of the deployment.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
+
+from pingan.campaigns import Campaign, campaign_fields
+from pingan.deployment import Deployment
+from pingan.eligibility import age_range_text
+
+from .qrcode import qr_svg
+from .quota_view import display_rows, progress_rollup
+
+CAMPAIGN_ORDER = {"open": 0, "upcoming": 1, "closed": 2}
+
+
+@dataclass
+class GeneratedPage:
+    """A Markdown page the plugin adds: its path, template and the data it shows."""
+
+    src_uri: str
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    in_nav: bool = False
+    searchable: bool = True
+    hide: tuple[str, ...] = ()
+
+
+@dataclass
+class GeneratedAsset:
+    """A non-page file: either text content or a file on disk to copy."""
+
+    src_uri: str
+    content: str | None = None
+    abs_src_path: str | None = None
+
+
+@dataclass
+class SitePlan:
+    """Everything the plugin adds to the site, decided before anything is rendered."""
+
+    pages: list[GeneratedPage] = field(default_factory=list)
+    assets: list[GeneratedAsset] = field(default_factory=list)
+    #: Navigation entries of the generated part: (title, src_uri or [(title, src_uri)…]).
+    nav: list[tuple[str, Any]] = field(default_factory=list)
+
+    def add(self, page: GeneratedPage) -> GeneratedPage:
+        self.pages.append(page)
+        return page
+
+
+@dataclass
+class Site:
+    """What every template needs: the data, the build's day and settings, and URLs."""
+
+    deployment: Deployment
+    day: datetime.date
+    form_url: str
+    page_size: int
+    tree_limit: int
+    use_directory_urls: bool = True
+
+    def url(self, src_uri: str) -> str:
+        """The site-relative URL MkDocs gives the page or file at *src_uri*."""
+        return File(src_uri, None, "", self.use_directory_urls).url
+
+    def link(self, from_src: str, to_src: str) -> str:
+        """A relative link from one page to another (as MkDocs would write it)."""
+        return get_relative_url(self.url(to_src), self.url(from_src))
+
+    def apply_url(self, campaign: Campaign) -> str:
+        return f"{self.form_url}/apply/{campaign.id}"
+
+    def progress_url(self, campaign: Campaign) -> str:
+        return f"{self.form_url}/api/v1/campaigns/{campaign.id}/progress"
+
+
+# Where each kind of page lives. Lists use a plural folder, items a singular one, so that
+# no id can collide with a list page.
+def notice_uri(campaign_id: str) -> str:
+    return f"notices/{campaign_id}/index.md"
+
+
+def qr_uri(campaign_id: str) -> str:
+    return f"notices/{campaign_id}/apply-qr.svg"
+
+
+def quota_uri(campaign_id: str) -> str:
+    return f"quotas/{campaign_id}.md"
+
+
+def unit_uri(unit_id: str) -> str:
+    return f"unit/{unit_id}.md"
+
+
+def unit_list_uri(number: int) -> str:
+    return f"units/list/{number}.md"
+
+
+def person_uri(person_id: str) -> str:
+    return f"people/{person_id}.md"
+
+
+def photo_uri(photo: str) -> str:
+    return f"people/photos/{photo}"
+
+
+def story_uri(story_id: str) -> str:
+    return f"story/{story_id}.md"
+
+
+def list_page_uri(folder: str, number: int) -> str:
+    return f"{folder}/index.md" if number == 1 else f"{folder}/page/{number}.md"
+
+
+@dataclass
+class Pager:
+    """Page *number* of *count*, with the paths of every page of the list."""
+
+    number: int
+    count: int
+    uris: list[str]
+
+    @property
+    def previous(self) -> str | None:
+        return self.uris[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.uris[self.number] if self.number < self.count else None
+
+
+def paginate(items: list[Any], size: int, uri_of) -> list[tuple[Pager, list[Any]]]:
+    """Split *items* into pages of *size*; always at least one (possibly empty) page."""
+    count = max(1, math.ceil(len(items) / size))
+    uris = [uri_of(number) for number in range(1, count + 1)]
+    return [
+        (Pager(number, count, uris), items[(number - 1) * size : number * size])
+        for number in range(1, count + 1)
+    ]
+
+
+def sorted_campaigns(deployment: Deployment, day: datetime.date) -> list[Campaign]:
+    """Open rounds first, then upcoming, then closed; newest first within each."""
+    campaigns = sorted(deployment.campaigns.values(), key=lambda c: (c.opens, c.id), reverse=True)
+    return sorted(campaigns, key=lambda c: CAMPAIGN_ORDER[c.status(day)])
+
+
+def plan_site(site: Site) -> SitePlan:
+    """Every generated page and file of the deployment, with its context."""
+    plan = SitePlan()
+    deployment = site.deployment
+    campaigns = sorted_campaigns(deployment, site.day)
+    plan.add(_home(site, campaigns))
+    notices = _notices(site, plan, campaigns)
+    quotas = _quotas(site, plan, campaigns)
+    plan.nav.append(("首页", "index.md"))
+    plan.nav.append(("招募公告", notices))
+    if quotas:
+        plan.nav.append(("名额分配", quotas))
+    plan.nav.append(("组织网络", _units(site, plan)))
+    if deployment.volunteers:
+        plan.nav.append(("光荣榜", _honours(site, plan)))
+    if deployment.projects:
+        plan.nav.append(("服务项目", _projects(site, plan)))
+    if deployment.stories:
+        plan.nav.append(("平安故事", _stories(site, plan)))
+    return plan
+
+
+def _home(site: Site, campaigns: list[Campaign]) -> GeneratedPage:
+    by_status = defaultdict(list)
+    for campaign in campaigns:
+        by_status[campaign.status(site.day)].append(campaign)
+    return GeneratedPage(
+        "index.md",
+        site.deployment.name,
+        "home.md.j2",
+        {
+            "open": by_status["open"],
+            "upcoming": by_status["upcoming"],
+            "closed": by_status["closed"],
+        },
+        in_nav=True,
+        hide=("toc",),
+    )
+
+
+def _notices(site: Site, plan: SitePlan, campaigns: list[Campaign]) -> list[tuple[str, str]]:
+    plan.add(
+        GeneratedPage("notices/index.md", "招募公告", "notices.md.j2", {"campaigns": campaigns})
+    )
+    nav = [("全部公告", "notices/index.md")]
+    for campaign in campaigns:
+        status = campaign.status(site.day)
+        can_apply = status == "open" and campaign.accepts_public()
+        if can_apply:
+            title = f"{campaign.title} 在线报名二维码"
+            plan.assets.append(
+                GeneratedAsset(qr_uri(campaign.id), qr_svg(site.apply_url(campaign), title))
+            )
+        context = {
+            "campaign": campaign,
+            "data": campaign.data,
+            "status": status,
+            "can_apply": can_apply,
+            "age_text": age_range_text(campaign.data["eligibility"]["age"]),
+            "fields": campaign_fields(campaign, site.deployment),
+            "has_quota": campaign.data.get("quota") in site.deployment.quotas,
+        }
+        page = plan.add(
+            GeneratedPage(notice_uri(campaign.id), campaign.title, "notice.md.j2", context)
+        )
+        nav.append((campaign.title, page.src_uri))
+    return nav
+
+
+def _quotas(site: Site, plan: SitePlan, campaigns: list[Campaign]) -> list[tuple[str, str]]:
+    deployment = site.deployment
+    with_quota = [c for c in campaigns if c.data.get("quota") in deployment.quotas]
+    if not with_quota:
+        return []
+    plan.add(
+        GeneratedPage("quotas/index.md", "名额分配", "quotas.md.j2", {"campaigns": with_quota})
+    )
+    nav = [("全部名额表", "quotas/index.md")]
+    for campaign in with_quota:
+        table = deployment.quotas[campaign.data["quota"]]
+        context = {
+            "campaign": campaign,
+            "table": table,
+            "rows": display_rows(table, deployment.tree),
+            "level_totals": _level_totals(site, table),
+            "rollup": progress_rollup(table, deployment.tree),
+            "progress": table.kind != "categories" and bool(table.rows),
+            "status": campaign.status(site.day),
+        }
+        title = f"{campaign.title}：名额分配"
+        plan.add(GeneratedPage(quota_uri(campaign.id), title, "quota.md.j2", context))
+        nav.append((campaign.title, quota_uri(campaign.id)))
+    return nav
+
+
+def _level_totals(site: Site, table) -> list[tuple[str, int]]:
+    totals = table.totals_by_level(site.deployment.tree)
+    return [
+        (level["name"], totals[level["id"]])
+        for level in site.deployment.settings["levels"]
+        if level["id"] in totals
+    ]
+
+
+def _tree_depth(site: Site) -> int:
+    """The deepest level drawn in the directory's tree, keeping it within ``tree_limit``."""
+    per_depth: dict[int, int] = defaultdict(int)
+    for _, depth in site.deployment.tree.walk():
+        per_depth[depth] += 1
+    shown, limit = 0, 0
+    for depth in sorted(per_depth):
+        shown += per_depth[depth]
+        if shown > site.tree_limit and depth > 0:
+            break
+        limit = depth
+    return limit
+
+
+def _units(site: Site, plan: SitePlan) -> str:
+    deployment = site.deployment
+    tree = deployment.tree
+    depth_limit = _tree_depth(site)
+    walk = list(tree.walk())
+    level_counts = defaultdict(int)
+    for unit, _ in walk:
+        level_counts[unit.level] += 1
+    levels = [
+        (level["name"], level.get("unit_name"), level_counts[level["id"]])
+        for level in deployment.settings["levels"]
+    ]
+    pages = paginate([unit for unit, _ in walk], site.page_size, unit_list_uri)
+    plan.add(
+        GeneratedPage(
+            "units/index.md",
+            "组织网络",
+            "units.md.j2",
+            {
+                "tree": [(unit, depth) for unit, depth in walk if depth <= depth_limit],
+                "depth_limit": depth_limit,
+                "deeper": sum(1 for _, depth in walk if depth > depth_limit),
+                "levels": levels,
+                "total": len(walk),
+                "pages": pages[0][0],
+            },
+        )
+    )
+    for pager, units in pages:
+        title = f"全部单位（第 {pager.number} 页，共 {pager.count} 页）"
+        context = {"units": units, "pager": pager}
+        page = GeneratedPage(pager.uris[pager.number - 1], title, "unit_list.md.j2", context)
+        page.searchable = False
+        plan.add(page)
+    quota_totals = {
+        table_id: table.totals_by_unit(tree) for table_id, table in deployment.quotas.items()
+    }
+    campaigns_by_table = defaultdict(list)
+    for campaign in sorted_campaigns(deployment, site.day):
+        campaigns_by_table[campaign.data.get("quota")].append(campaign)
+    people = defaultdict(list)
+    for person in deployment.volunteers:
+        people[person["unit"]].append(person)
+    projects = defaultdict(list)
+    for project in deployment.projects:
+        if "unit" in project:
+            projects[project["unit"]].append(project)
+    for unit, _ in walk:
+        quotas = [
+            (table, campaigns_by_table[table_id], totals[unit.id])
+            for table_id, table in deployment.quotas.items()
+            if unit.id in (totals := quota_totals[table_id])
+        ]
+        context = {
+            "unit": unit,
+            "path": tree.path(unit.id)[:-1],
+            "level": deployment.level_name(unit.level),
+            "quotas": quotas,
+            "people": people[unit.id],
+            "projects": projects[unit.id],
+        }
+        plan.add(
+            GeneratedPage(unit_uri(unit.id), unit.name, "unit.md.j2", context, searchable=False)
+        )
+    return "units/index.md"
+
+
+def _honours(site: Site, plan: SitePlan) -> str:
+    deployment = site.deployment
+    people = sorted(deployment.volunteers, key=lambda p: (-p["year"], -p.get("stars", 0), p["id"]))
+    stories_of = defaultdict(list)
+    for story in deployment.stories:
+        for person_id in story.get("volunteers", []):
+            stories_of[person_id].append(story)
+    for person in people:
+        if person.get("photo"):
+            path = deployment.photos_dir / person["photo"]
+            plan.assets.append(GeneratedAsset(photo_uri(person["photo"]), abs_src_path=str(path)))
+        context = {
+            "person": person,
+            "unit": deployment.tree[person["unit"]],
+            "stories": stories_of[person["id"]],
+        }
+        plan.add(GeneratedPage(person_uri(person["id"]), person["name"], "person.md.j2", context))
+    for pager, chunk in paginate(people, site.page_size, lambda n: list_page_uri("honours", n)):
+        title = "光荣榜" if pager.number == 1 else f"光荣榜（第 {pager.number} 页）"
+        context = {"people": chunk, "pager": pager}
+        plan.add(GeneratedPage(pager.uris[pager.number - 1], title, "honours.md.j2", context))
+    return "honours/index.md"
+
+
+def _projects(site: Site, plan: SitePlan) -> str:
+    projects = sorted(site.deployment.projects, key=lambda p: not p.get("brand", False))
+    plan.add(
+        GeneratedPage("projects/index.md", "服务项目", "projects.md.j2", {"projects": projects})
+    )
+    return "projects/index.md"
+
+
+def _stories(site: Site, plan: SitePlan) -> str:
+    stories = sorted(site.deployment.stories, key=lambda s: (s["date"], s["id"]), reverse=True)
+    people = {person["id"]: person for person in site.deployment.volunteers}
+    for story in stories:
+        context = {"story": story, "people": people}
+        plan.add(GeneratedPage(story_uri(story["id"]), story["title"], "story.md.j2", context))
+    for pager, chunk in paginate(stories, site.page_size, lambda n: list_page_uri("stories", n)):
+        title = "平安故事" if pager.number == 1 else f"平安故事（第 {pager.number} 页）"
+        context = {"stories": chunk, "pager": pager}
+        plan.add(GeneratedPage(pager.uris[pager.number - 1], title, "stories.md.j2", context))
+    return "stories/index.md"

@@ -1,0 +1,139 @@
+"""The ``pingan`` MkDocs plugin: a deployment's data folder becomes pages of the site.
+
+mkdocs.yml holds what every deployment shares (theme, extensions, plugins); the
+deployment's deployment.yaml supplies what differs (site name, pages folder, site URL,
+colours), so one mkdocs.yml builds Wujin and every example.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.utils.meta import get_data
+
+from pingan.deployment import DataError, Deployment, load_deployment
+
+from .config import PinganConfig
+from .formatting import build_day
+from .identity import identity_css
+from .markup import join_cjk_lines
+from .pages import Site, SitePlan, plan_site
+from .render import render_page
+
+log = logging.getLogger("mkdocs.plugins.pingan")
+
+DEFAULT_FORM_URL = "http://127.0.0.1:8000"
+DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
+IDENTITY_CSS = "assets/stylesheets/pingan-identity.css"
+
+
+class PinganPlugin(BasePlugin[PinganConfig]):
+    """Loads and checks the deployment once, then adds its generated pages and nav."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deployment: Deployment | None = None
+        self.site: Site | None = None
+
+    def use_deployment(self, deployment: Deployment) -> None:
+        """Reuse a deployment the caller has already loaded and checked."""
+        self.deployment = deployment
+
+    # on_config: load and check the data (a DataError stops the build before anything is
+    # written), then take the site's name, pages folder, URL and colours from it.
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        data_dir = Path(config.config_file_path or ".").parent / self.config.data_dir
+        if self.deployment is None or self.deployment.root.resolve() != data_dir.resolve():
+            try:
+                self.deployment = load_deployment(data_dir)
+            except DataError as error:
+                raise PluginError(
+                    f"{error.problems.report()}\n发现 {len(error.problems)} 个问题，未生成网站。"
+                ) from None
+        deployment = self.deployment
+        settings = deployment.settings
+        config.docs_dir = str(deployment.content_dir)
+        config.site_name = deployment.name
+        config.site_description = _plain(settings.get("description")) or deployment.name
+        config.site_url = config.site_url or settings.get("site_url") or DEFAULT_SITE_URL
+        config.copyright = f"{settings.get('short_name', deployment.name)} · {settings['region']}"
+        config.extra_css = [*config.extra_css, IDENTITY_CSS]
+        config.watch.append(str(data_dir))
+        form_url = self.config.form_url or settings.get("form_url") or DEFAULT_FORM_URL
+        self.site = Site(
+            deployment=deployment,
+            day=build_day(self.config.build_date),
+            form_url=form_url.rstrip("/"),
+            page_size=self.config.page_size,
+            tree_limit=self.config.tree_limit,
+            use_directory_urls=config.use_directory_urls,
+        )
+        return config
+
+    # on_files: add every generated page and file, refuse content pages that would
+    # overwrite one, and set the (small) navigation.
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.site is not None
+        plan = plan_site(self.site)
+        content_pages = [file for file in files.documentation_pages() if not file.generated_by]
+        _refuse_clashes(plan, files)
+        in_nav = _nav_uris(plan.nav)
+        for page in plan.pages:
+            inclusion = (
+                InclusionLevel.UNDEFINED if page.src_uri in in_nav else (InclusionLevel.NOT_IN_NAV)
+            )
+            content = render_page(page, self.site)
+            files.append(File.generated(config, page.src_uri, content=content, inclusion=inclusion))
+        for asset in plan.assets:
+            if asset.content is not None:
+                files.append(File.generated(config, asset.src_uri, content=asset.content))
+            else:
+                files.append(File.generated(config, asset.src_uri, abs_src_path=asset.abs_src_path))
+        css = identity_css(self.site.deployment.settings)
+        files.append(File.generated(config, IDENTITY_CSS, content=css))
+        config.nav = _nav_config(plan.nav) + _content_nav(content_pages)
+        return files
+
+
+def _plain(text: str | None) -> str:
+    """One line of text for a meta description."""
+    return " ".join(join_cjk_lines(text or "").split())
+
+
+def _refuse_clashes(plan: SitePlan, files: Files) -> None:
+    generated = [page.src_uri for page in plan.pages] + [asset.src_uri for asset in plan.assets]
+    clashes = [uri for uri in generated if files.get_file_from_path(uri) is not None]
+    if clashes:
+        raise PluginError(
+            "这些页面由数据自动生成，内容目录中不能有同名文件：" + "、".join(sorted(clashes))
+        )
+
+
+def _nav_uris(nav: list[tuple[str, Any]]) -> set[str]:
+    uris: set[str] = set()
+    for _, target in nav:
+        uris.update(_nav_uris(target) if isinstance(target, list) else {target})
+    return uris
+
+
+def _nav_config(nav: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {title: _nav_config(target) if isinstance(target, list) else target}
+        for title, target in nav
+    ]
+
+
+def _content_nav(pages: list[File]) -> list[str]:
+    """Content pages in the order their front matter ``nav_order`` gives, then by path."""
+
+    def order(file: File) -> tuple[float, str]:
+        _, meta = get_data(file.content_string)
+        return (float(meta.get("nav_order", 1000)), file.src_uri)
+
+    return [file.src_uri for file in sorted(pages, key=order)]
