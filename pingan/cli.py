@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .deployment import check_deployment
 
-COMMAND_MODULES = ("site_builder.commands", "form_service.commands")
+COMMAND_MODULES = ("site_builder.commands", "form_service.commands", "form_service.office.commands")
 
 
 def _check(args: argparse.Namespace) -> int:
