@@ -189,26 +189,9 @@ def test_a_campaign_with_a_bad_field_edit_is_caught_by_the_checker(data_dir):
 
 
 CATALOGUE = read_schema("application.schema.yaml")["fields"]
-#: availability is a list with an enum, which Table Schema does not allow (reported to the
-#: schema owner). strict: once the catalogue is fixed this xfail fails and must go.
-NOT_YET_VALID = {"availability"}
 
 
-@pytest.mark.parametrize(
-    "field",
-    [
-        pytest.param(
-            field,
-            id=field["name"],
-            marks=pytest.mark.xfail(
-                field["name"] in NOT_YET_VALID,
-                reason="list type with constraints.enum in application.schema.yaml",
-                strict=True,
-            ),
-        )
-        for field in CATALOGUE
-    ],
-)
+@pytest.mark.parametrize("field", CATALOGUE, ids=[field["name"] for field in CATALOGUE])
 def test_every_catalogue_field_is_a_valid_frictionless_field(field):
     assert set(field) - set(CUSTOM_FIELD_KEYS) <= {
         "name", "title", "description", "type", "format", "constraints",
