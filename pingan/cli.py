@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as error:
-            if error.name is None or not name.startswith(error.name):
+            if error.name is None or not (name + ".").startswith(error.name + "."):
                 raise  # a missing dependency of a side that exists is a real error
             continue
         module.add_commands(subparsers)
