@@ -1,0 +1,99 @@
+"""One SQLAlchemy engine and session factory per app; SQLite tuned for durability.
+
+SQLite settings follow SQLAlchemy's documented recipe for pysqlite: the driver's own
+transaction handling is switched off and a ``begin`` event issues ``BEGIN IMMEDIATE``
+for write transactions (``write_session()``), so a writer takes the lock before it
+reads and two concurrent submissions serialise instead of failing with "database is
+locked" on upgrade. WAL lets readers go on while one writer works; ``synchronous=FULL``
+makes every commit durable before the response is sent. PostgreSQL runs the same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+BUSY_TIMEOUT_SECONDS = 30
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for *url*; SQLite gets WAL, FULL sync, a busy timeout and BEGIN IMMEDIATE."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        immediate = connection.get_execution_options().get("sqlite_immediate")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """The app's engine and its session factories."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        writer = self.engine.execution_options(sqlite_immediate=True)
+        self.write_sessions = sessionmaker(writer, expire_on_commit=False)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction, committed on leaving the block (before any response)."""
+        with self.write_sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def init_app(app: Flask) -> Database:
+    """Create the database handle, migrate it if configured, close sessions on teardown."""
+    database = Database(app.config["DATABASE_URL"])
+    app.extensions["pingan_db"] = database
+    if app.config["AUTO_MIGRATE"]:
+        from .migrate import upgrade
+
+        upgrade(database.engine)
+    app.teardown_appcontext(_close_session)
+    return database
+
+
+def get_db() -> Database:
+    return current_app.extensions["pingan_db"]
+
+
+def read_session() -> Session:
+    """The request's read-only session (closed at teardown)."""
+    if "pingan_session" not in g:
+        g.pingan_session = get_db().sessions()
+    return g.pingan_session
+
+
+def _close_session(_exception=None) -> None:
+    session = g.pop("pingan_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,50 @@
+"""Friendly HTML error pages (the API blueprint answers in JSON itself)."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+PAGES = {
+    400: ("请求无效", "请返回上一页重新填写后提交。"),
+    404: ("没有找到这个页面", "地址可能有误，或者这项招募已经下线。"),
+    405: ("不支持这种操作", "请从报名页面重新开始。"),
+    413: ("提交的内容过大", "请检查填写的内容，删去多余的部分后重新提交。"),
+    429: ("操作过于频繁", "为保护报名信息安全，请稍等几分钟后再试。"),
+}
+
+
+def init_errors(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.add_template_filter(local_date)
+
+
+def _csrf_error(error: CSRFError):
+    return (
+        render_template(
+            "error.html",
+            title="页面已过期",
+            message="为保护您的信息，表单在打开较长时间后会失效。请返回报名页面，刷新后重新提交。",
+        ),
+        400,
+    )
+
+
+def _http_error(error: HTTPException):
+    if request.path.startswith("/api/"):
+        return jsonify({"errors": [{"field": None, "message": error.name}]}), error.code
+    title, message = PAGES.get(error.code or 500, (error.name, ""))
+    return render_template("error.html", title=title, message=message), error.code
+
+
+def local_date(moment: datetime.datetime) -> str:
+    """A stored UTC time as a date in the service's time zone (SQLite returns naive UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    local = moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return f"{local.year}年{local.month}月{local.day}日"

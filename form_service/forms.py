@@ -1,0 +1,216 @@
+"""Input objects for a campaign's application, built from ``pingan.campaigns.campaign_fields``.
+
+Nothing here is written per campaign: the fields, their choices, limits and widgets come
+from the Table Schema catalogue plus the campaign's overrides, so the HTML form, the
+validator, the OpenAPI document and (next) the roster import all read one definition.
+Flask-WTF is used for what it is good at, the CSRF token (``CsrfForm``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import markdown
+import nh3
+from flask_wtf import FlaskForm
+
+from pingan.campaigns import Campaign, application_units, campaign_fields
+from pingan.deployment import Deployment
+from pingan.schemas import application_fields
+
+#: Chinese names of the document types the catalogue's ``id_type`` enum lists.
+DOCUMENT_TYPE_NAMES = {
+    "resident_id": "居民身份证",
+    "hk_macao_permit": "港澳居民来往内地通行证",
+    "taiwan_permit": "台湾居民来往大陆通行证",
+    "foreign_permanent_residence": "外国人永久居留身份证",
+    "passport": "护照",
+}
+
+#: Fields with a format of their own; the others are free text (checked for formulas).
+FORMATTED_FIELDS = {"id_number", "mobile", "landline", "email", "qq", "via"}
+
+#: Keys besides the fields that an application carries.
+EXTRA_KEYS = ("declarations", "consent_notice", "consent_sensitive", "notice_version", "via")
+
+
+class CsrfForm(FlaskForm):
+    """Only the CSRF token: the application's own fields are built from the schema."""
+
+
+@dataclass
+class FormField:
+    """One question of the form, as the form, the validator and the API spec see it."""
+
+    name: str
+    title: str
+    type: str  # string | date | boolean | list
+    widget: str
+    required: bool = False
+    description: str | None = None
+    choices: list[tuple[str, str]] | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    sensitive: bool = False
+    derived_from: str | None = None
+
+    @property
+    def values(self) -> list[str] | None:
+        return [value for value, _ in self.choices] if self.choices is not None else None
+
+    @property
+    def free_text(self) -> bool:
+        return self.type == "string" and self.choices is None and self.name not in FORMATTED_FIELDS
+
+    @classmethod
+    def from_schema(cls, spec: dict[str, Any]) -> FormField:
+        constraints = spec.get("constraints", {})
+        return cls(
+            name=spec["name"],
+            title=spec["title"],
+            type=spec["type"],
+            widget=spec.get("widget", "text"),
+            required=bool(constraints.get("required")),
+            description=spec.get("description"),
+            choices=[tuple(choice) for choice in spec["choices"]] if spec["choices"] else None,
+            min_length=constraints.get("minLength"),
+            max_length=constraints.get("maxLength"),
+            pattern=constraints.get("pattern"),
+            sensitive=bool(spec.get("sensitive")),
+            derived_from=spec.get("derived_from"),
+        )
+
+
+@dataclass
+class CampaignForm:
+    """Everything needed to show, check and store one campaign's application."""
+
+    campaign: Campaign
+    deployment: Deployment
+    fields: list[FormField]
+    declarations: list[tuple[str, str]]
+    notice_html: str
+    notice_version: str
+    document_types: list[str]
+    directed_categories: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> FormField:
+        return next(f for f in self.fields if f.name == name)
+
+    def __contains__(self, name: object) -> bool:
+        return any(f.name == name for f in self.fields)
+
+    @property
+    def eligibility(self) -> dict[str, Any]:
+        return self.campaign.data["eligibility"]
+
+    @property
+    def sensitive_titles(self) -> list[str]:
+        return [f.title for f in self.fields if f.sensitive]
+
+    @property
+    def accepted_keys(self) -> set[str]:
+        return {f.name for f in self.fields} | set(EXTRA_KEYS)
+
+    @property
+    def scope(self) -> str:
+        """What one person may apply to once (see models.Application)."""
+        rule = self.eligibility.get("double_registration", "allowed")
+        if rule == "allowed":
+            return f"campaign:{self.campaign.id}"
+        return f"deployment:{self.deployment.id}"
+
+    @property
+    def contact_text(self) -> str:
+        contact = self.deployment.settings.get("contact") or {}
+        parts = [contact.get(key) for key in ("office", "phone", "email") if contact.get(key)]
+        return "，".join(parts) if parts else self.deployment.name
+
+
+def build_campaign_form(campaign: Campaign, deployment: Deployment) -> CampaignForm:
+    """The campaign's form: schema fields, public choices, declarations and the notice."""
+    fields = [FormField.from_schema(spec) for spec in campaign_fields(campaign, deployment)]
+    eligibility = campaign.data["eligibility"]
+    document_types = list(eligibility.get("document_types") or ["resident_id"])
+    if document_types != ["resident_id"]:
+        _add_identity_fields(fields)
+    directed: dict[str, str] = {}
+    for form_field in fields:
+        if form_field.name == "id_type":
+            form_field.choices = [
+                (value, DOCUMENT_TYPE_NAMES.get(value, value)) for value in document_types
+            ]
+        if form_field.name == "category":
+            directed = _directed_categories(campaign, deployment)
+            form_field.choices = [c for c in form_field.choices or [] if c[0] not in directed]
+        if form_field.name == "unit" and form_field.choices is not None:
+            allowed = set(application_units(campaign, deployment))
+            form_field.choices = [c for c in form_field.choices if c[0] in allowed]
+    declarations = [(d["id"], d["text"]) for d in eligibility.get("declarations", [])]
+    notice_markdown = campaign.data["form"].get("notice") or default_notice(
+        campaign, deployment, fields
+    )
+    notice_html = render_markdown(notice_markdown)
+    version = campaign.data["form"].get("notice_version") or (
+        "auto-" + hashlib.sha256(notice_markdown.encode()).hexdigest()[:12]
+    )
+    return CampaignForm(
+        campaign=campaign,
+        deployment=deployment,
+        fields=fields,
+        declarations=declarations,
+        notice_html=notice_html,
+        notice_version=version,
+        document_types=document_types,
+        directed_categories=directed,
+    )
+
+
+def _add_identity_fields(fields: list[FormField]) -> None:
+    """Ask for birth date and sex when a document other than the ID card may be used.
+
+    Only the resident ID number tells them; without them the age rule cannot be checked
+    and the roster's 性别/年龄 columns stay empty. They go right after the number.
+    """
+    catalogue = application_fields()
+    position = next((i + 1 for i, f in enumerate(fields) if f.name == "id_number"), len(fields))
+    for name in ("sex", "birth_date"):
+        if not any(f.name == name for f in fields):
+            spec = {**catalogue[name], "choices": None}
+            if name == "sex":
+                spec["choices"] = [(value, value) for value in spec["constraints"]["enum"]]
+            spec["description"] = "使用居民身份证以外的证件报名时必填。"
+            fields.insert(position, FormField.from_schema(spec))
+            position += 1
+
+
+def _directed_categories(campaign: Campaign, deployment: Deployment) -> dict[str, str]:
+    """Category id → who files it, for categories the public cannot apply to."""
+    table = deployment.quotas.get(campaign.data.get("quota", ""))
+    if not table:
+        return {}
+    return {c.id: c.filed_by or "所在单位" for c in table.categories if c.recruitment == "directed"}
+
+
+def default_notice(campaign: Campaign, deployment: Deployment, fields: list[FormField]) -> str:
+    """The personal-information notice when the campaign does not write its own."""
+    issuer = campaign.data.get("issuer") or deployment.name
+    titles = "、".join(f.title for f in fields)
+    sensitive = "、".join(f.title for f in fields if f.sensitive)
+    contact = deployment.settings.get("contact") or {}
+    reach = "，".join(str(contact[k]) for k in ("office", "phone", "email") if contact.get(k))
+    return (
+        f"为办理平安志愿者报名和注册，{issuer}收集您在本表中填写的以下信息：{titles}。\n\n"
+        f"其中{sensitive}属于敏感个人信息，仅用于核实身份、年龄和报名资格，加密保存，"
+        "只有负责审核的工作人员可以查看。\n\n"
+        "这些信息只用于本次招募和平安志愿者队伍管理，不向无关单位或个人提供。"
+        f"您可以联系{reach or issuer}查询、更正或撤回您的报名信息。"
+    )
+
+
+def render_markdown(text: str) -> str:
+    """Markdown from the data files, sanitised (the data is edited by people, not trusted)."""
+    return nh3.clean(markdown.markdown(text))

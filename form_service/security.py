@@ -1,0 +1,86 @@
+"""Response headers and the cross-site rule for the JSON API.
+
+The service's own pages allow nothing but themselves (no inline script or style, no
+external source); pages of the static site served in the demo get a policy that fits
+MkDocs Material (inline scripts), still without external sources. Form and status pages
+are never cached: they may hold the applicant's own answers.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Request, Response, current_app, request
+
+SERVICE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+SITE_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'"
+)
+
+
+def init_security(app: Flask) -> None:
+    app.after_request(_headers)
+
+
+def _headers(response: Response) -> Response:
+    site_page = request.blueprint == "site"
+    response.headers.setdefault("Content-Security-Policy", SITE_CSP if site_page else SERVICE_CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.blueprint in ("apply", "status") or request.path.startswith("/api/v1/campaigns/"):
+        if request.method == "POST" or request.blueprint in ("apply", "status"):
+            response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def origin_of(url: str | None) -> str | None:
+    """``https://example.org/path`` → ``https://example.org``."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def allowed_origins() -> set[str]:
+    """The service's own origin and the configured public site's."""
+    config = current_app.config
+    origins = {origin_of(config.get("PUBLIC_URL")), origin_of(config.get("SITE_URL"))}
+    origins.add(origin_of(request.host_url))
+    return {origin for origin in origins if origin}
+
+
+def cross_site_refusal(req: Request) -> str | None:
+    """Why a browser request comes from a site we do not trust, or None.
+
+    Browsers send ``Origin`` on cross-origin POSTs and ``Sec-Fetch-Site`` everywhere they
+    can; a request without either is not from a browser page (curl, a server) and cannot
+    carry a victim's cookies, so it is allowed.
+    """
+    origin = req.headers.get("Origin")
+    if origin is not None:
+        if origin == "null" or origin not in allowed_origins():
+            return f"不接受来自 {origin[:80]} 的跨站请求"
+        return None
+    fetch_site = req.headers.get("Sec-Fetch-Site")
+    if fetch_site in ("cross-site", "same-site"):
+        return "不接受跨站请求"
+    return None
+
+
+def cors_headers(response: Response) -> Response:
+    """Let the configured site's pages read the response (quota progress, campaigns)."""
+    origin = request.headers.get("Origin")
+    site = origin_of(current_app.config.get("SITE_URL"))
+    if origin and origin == site:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Idempotency-Key"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Max-Age"] = "600"
+        response.headers.add("Vary", "Origin")
+    return response

@@ -1,0 +1,469 @@
+"""The one validator of applications: the HTML form, the JSON API and imports all call it.
+
+``validate_application`` checks a dict of answers against a ``CampaignForm`` and returns
+either a ``Submission`` (cleaned values ready to store) or a list of ``FieldError`` whose
+messages are Chinese sentences naming the field. It needs no database: the checks that
+do (duplicates, other campaigns) live in ``applications.py``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import phonenumbers
+
+from pingan.eligibility import age_on, age_problem
+from pingan.idnumber import IdNumberError, normalise, parse_id_number
+
+from .forms import DOCUMENT_TYPE_NAMES, CampaignForm, FormField
+
+#: A leading character that a spreadsheet would read as the start of a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+#: Characters a person's name may hold besides letters: spaces and the interpunct (·).
+NAME_MARKS = set(" ·•.-'")
+
+#: Document number formats other than the resident ID card (which has a check digit).
+DOCUMENT_PATTERNS = {
+    "hk_macao_permit": (re.compile(r"[HM]\d{8}(\d{2})?"), "H 或 M 开头加 8 位或 10 位数字"),
+    "taiwan_permit": (re.compile(r"\d{8}(\d{2})?"), "8 位或 10 位数字"),
+    "foreign_permanent_residence": (
+        re.compile(r"[A-Z]{3}\d{12}|9\d{16}[\dX]"),
+        "3 个字母加 12 位数字，或 9 开头的 18 位号码",
+    ),
+    "passport": (re.compile(r"(?=.*\d)[A-Z0-9]{5,20}"), "5–20 位字母和数字"),
+}
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field; ``field`` is the key the client sent (or would send)."""
+
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+@dataclass
+class Submission:
+    """A valid application, cleaned, not yet stored."""
+
+    campaign: str
+    unit: str
+    name: str
+    id_type: str
+    id_number: str
+    sex: str | None
+    birth_date: datetime.date | None
+    age: int | None
+    mobile: str | None
+    category: str | None
+    answers: dict[str, Any]
+    sensitive: dict[str, Any]
+    declarations: list[str]
+    notice_version: str
+    via: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Checker:
+    """Collects cleaned values and errors while walking one application's fields."""
+
+    def __init__(self, form: CampaignForm, raw: dict[str, Any], today: datetime.date):
+        self.form = form
+        self.raw = raw
+        self.today = today
+        self.errors: list[FieldError] = []
+        self.values: dict[str, Any] = {}
+        self.warnings: list[str] = []
+
+    def error(self, name: str, message: str) -> None:
+        if not any(e.field == name for e in self.errors):
+            self.errors.append(FieldError(name, message))
+
+    def text(self, name: str, title: str) -> str | None:
+        """The stripped string value, or None; a wrong JSON type is an error."""
+        value = self.raw.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.error(name, f"{title}应为文本")
+            return None
+        value = unicodedata.normalize("NFC", value).strip()
+        return value or None
+
+
+def validate_application(
+    form: CampaignForm,
+    raw: dict[str, Any],
+    today: datetime.date,
+    *,
+    strict_keys: bool = False,
+) -> tuple[Submission | None, list[FieldError]]:
+    """Check *raw* answers against the campaign; return the submission or the errors.
+
+    *strict_keys* (the API) refuses keys the form does not have instead of ignoring them.
+    """
+    check = _Checker(form, raw, today)
+    _check_campaign(check)
+    if strict_keys:
+        for key in sorted(set(raw) - form.accepted_keys):
+            check.error(key, f"“{key[:40]}”不是本次招募报名表中的字段")
+    for form_field in form.fields:
+        if form_field.name in ("id_number", "sex", "birth_date"):
+            continue
+        _check_field(check, form_field)
+    _check_identity(check)
+    _check_declarations(check)
+    via = check.text("via", "推荐网格员编号")
+    if via is not None and not re.fullmatch(r"[A-Za-z0-9-]{2,20}", via):
+        check.error("via", "推荐网格员编号应为 2–20 位字母、数字或连字符")
+    if check.errors:
+        return None, _in_form_order(form, check.errors)
+    values = check.values
+    sensitive = {
+        f.name: _jsonable(values[f.name])
+        for f in form.fields
+        if f.sensitive and f.name not in ("id_number", "mobile") and values.get(f.name) is not None
+    }
+    plain = {"name", "unit", "category", "id_type", "id_number", "mobile", "sex", "birth_date"}
+    answers = {
+        f.name: _jsonable(values[f.name])
+        for f in form.fields
+        if not f.sensitive and f.name not in plain and values.get(f.name) is not None
+    }
+    return (
+        Submission(
+            campaign=form.campaign.id,
+            unit=values["unit"],
+            name=values["name"],
+            id_type=values["id_type"],
+            id_number=values["id_number"],
+            sex=values.get("sex"),
+            birth_date=values.get("birth_date"),
+            age=values.get("age"),
+            mobile=values.get("mobile"),
+            category=values.get("category"),
+            answers=answers,
+            sensitive=sensitive,
+            declarations=[d for d, _ in form.declarations],
+            notice_version=form.notice_version,
+            via=via,
+            warnings=check.warnings,
+        ),
+        [],
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+def _in_form_order(form: CampaignForm, errors: list[FieldError]) -> list[FieldError]:
+    order = ["campaign"] + [f.name for f in form.fields]
+    order += ["declarations", "consent_notice", "consent_sensitive", "notice_version", "via"]
+    return sorted(errors, key=lambda e: order.index(e.field) if e.field in order else len(order))
+
+
+def _check_campaign(check: _Checker) -> None:
+    campaign = check.form.campaign
+    if not campaign.accepts_public():
+        check.error("campaign", "本次招募为定向招募，由所在单位统一报名，个人无需自行报名")
+        return
+    status = campaign.status(check.today)
+    if status == "upcoming":
+        check.error("campaign", f"本次招募将于 {campaign.opens:%Y年%-m月%-d日} 开始报名")
+    elif status == "closed":
+        check.error("campaign", f"本次招募已于 {campaign.closes:%Y年%-m月%-d日} 截止报名")
+
+
+def _check_field(check: _Checker, form_field: FormField) -> None:
+    """Generic checks by type and widget, then the field's own format."""
+    name, title = form_field.name, form_field.title
+    if form_field.type == "list":
+        _check_list(check, form_field)
+        return
+    if form_field.type == "boolean":
+        value = check.raw.get(name)
+        if value is not None and not isinstance(value, bool):
+            check.error(name, f"{title}应为 true 或 false")
+        elif form_field.required and value is not True:
+            check.error(name, f"请确认{title}：{form_field.description or title}")
+        else:
+            check.values[name] = bool(value)
+        return
+    value = check.text(name, title)
+    if value is None:
+        if form_field.required and not any(e.field == name for e in check.errors):
+            verb = "选择" if form_field.choices is not None else "填写"
+            check.error(name, f"请{verb}{title}")
+        return
+    if form_field.choices is not None:
+        _check_choice(check, form_field, value)
+        return
+    if _check_length(check, form_field, value):
+        return
+    if form_field.free_text:
+        if any(unicodedata.category(ch) == "Cc" and ch not in "\n" for ch in value):
+            check.error(name, f"{title}含有不可见的控制字符，请删除后重新填写")
+            return
+        if value.startswith(FORMULA_STARTS):
+            check.error(name, f"{title}不能以 =、+、-、@ 开头")
+            return
+    if form_field.pattern and not re.fullmatch(form_field.pattern, value):
+        check.error(name, f"{title}格式不正确")
+        return
+    special = _FORMATS.get(name)
+    if special:
+        value = special(check, form_field, value)
+        if value is None:
+            return
+    check.values[name] = value
+
+
+def _check_length(check: _Checker, form_field: FormField, value: str) -> bool:
+    """Report a length outside the schema's limits; True if it was reported."""
+    name, title = form_field.name, form_field.title
+    if form_field.max_length is not None and len(value) > form_field.max_length:
+        check.error(name, f"{title}最多 {form_field.max_length} 个字，您填写了 {len(value)} 个字")
+        return True
+    if form_field.min_length is not None and len(value) < form_field.min_length:
+        check.error(name, f"{title}至少 {form_field.min_length} 个字")
+        return True
+    return False
+
+
+def _check_choice(check: _Checker, form_field: FormField, value: str) -> None:
+    name, title = form_field.name, form_field.title
+    if name == "category" and value in check.form.directed_categories:
+        by = check.form.directed_categories[value]
+        check.error(name, f"该类别为定向招募，由{by}统一报名，个人无需自行报名")
+        return
+    if name == "unit" and value not in form_field.values:
+        tree = check.form.deployment.tree
+        if value in tree:
+            check.error(name, f"“{tree[value].name}”不接受本次招募的报名，请选择其他单位")
+        else:
+            check.error(name, f"请从列表中选择{title}")
+        return
+    if value not in form_field.values:
+        check.error(name, f"{title}“{value[:20]}”不在可选范围内，请从列表中选择")
+        return
+    check.values[name] = value
+
+
+def _check_list(check: _Checker, form_field: FormField) -> None:
+    name, title = form_field.name, form_field.title
+    value = check.raw.get(name)
+    if value is None or value == []:
+        if form_field.required:
+            check.error(name, f"请至少选择一项{title}")
+        return
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        check.error(name, f"{title}应为文本列表")
+        return
+    allowed = form_field.values
+    unknown = [item for item in value if allowed is not None and item not in allowed]
+    if unknown:
+        check.error(name, f"{title}“{unknown[0][:20]}”不在可选范围内，请从列表中选择")
+        return
+    order = allowed or value
+    check.values[name] = [item for item in order if item in value]
+
+
+def _check_name(check: _Checker, form_field: FormField, value: str) -> str | None:
+    if not all(unicodedata.category(ch).startswith("L") or ch in NAME_MARKS for ch in value):
+        check.error(form_field.name, f"{form_field.title}只能包含文字、字母、空格和间隔号“·”")
+        return None
+    return value
+
+
+def _check_mobile(check: _Checker, form_field: FormField, value: str) -> str | None:
+    number = _phone(value)
+    mobile_types = (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+    if number is None or phonenumbers.number_type(number) not in mobile_types:
+        check.error(form_field.name, f"{form_field.title}不是有效的手机号码，请填写 11 位手机号码")
+        return None
+    if number.country_code == 86:
+        return str(number.national_number)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _check_landline(check: _Checker, form_field: FormField, value: str) -> str | None:
+    number = _phone(value)
+    if number is None:
+        check.error(form_field.name, f"{form_field.title}不是有效的电话号码，请带区号填写")
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def _phone(value: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(unicodedata.normalize("NFKC", value), "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def _check_email(check: _Checker, form_field: FormField, value: str) -> str | None:
+    if not EMAIL.fullmatch(value):
+        check.error(form_field.name, f"{form_field.title}格式不正确，例如 name@example.com")
+        return None
+    return value
+
+
+_FORMATS = {
+    "name": _check_name,
+    "mobile": _check_mobile,
+    "landline": _check_landline,
+    "email": _check_email,
+}
+
+
+def _check_identity(check: _Checker) -> None:
+    """Document type and number, then birth date, sex and age (derived or entered)."""
+    form = check.form
+    id_type = "resident_id"
+    if "id_type" in form:
+        id_type = check.values.get("id_type") or (
+            None if any(e.field == "id_type" for e in check.errors) else "resident_id"
+        )
+        if id_type is None:
+            return
+    check.values["id_type"] = id_type
+    title = form["id_number"].title if id_type == "resident_id" else "证件号码"
+    raw = check.text("id_number", title)
+    if raw is None:
+        if not any(e.field == "id_number" for e in check.errors):
+            check.error("id_number", f"请填写{title}")
+        return
+    if len(raw) > 40:
+        check.error("id_number", f"{title}太长，您填写了 {len(raw)} 个字符")
+        return
+    entered_birth = _entered_birth_date(check)
+    entered_sex = _entered_choice(check, "sex")
+    if id_type == "resident_id":
+        try:
+            parsed = parse_id_number(raw, check.today)
+        except IdNumberError as error:
+            check.error("id_number", str(error))
+            return
+        check.warnings.extend(parsed.warnings)
+        number, birth, sex = parsed.number, parsed.birth_date, parsed.sex
+        if entered_birth is not None and not _same_birth(entered_birth, birth):
+            shown = f"{birth:%Y-%m-%d}"
+            check.error("birth_date", f"出生日期与身份证号码不符（身份证号码显示为 {shown}）")
+        if entered_sex is not None and entered_sex != sex:
+            check.error("sex", f"性别与身份证号码不符（身份证号码显示为{sex}）")
+        age_field = "id_number"
+    else:
+        number = normalise(raw)
+        pattern, shape = DOCUMENT_PATTERNS[id_type]
+        if not pattern.fullmatch(number):
+            check.error("id_number", f"{DOCUMENT_TYPE_NAMES[id_type]}号码应为{shape}")
+            return
+        if "birth_date" not in form:
+            check.error("id_number", "使用此类证件须填写出生日期，本表没有该项，请联系招募办公室")
+            return
+        if entered_birth is None or len(entered_birth) != 3:
+            if not any(e.field == "birth_date" for e in check.errors):
+                check.error("birth_date", "使用身份证以外的证件报名，请填写出生日期（年-月-日）")
+            return
+        birth = datetime.date(*entered_birth)
+        sex = entered_sex
+        if "sex" in form and sex is None and not any(e.field == "sex" for e in check.errors):
+            check.error("sex", "使用身份证以外的证件报名，请选择性别")
+            return
+        age_field = "birth_date"
+    if any(e.field in ("birth_date", "sex") for e in check.errors):
+        return
+    problem = age_problem(form.eligibility["age"], birth, check.today)
+    if problem:
+        if form.eligibility["age"].get("in_principle"):
+            problem += f"（联系方式：{form.contact_text}）"
+        check.error(age_field, problem)
+        return
+    check.values.update(
+        id_number=number,
+        birth_date=birth,
+        sex=sex,
+        age=age_on(birth, check.today),
+    )
+
+
+def _same_birth(entered: tuple[int, ...], birth: datetime.date) -> bool:
+    return tuple(entered) == (birth.year, birth.month, birth.day)[: len(entered)]
+
+
+def _entered_birth_date(check: _Checker) -> tuple[int, ...] | None:
+    """An entered ``YYYY-MM-DD`` (or ``YYYY-MM``) as a tuple, or None; errors reported."""
+    if "birth_date" not in check.form:
+        return None
+    value = check.text("birth_date", "出生日期")
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFKC", value)
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", value)
+    if not match:
+        check.error("birth_date", "出生日期格式应为 年-月-日，例如 1990-05-01")
+        return None
+    parts = tuple(int(part) for part in match.groups() if part is not None)
+    try:
+        day = datetime.date(parts[0], parts[1], parts[2] if len(parts) == 3 else 1)
+    except ValueError:
+        check.error("birth_date", "出生日期不是有效日期")
+        return None
+    if day > check.today or day.year < 1900:
+        check.error("birth_date", "出生日期不合理，请核对")
+        return None
+    return parts
+
+
+def _entered_choice(check: _Checker, name: str) -> str | None:
+    if name not in check.form:
+        return None
+    value = check.text(name, check.form[name].title)
+    if value is None:
+        return None
+    if value not in check.form[name].values:
+        check.error(name, f"{check.form[name].title}“{value[:10]}”不在可选范围内")
+        return None
+    return value
+
+
+def _check_declarations(check: _Checker) -> None:
+    form, raw = check.form, check.raw
+    given = raw.get("declarations") or []
+    if not isinstance(given, list) or not all(isinstance(item, str) for item in given):
+        check.error("declarations", "声明应为已确认声明编号的列表")
+        given = []
+    missing = [text for key, text in form.declarations if key not in given]
+    if missing:
+        count = len(missing)
+        check.error("declarations", f"请逐项确认报名声明，尚有 {count} 项未确认：{missing[0]}")
+    unknown = [item for item in given if item not in dict(form.declarations)]
+    if unknown:
+        check.error("declarations", f"声明“{unknown[0][:20]}”不是本次招募的声明")
+    if raw.get("consent_notice") is not True:
+        check.error("consent_notice", "请阅读《个人信息处理告知》并勾选同意")
+    if form.sensitive_titles and raw.get("consent_sensitive") is not True:
+        check.error(
+            "consent_sensitive",
+            f"请单独勾选同意处理敏感个人信息（{'、'.join(form.sensitive_titles)}）",
+        )
+    version = raw.get("notice_version")
+    if version != form.notice_version:
+        check.error("notice_version", "个人信息处理告知已更新，请重新阅读后再提交")

@@ -1,0 +1,28 @@
+"""The built static site at ``/`` when ``SITE_DIR`` is set (``make demo``: one port).
+
+In production a web server serves the site; then ``/`` just points to the campaign list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, redirect, send_from_directory, url_for
+
+bp = Blueprint("site", __name__)
+
+
+@bp.get("/")
+@bp.get("/<path:path>")
+def page(path: str = ""):
+    site_dir = current_app.config.get("SITE_DIR")
+    if not site_dir:
+        if path:
+            abort(404)
+        return redirect(url_for("apply.index"))
+    root = Path(site_dir).resolve()
+    if not path or path.endswith("/"):
+        path += "index.html"
+    elif (root / path).is_dir():
+        return redirect("/" + path + "/", 301)
+    return send_from_directory(root, path)

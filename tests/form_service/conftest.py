@@ -1,0 +1,99 @@
+"""Fixtures for the form service: ``app``, ``client``, ``applicant`` and databases.
+
+Every app gets a fresh database and fixed keys, and "today" is frozen through the
+``TODAY`` setting (2026-11-23, inside every demo campaign's window) rather than by
+patching the clock. Storage tests take ``database_url``: SQLite always, PostgreSQL when
+``PINGAN_TEST_POSTGRES_URL`` is set (a missing server fails under CI instead of skipping).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any
+
+import pytest
+from applicants import DEPLOYMENTS, TEST_KEYS, TODAY, Applicant, get_db_of
+from sqlalchemy import create_engine, text
+
+from form_service import create_app
+
+# --- databases ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    base = os.environ.get("PINGAN_TEST_POSTGRES_URL")
+    if not base:
+        if os.environ.get("CI"):
+            pytest.fail("PINGAN_TEST_POSTGRES_URL is not set, but CI needs the PostgreSQL tests")
+        pytest.skip("PINGAN_TEST_POSTGRES_URL is not set")
+    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
+    name = f"pingan_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """Each storage test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'pingan.sqlite3'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("TRUNCATE applications, stage_events, idempotency_keys CASCADE"))
+    engine.dispose()
+
+
+# --- apps ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Build an app for a deployment; closes its database afterwards."""
+    apps = []
+
+    def build(deployment: str = "wujin", database_url: str | None = None, **config: Any):
+        settings = {
+            "TESTING": True,
+            "DATA_DIR": str(DEPLOYMENTS[deployment]),
+            "DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'pingan.sqlite3'}",
+            "INSTANCE_DIR": str(tmp_path / "instance"),
+            "TODAY": TODAY,
+            "RATELIMIT_ENABLED": False,
+            "AUTO_MIGRATE": True,
+            **TEST_KEYS,
+            **config,
+        }
+        app = create_app(settings)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        get_db_of(app).dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app("wujin")
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def applicant(app):
+    return Applicant(app)
