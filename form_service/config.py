@@ -57,9 +57,10 @@ DEFAULTS: dict[str, Any] = {
     "APPLY_RATE_LIMIT": "20 per minute; 200 per hour",
     "TRUSTED_PROXIES": 0,
     "AUTO_MIGRATE": None,
-    # A full application is a few kilobytes; anything far larger is not one.
-    "MAX_CONTENT_LENGTH": 64 * 1024,
-    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    # A full application is a few kilobytes; the limit leaves room for a pasted 10 kB
+    # answer (≈ 90 kB once percent-encoded) to be refused with a message naming the field.
+    "MAX_CONTENT_LENGTH": 128 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 128 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 6 * 3600,

@@ -125,7 +125,8 @@ class Applicant:
 
     def csrf_token(self, campaign: str) -> str:
         if campaign not in self._csrf:
-            page = BeautifulSoup(self.client.get(f"/apply/{campaign}").data, "html.parser")
+            # The token is per session: the status page has it even when a campaign is closed.
+            page = BeautifulSoup(self.client.get("/status").data, "html.parser")
             self._csrf[campaign] = page.select_one("input[name=csrf_token]")["value"]
         return self._csrf[campaign]
 
