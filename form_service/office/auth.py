@@ -1,0 +1,285 @@
+"""Office log-in: argon2 passwords, server-side sessions, lock-out, and the user's scope.
+
+Sessions: the signed Flask cookie carries only a random token; ``office_sessions`` holds
+its SHA-256 with the user and times. A session ends after ``OFFICE_SESSION_IDLE_MINUTES``
+without a request, after ``OFFICE_SESSION_MAX_HOURS`` in any case, on log-out, and when
+the password is reset (every row of the user is revoked). Logging in clears the cookie
+and issues a new token (session rotation), so a token planted before log-in is useless.
+
+Lock-out: ``OFFICE_LOCKOUT_FAILURES`` (5) failed tries for one account within
+``OFFICE_LOCKOUT_MINUTES`` (15) lock that account for the same time, counted from the
+failure that tripped it; ``OFFICE_LOCKOUT_IP_FAILURES`` (20: an office behind one NAT
+address shares it) failures from one IP lock that IP. Tries made while locked are
+refused without checking the password and are not counted, so the lock does not extend
+itself. A success clears the account's count. Unknown user names cost the same argon2
+work as known ones and get the same message.
+
+Scope: a user sees their unit and every unit below it (``UnitTree.descendants``),
+computed once per request into ``g.office_scope`` and used as ``unit IN (...)`` in SQL.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import abort, current_app, g, redirect, request, session, url_for
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..db import get_db, read_session
+from ..models import utcnow
+from ..office_models import LoginAttempt, OfficeSession, User
+
+SESSION_KEY = "office_token"
+MIN_PASSWORD_LENGTH = 10
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+DEFAULTS = {
+    "OFFICE_LOCKOUT_FAILURES": 5,
+    "OFFICE_LOCKOUT_IP_FAILURES": 20,
+    "OFFICE_LOCKOUT_MINUTES": 15,
+    "OFFICE_SESSION_IDLE_MINUTES": 30,
+    "OFFICE_SESSION_MAX_HOURS": 12,
+}
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is not acceptable, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少 {MIN_PASSWORD_LENGTH} 个字符"
+    if password.strip() != password:
+        return "密码首尾不能有空格"
+    return None
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Check *password*; an unknown user costs the same argon2 work and fails."""
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and (
+            user is not None
+        )
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    """SQLite returns naive UTC; PostgreSQL aware times."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- lock-out --------------------------------------------------------------------------------
+
+
+@dataclass
+class Lock:
+    """A refusal to check a password, until *until*."""
+
+    until: datetime.datetime
+
+    def message(self, now: datetime.datetime) -> str:
+        minutes = max(1, int((self.until - now).total_seconds() + 59) // 60)
+        return f"登录失败次数过多，账号已暂时锁定。请 {minutes} 分钟后再试，或请管理员重置密码。"
+
+
+def lock_for(db_session: Session, username: str, ip: str, now: datetime.datetime) -> Lock | None:
+    """The lock on this account or this IP at *now*, if any."""
+    config = current_app.config
+    window = datetime.timedelta(minutes=config["OFFICE_LOCKOUT_MINUTES"])
+    last_success = db_session.scalar(
+        select(LoginAttempt.at)
+        .where(LoginAttempt.username == username, LoginAttempt.succeeded.is_(True))
+        .order_by(LoginAttempt.at.desc())
+        .limit(1)
+    )
+    checks = [
+        (LoginAttempt.username == username, config["OFFICE_LOCKOUT_FAILURES"], last_success),
+        (LoginAttempt.ip == ip, config["OFFICE_LOCKOUT_IP_FAILURES"], None),
+    ]
+    for condition, limit, since in checks:
+        query = select(LoginAttempt.at).where(
+            condition, LoginAttempt.succeeded.is_(False), LoginAttempt.at > now - 2 * window
+        )
+        if since is not None:
+            query = query.where(LoginAttempt.at > since)
+        failures = [
+            _aware(at) for at in db_session.scalars(query.order_by(LoginAttempt.at.desc()).limit(limit))
+        ]
+        if len(failures) == limit and failures[0] - failures[-1] <= window:
+            until = failures[0] + window
+            if now < until:
+                return Lock(until)
+    return None
+
+
+# --- logging in and out -------------------------------------------------------------------
+
+
+@dataclass
+class LoginResult:
+    user: User | None = None
+    error: str | None = None
+
+
+def log_in(username: str, password: str, ip: str) -> LoginResult:
+    """Check the credentials against the lock-out; on success start a new session."""
+    username = username.strip()[:60]
+    now = utcnow()
+    database = get_db()
+    with database.write() as db_session:
+        lock = lock_for(db_session, username, ip, now)
+        if lock is not None:
+            return LoginResult(error=lock.message(now))
+        user = db_session.scalar(select(User).where(User.username == username))
+        ok = verify_password(user, password) and user is not None and user.active
+        db_session.add(LoginAttempt(username=username, ip=ip, succeeded=ok, at=now))
+        if not ok:
+            from .audit import record
+
+            record(db_session, "login_failed", actor=username or "-", ip=ip)
+        if ok and _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+    if not ok:
+        with database.sessions() as fresh:
+            if lock_for(fresh, username, ip, utcnow()) is not None:
+                return LoginResult(error=_locked_now_message())
+        return LoginResult(error="用户名或密码不正确")
+    _start_session(user, ip)
+    return LoginResult(user=user)
+
+
+def _locked_now_message() -> str:
+    minutes = current_app.config["OFFICE_LOCKOUT_MINUTES"]
+    return f"用户名或密码不正确。登录失败次数过多，账号已暂时锁定 {minutes} 分钟。"
+
+
+def _start_session(user: User, ip: str) -> None:
+    previous = session.get(SESSION_KEY)
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    with get_db().write() as db_session:
+        if previous:
+            _revoke(db_session, OfficeSession.token_hash == _token_hash(previous))
+        db_session.add(OfficeSession(token_hash=_token_hash(token), user_id=user.id, ip=ip))
+        from .audit import record
+
+        record(db_session, "login", user=user, ip=ip)
+    session[SESSION_KEY] = token
+    session.permanent = False
+
+
+def log_out() -> None:
+    token = session.pop(SESSION_KEY, None)
+    session.clear()
+    if token:
+        with get_db().write() as db_session:
+            _revoke(db_session, OfficeSession.token_hash == _token_hash(token))
+
+
+def revoke_sessions_of(db_session: Session, user_id: int) -> None:
+    _revoke(db_session, OfficeSession.user_id == user_id)
+
+
+def _revoke(db_session: Session, condition) -> None:
+    db_session.execute(
+        update(OfficeSession)
+        .where(condition, OfficeSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+# --- the current user and their scope --------------------------------------------------------
+
+
+def load_user() -> None:
+    """Find the session's user (``g.office_user``) and scope (``g.office_scope``)."""
+    g.office_user = None
+    g.office_scope = frozenset()
+    token = session.get(SESSION_KEY)
+    if not token:
+        return
+    config = current_app.config
+    row = read_session().execute(
+        select(OfficeSession, User)
+        .join(User, User.id == OfficeSession.user_id)
+        .where(OfficeSession.token_hash == _token_hash(token))
+    ).first()
+    now = utcnow()
+    if row is None:
+        session.pop(SESSION_KEY, None)
+        return
+    office_session, user = row
+    idle = datetime.timedelta(minutes=config["OFFICE_SESSION_IDLE_MINUTES"])
+    longest = datetime.timedelta(hours=config["OFFICE_SESSION_MAX_HOURS"])
+    expired = (
+        office_session.revoked_at is not None
+        or now - _aware(office_session.last_seen_at) > idle
+        or now - _aware(office_session.created_at) > longest
+        or not user.active
+    )
+    tree = current_app.extensions["pingan_deployment"].tree
+    if expired or user.unit not in tree:
+        session.pop(SESSION_KEY, None)
+        return
+    if now - _aware(office_session.last_seen_at) > datetime.timedelta(minutes=1):
+        with get_db().write() as db_session:
+            db_session.execute(
+                update(OfficeSession)
+                .where(OfficeSession.id == office_session.id)
+                .values(last_seen_at=now)
+            )
+    g.office_user = user
+    g.office_scope = frozenset(unit.id for unit in tree.descendants(user.unit))
+
+
+def client_ip() -> str:
+    return (request.remote_addr or "unknown")[:45]
+
+
+def login_required(view: Callable) -> Callable:
+    """Send a visitor without a session to the log-in page."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("office_user") is None:
+            if request.method == "GET":
+                return redirect(url_for("office.login", next=request.full_path.rstrip("?")))
+            abort(401)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def administrator_required(view: Callable) -> Callable:
+    """Only administrators (after ``login_required``)."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("office_user") is None:
+            return login_required(view)(*args, **kwargs)
+        if not g.office_user.is_administrator:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def require_unit_in_scope(unit: str) -> None:
+    """404 for a unit outside the user's scope: not even its existence is confirmed."""
+    if unit not in g.office_scope:
+        abort(404)
