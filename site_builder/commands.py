@@ -94,6 +94,8 @@ def build_site(
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
     _show_mkdocs_warnings()
+    collector = _ErrorCollector()
+    logging.getLogger("mkdocs").addHandler(collector)
     try:
         config = load_config(
             config_file=str(config_file), site_dir=str(site_dir.resolve()), strict=strict
@@ -113,16 +115,31 @@ def build_site(
             plugin.use_deployment(deployment)
         build(config)
     except (Abort, ConfigurationError, PluginError) as error:
-        raise BuildFailed(str(error)) from None
+        raise BuildFailed("\n".join(collector.messages) or str(error)) from None
+    finally:
+        logging.getLogger("mkdocs").removeHandler(collector)
     return sum(1 for _ in site_dir.rglob("*.html"))
 
 
+class _ErrorCollector(logging.Handler):
+    """Keeps MkDocs' error messages: its Abort only says that the build stopped."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def _show_mkdocs_warnings() -> None:
-    """Print MkDocs' warnings (the CLI would); once, however many builds run."""
+    """Print MkDocs' warnings (the CLI would); once, however many builds run. Errors are
+    printed once, by run_build, from BuildFailed."""
     logger = logging.getLogger("mkdocs")
     if not any(getattr(handler, "_pingan", False) for handler in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setLevel(logging.WARNING)
+        handler.addFilter(lambda record: record.levelno == logging.WARNING)  # errors: BuildFailed
         handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
         handler._pingan = True  # type: ignore[attr-defined]
         logger.addHandler(handler)

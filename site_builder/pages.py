@@ -21,6 +21,7 @@ from pingan.campaigns import Campaign, campaign_fields
 from pingan.deployment import Deployment
 from pingan.eligibility import age_range_text
 
+from .formatting import UNIT_KINDS
 from .qrcode import qr_svg
 from .quota_view import display_rows, progress_rollup
 
@@ -245,6 +246,7 @@ def _quotas(site: Site, plan: SitePlan, campaigns: list[Campaign]) -> list[tuple
             "table": table,
             "rows": display_rows(table, deployment.tree),
             "level_totals": _level_totals(site, table),
+            "kind_totals": _kind_totals(site, table),
             "rollup": progress_rollup(table, deployment.tree),
             "progress": table.kind != "categories" and bool(table.rows),
             "status": campaign.status(site.day),
@@ -262,6 +264,20 @@ def _level_totals(site: Site, table) -> list[tuple[str, int]]:
         for level in site.deployment.settings["levels"]
         if level["id"] in totals
     ]
+
+
+def _kind_totals(site: Site, table) -> list[tuple[str, int, int]]:
+    """(kind name, number of units, quota) per kind of unit, when rows mix kinds."""
+    tree = site.deployment.tree
+    totals: dict[str, list[int]] = {}
+    for row in table.rows:
+        if row.unit in tree:
+            entry = totals.setdefault(tree[row.unit].kind, [0, 0])
+            entry[0] += 1
+            entry[1] += row.count
+    if len(totals) < 2:
+        return []
+    return [(UNIT_KINDS[kind], units, count) for kind, (units, count) in totals.items()]
 
 
 def _tree_depth(site: Site) -> int:

@@ -40,13 +40,15 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         super().__init__()
         self.deployment: Deployment | None = None
         self.site: Site | None = None
+        self.plan: SitePlan | None = None
 
     def use_deployment(self, deployment: Deployment) -> None:
         """Reuse a deployment the caller has already loaded and checked."""
         self.deployment = deployment
 
-    # on_config: load and check the data (a DataError stops the build before anything is
-    # written), then take the site's name, pages folder, URL and colours from it.
+    # on_config: load and check the data and plan every page (a data error or a content
+    # page clashing with a generated one stops the build before anything is written), then
+    # take the site's name, pages folder, URL and colours from the deployment.
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         data_dir = Path(config.config_file_path or ".").parent / self.config.data_dir
         if self.deployment is None or self.deployment.root.resolve() != data_dir.resolve():
@@ -74,15 +76,15 @@ class PinganPlugin(BasePlugin[PinganConfig]):
             tree_limit=self.config.tree_limit,
             use_directory_urls=config.use_directory_urls,
         )
+        self.plan = plan_site(self.site)
+        _refuse_clashes(self.plan, deployment.content_dir)
         return config
 
-    # on_files: add every generated page and file, refuse content pages that would
-    # overwrite one, and set the (small) navigation.
+    # on_files: render and add every planned page and file, and set the (small) navigation.
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        assert self.site is not None
-        plan = plan_site(self.site)
+        assert self.site is not None and self.plan is not None
+        plan = self.plan
         content_pages = [file for file in files.documentation_pages() if not file.generated_by]
-        _refuse_clashes(plan, files)
         in_nav = _nav_uris(plan.nav)
         for page in plan.pages:
             inclusion = (
@@ -106,9 +108,9 @@ def _plain(text: str | None) -> str:
     return " ".join(join_cjk_lines(text or "").split())
 
 
-def _refuse_clashes(plan: SitePlan, files: Files) -> None:
+def _refuse_clashes(plan: SitePlan, content_dir: Path) -> None:
     generated = [page.src_uri for page in plan.pages] + [asset.src_uri for asset in plan.assets]
-    clashes = [uri for uri in generated if files.get_file_from_path(uri) is not None]
+    clashes = [uri for uri in generated if (content_dir / uri).exists()]
     if clashes:
         raise PluginError(
             "这些页面由数据自动生成，内容目录中不能有同名文件：" + "、".join(sorted(clashes))

@@ -1,0 +1,128 @@
+"""Fixtures of the site-builder tests: build a deployment's site once, read its pages.
+
+Every reference deployment (data/ and each examples/<name>/) is found by globbing, so an
+example that lands later is built and checked without editing the tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from site_builder.commands import build_site as build_into
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOYMENT_DIRS = [ROOT / "data"] + sorted(
+    path.parent for path in (ROOT / "examples").glob("*/deployment.yaml")
+)
+#: "Today" of the tests: each deployment has one example round open on this day.
+PRESENT = "2026-11-23"
+#: SOURCE_DATE_EPOCH of the tests (2026-11-23T00:00:00Z): pins the sitemap's dates.
+EPOCH = "1795392000"
+FORM_URL = "https://forms.example.org"
+
+
+def deployment_id(path: Path) -> str:
+    return "data" if path == ROOT / "data" else path.name
+
+
+@contextlib.contextmanager
+def pinned_epoch() -> Iterator[None]:
+    """Reproducible builds: MkDocs reads the build time from SOURCE_DATE_EPOCH."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
+def _build(data_dir: Path, site_dir: Path, **options) -> Path:
+    options.setdefault("build_date", PRESENT)
+    options.setdefault("form_url", FORM_URL)
+    options.setdefault("strict", True)
+    with pinned_epoch():
+        build_into(data_dir, site_dir, **options)
+    return site_dir
+
+
+@pytest.fixture
+def build_site(tmp_path: Path) -> Callable[..., Path]:
+    """``build_site(data_dir, **options)`` → a fresh site folder under tmp_path."""
+    count = 0
+
+    def build(data_dir: Path | str, **options) -> Path:
+        nonlocal count
+        count += 1
+        return _build(Path(data_dir), tmp_path / f"site-{count}", **options)
+
+    return build
+
+
+class BuiltSite:
+    """A built site and helpers to read its pages as parsed HTML."""
+
+    def __init__(self, root: Path, data_dir: Path):
+        self.root = root
+        self.data_dir = data_dir
+
+    def path(self, url: str) -> Path:
+        """The file behind a site-relative URL such as ``notices/wujin-2026/``."""
+        target = self.root / url.lstrip("/")
+        return target / "index.html" if url.endswith("/") or url == "" else target
+
+    def page(self, url: str) -> BeautifulSoup:
+        return BeautifulSoup(self.path(url).read_text(encoding="utf-8"), "lxml")
+
+    def html_files(self) -> list[Path]:
+        return sorted(self.root.rglob("*.html"))
+
+
+@pytest.fixture(scope="session")
+def built_sites(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], BuiltSite]:
+    """Each deployment built once per session (strict mode, fixed day and form URL)."""
+    cache: dict[Path, BuiltSite] = {}
+
+    def get(data_dir: Path) -> BuiltSite:
+        if data_dir not in cache:
+            out = tmp_path_factory.mktemp(f"site-{deployment_id(data_dir)}")
+            cache[data_dir] = BuiltSite(_build(data_dir, out / "site"), data_dir)
+        return cache[data_dir]
+
+    return get
+
+
+@pytest.fixture(params=DEPLOYMENT_DIRS, ids=deployment_id)
+def any_site(request: pytest.FixtureRequest, built_sites) -> BuiltSite:
+    """The built site of every reference deployment, one test per deployment."""
+    return built_sites(request.param)
+
+
+@pytest.fixture
+def wujin(built_sites) -> BuiltSite:
+    return built_sites(ROOT / "data")
+
+
+def example_site(built_sites, name: str) -> BuiltSite:
+    """An example's site; skipped only while that example folder does not exist yet."""
+    folder = ROOT / "examples" / name
+    if not (folder / "deployment.yaml").exists():
+        pytest.skip(f"examples/{name} has not landed yet")
+    return built_sites(folder)
+
+
+@pytest.fixture
+def copy_of_wujin(tmp_path: Path) -> Path:
+    """A writable copy of data/ (with the content folder it points to) for error cases."""
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    return tmp_path / "data"
