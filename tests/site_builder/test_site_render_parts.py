@@ -1,0 +1,90 @@
+"""The small parts of rendering: sanitised Markdown, Chinese wording, quota row layout."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from pingan.quotas import QuotaRow, QuotaTable
+from pingan.units import Unit, UnitTree
+from site_builder.formatting import build_day, minimum_text, zh_date, zh_period
+from site_builder.markup import escape_markdown, join_cjk_lines, render_markdown
+from site_builder.quota_view import display_rows, progress_rollup
+
+
+@pytest.mark.parametrize(
+    ("markdown", "kept", "removed"),
+    [
+        ("<script>alert(1)</script>正文", "正文", "<script"),
+        ("[点我](javascript:alert(1))", "点我", "javascript:"),
+        ('<img src="x" onerror="alert(1)">', "", "onerror"),
+        ('<p style="color:red">文字</p>', "文字", "style="),
+        ("**加粗**", "<strong>加粗</strong>", "**"),
+    ],
+)
+def test_markdown_from_data_is_sanitised(markdown, kept, removed):
+    html = str(render_markdown(markdown))
+
+    assert kept in html
+    assert removed not in html
+
+
+def test_folded_yaml_spaces_between_chinese_characters_are_removed():
+    assert join_cjk_lines("公民均可报名， 审核通过后\n挂靠") == "公民均可报名，审核通过后挂靠"
+    assert join_cjk_lines("年满 18 周岁") == "年满 18 周岁"
+    assert join_cjk_lines("第一段。\n\n第二段。") == "第一段。\n\n第二段。"
+
+
+def test_escape_markdown_prints_titles_literally():
+    assert escape_markdown("a*b_c <x>") == "a\\*b\\_c &lt;x&gt;"
+
+
+def test_chinese_dates_and_periods():
+    assert zh_date("2026-09-01") == "2026 年 9 月 1 日"
+    assert zh_date("2014-05") == "2014 年 5 月"
+    assert zh_period("2026-09-01", "2027-06-30") == "2026 年 9 月 1 日至 2027 年 6 月 30 日"
+    assert zh_period("2026-10-01", None) == "2026 年 10 月 1 日起"
+    assert minimum_text({"per": "quarter", "count": 1}) == "每季度不少于 1 次"
+
+
+def test_build_day_prefers_option_then_source_date_epoch(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")
+
+    assert build_day("2027-01-02") == datetime.date(2027, 1, 2)
+    assert build_day(None) == datetime.date(2026, 11, 23)
+
+
+def tree() -> UnitTree:
+    """city → two districts; the first district has two towns (a village below one)."""
+    units = [
+        Unit("city", "市", "city", "territorial"),
+        Unit("d1", "一区", "district", "territorial", parent="city"),
+        Unit("t1", "甲镇", "town", "territorial", parent="d1"),
+        Unit("v1", "甲村", "village", "territorial", parent="t1"),
+        Unit("t2", "乙镇", "town", "territorial", parent="d1"),
+        Unit("d2", "二区", "district", "territorial", parent="city"),
+    ]
+    return UnitTree(units)
+
+
+def test_rows_follow_the_tree_with_a_total_after_each_parent():
+    table = QuotaTable("q", "名额", "allocations")
+    table.rows = [QuotaRow("t1", 10), QuotaRow("t2", 5), QuotaRow("d2", 7)]
+
+    rows = display_rows(table, tree())
+
+    assert [(r.kind, r.unit.id, r.count) for r in rows] == [
+        ("unit", "t1", 10),
+        ("unit", "t2", 5),
+        ("total", "d1", 15),
+        ("unit", "d2", 7),
+    ]
+    assert rows[2].progress_units == ["t1", "t2"]
+
+
+def test_progress_of_units_below_a_row_counts_towards_that_row():
+    table = QuotaTable("q", "名额", "allocations")
+    table.rows = [QuotaRow("t1", 10), QuotaRow("t2", 5)]
+
+    assert progress_rollup(table, tree()) == {"t1": "t1", "t2": "t2", "v1": "t1"}
