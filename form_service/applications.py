@@ -77,9 +77,14 @@ def submit(
     idempotency_key: str | None = None,
 ) -> Outcome:
     """Validate and store one application; nothing is stored unless all of it is valid."""
-    request_hmac = cipher.lookup_hash(json.dumps(raw, sort_keys=True, ensure_ascii=False))
+    request_hmac = (
+        cipher.lookup_hash(json.dumps(raw, sort_keys=True, ensure_ascii=False))
+        if idempotency_key
+        else ""
+    )
     if idempotency_key:
-        replay = _replay(database, form, idempotency_key, request_hmac)
+        with database.sessions() as session:
+            replay = _replay(session, form, idempotency_key, request_hmac)
         if replay is not None:
             return replay
     submission, errors = validate_application(form, raw, today, strict_keys=strict_keys)
@@ -89,9 +94,9 @@ def submit(
     for _attempt in range(3):
         try:
             with database.write() as session:
-                errors = _duplicate_errors(session, form, id_hmac)
-                if errors:
-                    return Outcome(errors=errors)
+                earlier = _earlier_result(session, form, id_hmac, idempotency_key, request_hmac)
+                if earlier is not None:
+                    return earlier
                 application = _new_application(cipher, form, submission, id_hmac, channel)
                 session.add(application)
                 session.flush()
@@ -115,14 +120,10 @@ def submit(
         except IntegrityError:
             # Someone else committed first: the same person, the same key, or (once in
             # 10^14) the same reference. Look again in a fresh transaction.
-            if idempotency_key:
-                replay = _replay(database, form, idempotency_key, request_hmac)
-                if replay is not None:
-                    return replay
             with database.sessions() as session:
-                errors = _duplicate_errors(session, form, id_hmac)
-            if errors:
-                return Outcome(errors=errors)
+                earlier = _earlier_result(session, form, id_hmac, idempotency_key, request_hmac)
+            if earlier is not None:
+                return earlier
             continue
         log.info(
             "application stored: reference=%s campaign=%s unit=%s channel=%s",
@@ -209,13 +210,30 @@ def _duplicate_errors(session: Session, form: CampaignForm, id_hmac: str) -> lis
     return []
 
 
-def _replay(database: Database, form: CampaignForm, key: str, request_hmac: str) -> Outcome | None:
-    with database.sessions() as session:
-        row = session.execute(
-            select(IdempotencyKey, Application)
-            .join(Application, Application.id == IdempotencyKey.application_id)
-            .where(IdempotencyKey.campaign == form.campaign.id, IdempotencyKey.key == key)
-        ).first()
+def _earlier_result(
+    session: Session, form: CampaignForm, id_hmac: str, key: str | None, request_hmac: str
+) -> Outcome | None:
+    """What an earlier, committed submission decides: a replay, a refusal, or None.
+
+    Duplicates are looked up first: PostgreSQL's READ COMMITTED gives each statement a new
+    snapshot, and an application commits together with its key, so once the application
+    is visible the key is too, and a retry is answered as a replay, not as a duplicate.
+    """
+    errors = _duplicate_errors(session, form, id_hmac)
+    if key:
+        replay = _replay(session, form, key, request_hmac)
+        if replay is not None:
+            return replay
+    return Outcome(errors=errors) if errors else None
+
+
+def _replay(session: Session, form: CampaignForm, key: str, request_hmac: str) -> Outcome | None:
+    """The first result for an Idempotency-Key, an error if it came with another body, or None."""
+    row = session.execute(
+        select(IdempotencyKey, Application)
+        .join(Application, Application.id == IdempotencyKey.application_id)
+        .where(IdempotencyKey.campaign == form.campaign.id, IdempotencyKey.key == key)
+    ).first()
     if row is None:
         return None
     stored, application = row
