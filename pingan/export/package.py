@@ -1,0 +1,343 @@
+"""Write an export as a Frictionless data package in a ZIP, streamed from stored records.
+
+The ZIP holds ``datapackage.json``, one ``<campaign>.csv`` resource per campaign (campaigns
+ask different fields) and ``roster.xlsx``, one sheet per campaign with the scheme's roster
+columns. Records are read once, in any order: each row goes to its campaign's CSV and
+sheet in temporary files (openpyxl's write-only mode keeps a sheet on disk too), so memory
+does not grow with the number of rows. Every row is checked against the schema before it
+is written; the first invalid row stops the export with an ``ExportError`` naming it.
+
+CSV and formula injection: the CSV is the data, so it holds each value exactly as stored.
+Prefixing ``'`` to a value that starts with ``= + - @`` would change names, numbers such
+as ``+86…`` and what a reader of the package gets back; the portal instead refuses such
+free text at input (online and in imports). Values from older imports can still start
+that way: they are written unchanged, counted in ``PackageSummary.formula_like`` so the
+office view can warn, and the roster workbook, the file meant for Excel, stores every
+cell as a string, never a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import json
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from pingan.campaigns import Campaign
+
+from .fastcheck import CSV_DIALECT, Problem, TableChecker
+from .rows import CHINA, RowMaker
+from .schema import BIRTH_DATE_REFUSED, ColumnError, ExportSchema, export_schema, roster_schema
+
+if TYPE_CHECKING:
+    from pingan.deployment import Deployment
+
+CSV_ENCODING = "utf-8-sig"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+PROGRESS_EVERY = 10_000
+#: How many formula-like cells to name per campaign (all are counted).
+FORMULA_SAMPLES = 20
+
+_ERROR_TEXT = {
+    "constraint-error": "不符合要求",
+    "type-error": "格式不对",
+    "missing-cell": "缺少这一列",
+    "extra-cell": "多出一列",
+    "blank-row": "整行为空",
+    "unique-error": "与前面的行重复",
+}
+
+
+class ExportError(Exception):
+    """A record that does not fit the export schema; nothing has been served."""
+
+    def __init__(self, campaign: Campaign, reference: str, problem: Problem, title: str):
+        what = _ERROR_TEXT.get(problem.type, problem.type)
+        super().__init__(
+            f"导出数据未通过校验：招募“{campaign.title}”第 {problem.row_number} 行"
+            f"（申请编号 {reference}）“{title}”{what}（{problem.note or problem.type}）"
+        )
+        self.campaign = campaign.id
+        self.reference = reference
+        self.problem = problem
+
+
+@dataclass
+class PackageSummary:
+    """What was written: rows per campaign and the cells Excel would read as formulas."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    formula_like: dict[str, int] = field(default_factory=dict)
+    #: campaign → [(row number, field name)], the first few of ``formula_like``.
+    formula_samples: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    full_id_numbers: bool = False
+
+
+def write_package(
+    records: Iterable[Mapping[str, Any]],
+    campaigns: Sequence[Campaign],
+    deployment: Deployment,
+    out: str | Path | IO[bytes],
+    *,
+    columns: Sequence[str] | None = None,
+    full_id_numbers: bool = False,
+    today: datetime.date | None = None,
+    created: datetime.datetime | None = None,
+    title: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> PackageSummary:
+    """Write the data package of *records* (see rows.py for their keys) to *out*.
+
+    *campaigns* are the resources, in order, each present even with no rows. *columns*
+    picks the CSV columns (each campaign keeps those it has; see ``export_schema``); the
+    roster sheets always have the scheme's roster columns. ``progress(rows)`` is called
+    every 10,000 rows for a background job's progress bar.
+    """
+    created = created or datetime.datetime.now(CHINA).replace(microsecond=0)
+    today = today or created.astimezone(CHINA).date()
+    summary = PackageSummary(full_id_numbers=full_id_numbers)
+    with tempfile.TemporaryDirectory(prefix="pingan-export-") as tmp:
+        folder = Path(tmp)
+        if columns is not None:
+            _check_choice(columns, full_id_numbers)
+        schemas = [_columns_for(c, deployment, columns, full_id_numbers) for c in campaigns]
+        if columns is not None:
+            _check_columns_used(columns, schemas)
+        workbook = Workbook(write_only=True)
+        parts = {
+            campaign.id: _Part(campaign, deployment, schema, today, folder, workbook)
+            for campaign, schema in zip(campaigns, schemas, strict=True)
+        }
+        try:
+            for count, record in enumerate(records, start=1):
+                part = parts.get(record["campaign"])
+                if part is None:
+                    raise ValueError(
+                        f"record {record.get('reference')} of campaign "
+                        f"{record['campaign']!r}, which is not being exported"
+                    )
+                part.write(record, summary)
+                if progress and count % PROGRESS_EVERY == 0:
+                    progress(count)
+        except BaseException:
+            for part in parts.values():
+                part.abort()
+            raise
+        for part in parts.values():
+            part.close()
+        workbook.save(folder / "roster.xlsx")
+        descriptor = _descriptor(parts.values(), deployment, created, title, full_id_numbers)
+        target = folder / "package.zip" if isinstance(out, (str, Path)) else out
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(
+                "datapackage.json", json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
+            )
+            for part in parts.values():
+                archive.write(part.csv_path, part.csv_name)
+            archive.write(folder / "roster.xlsx", "roster.xlsx", zipfile.ZIP_STORED)
+        if isinstance(out, (str, Path)):
+            # Only a complete package ever appears under the name asked for.
+            shutil.move(target, out)
+    for part in parts.values():
+        summary.rows[part.campaign.id] = part.rows
+    return summary
+
+
+def _columns_for(
+    campaign: Campaign,
+    deployment: Deployment,
+    columns: Sequence[str] | None,
+    full_id_numbers: bool,
+) -> ExportSchema:
+    everything = export_schema(campaign, deployment, full_id_numbers=full_id_numbers)
+    if columns is None:
+        return everything
+    kept = [name for name in columns if name in everything.names]
+    return export_schema(campaign, deployment, kept, full_id_numbers=full_id_numbers)
+
+
+def _check_choice(columns: Sequence[str], full_id_numbers: bool) -> None:
+    if "birth_date" in columns and not full_id_numbers:
+        raise ColumnError(BIRTH_DATE_REFUSED)
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen:
+            raise ColumnError(f"列“{name}”选了两次")
+        seen.add(name)
+
+
+def _check_columns_used(columns: Sequence[str], schemas: Iterable[ExportSchema]) -> None:
+    """Each chosen column must exist in at least one of the campaigns."""
+    known = {name for schema in schemas for name in schema.names}
+    unknown = [name for name in columns if name not in known]
+    if unknown:
+        raise ColumnError(f"没有可导出的列：{'、'.join(unknown)}")
+
+
+class _Part:
+    """One campaign's CSV resource and roster sheet while rows are being written."""
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        deployment: Deployment,
+        schema: ExportSchema,
+        today: datetime.date,
+        folder: Path,
+        workbook: Workbook,
+    ):
+        self.campaign = campaign
+        self.schema = schema
+        self.rows = 0
+        self.csv_name = f"{campaign.id}.csv"
+        self.csv_path = folder / self.csv_name
+        self._titles = {spec["name"]: spec.get("title", spec["name"]) for spec in schema.fields}
+        self._checker = TableChecker(schema.descriptor())
+        self._file = self.csv_path.open("w", encoding=CSV_ENCODING, newline="")
+        self._csv = csv.writer(self._file, lineterminator=CSV_DIALECT["lineTerminator"])
+        self._csv.writerow(schema.names)
+        full_id_numbers = schema.full_id_numbers
+        roster, titles = roster_schema(campaign, deployment, full_id_numbers=full_id_numbers)
+        # One maker for the CSV's columns and then the roster's others, so a record is
+        # turned into text once; the two rows are slices of it.
+        extra = [spec for spec in roster.fields if spec["name"] not in schema.names]
+        both = ExportSchema(
+            campaign=campaign.id,
+            fields=[*schema.fields, *extra],
+            labels={**roster.labels, **schema.labels},
+            full_id_numbers=full_id_numbers,
+        )
+        self._maker = RowMaker(both, today)
+        self._width = len(schema.fields)
+        self._roster_index = [both.names.index(name) for name in roster.names]
+        self._sheet = workbook.create_sheet(_sheet_title(campaign, workbook))
+        _start_sheet(self._sheet, titles)
+
+    def write(self, record: Mapping[str, Any], summary: PackageSummary) -> None:
+        cells = self._maker.row(record)
+        row = cells[: self._width]
+        row_number = self.rows + 2
+        problems = self._checker.check_row(row_number, row)
+        if problems:
+            problem = problems[0]
+            title = self._titles.get(problem.field_name or "", problem.field_name or "")
+            raise ExportError(self.campaign, record.get("reference", ""), problem, title)
+        self._csv.writerow(row)
+        self.rows += 1
+        for name, text in zip(self.schema.names, row, strict=True):
+            if text.startswith(FORMULA_PREFIXES):
+                count = summary.formula_like.get(self.campaign.id, 0) + 1
+                summary.formula_like[self.campaign.id] = count
+                if count <= FORMULA_SAMPLES:
+                    summary.formula_samples.setdefault(self.campaign.id, []).append(
+                        (row_number, name)
+                    )
+        sheet = self._sheet
+        sheet.append([_text_cell(sheet, cells[index]) for index in self._roster_index])
+
+    def close(self) -> None:
+        self._file.close()
+
+    def abort(self) -> None:
+        """Close the files of an export that failed (the folder is removed after)."""
+        self._file.close()
+        self._sheet.close()
+
+    def resource(self) -> dict[str, Any]:
+        digest = hashlib.sha256()
+        size = 0
+        with self.csv_path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+        return {
+            "name": self.campaign.id,
+            "title": self.campaign.title,
+            "path": self.csv_name,
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": CSV_ENCODING,
+            "dialect": CSV_DIALECT,
+            "hash": f"sha256:{digest.hexdigest()}",
+            "bytes": size,
+            "schema": self.schema.descriptor(),
+        }
+
+
+def _descriptor(
+    parts: Iterable[_Part],
+    deployment: Deployment,
+    created: datetime.datetime,
+    title: str | None,
+    full_id_numbers: bool,
+) -> dict[str, Any]:
+    masked = "身份证号码为完整号码。" if full_id_numbers else "身份证号码已隐去出生日期。"
+    return {
+        "profile": "tabular-data-package",
+        "name": re.sub(r"[^a-z0-9._-]+", "-", f"{deployment.id}-applications".lower()),
+        "title": title or f"{deployment.name}报名数据",
+        "description": (
+            f"每个招募一个 CSV 资源（UTF-8，带 BOM）；roster.xlsx 为按方案名单格式排列的台账，"
+            f"每个招募一个工作表。{masked}"
+        ),
+        "created": created.isoformat(),
+        "resources": [part.resource() for part in parts],
+    }
+
+
+def _sheet_title(campaign: Campaign, workbook: Workbook) -> str:
+    """The campaign's title as Excel allows a sheet name: ≤ 31 characters, no []:*?/\\."""
+    base = re.sub(r"[\[\]:*?/\\]", "", campaign.title).strip("'")[:31] or campaign.id[:31]
+    taken = set(workbook.sheetnames)
+    name, number = base, 2
+    while name in taken:
+        suffix = f"（{number}）"
+        name, number = base[: 31 - len(suffix)] + suffix, number + 1
+    return name
+
+
+def _start_sheet(sheet: Any, titles: Sequence[str]) -> None:
+    """Column widths, a frozen bold header row of the roster titles."""
+    for index, title in enumerate(titles, start=1):
+        width = 22 if "身份证" in title else max(10, 2 * len(title) + 4)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for title in titles:
+        cell = _text_cell(sheet, title, always_cell=True)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+
+
+def _text_cell(sheet: Any, text: str, always_cell: bool = False) -> Any:
+    """A string cell for *text*: never a formula or an error value, whatever it starts with.
+
+    Plain ``str`` values are written as inline strings; only the two kinds openpyxl would
+    reinterpret (``=…`` and ``#N/A``-like codes) need a cell with its type forced. Control
+    characters XML cannot hold become U+FFFD rather than aborting the export.
+    """
+    if not text and not always_cell:
+        return None
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    if always_cell or text.startswith("=") or text in ERROR_CODES:
+        cell = WriteOnlyCell(sheet, text)
+        cell.data_type = "s"
+        return cell
+    return text

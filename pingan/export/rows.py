@@ -1,0 +1,185 @@
+"""Stored application records → export rows (lists of strings in the schema's order).
+
+Input contract: each record is a mapping with these keys::
+
+    reference         str                   the application's reference number
+    campaign          str                   the campaign id
+    unit              str                   the unit id the application is filed with
+    stage             str                   the review stage id (campaign ``review.stages``)
+    submitted_at      datetime              aware, or naive in UTC (as SQLite returns it)
+    volunteer_number  str | None            assigned on registration
+    id_number         str                   the full number, already decrypted by the caller
+    mobile            str | None            already decrypted
+    answers           dict[str, Any]        every other form field by its catalogue name
+
+A field is looked up as a top-level key first, then in ``answers``; a caller whose storage
+keeps a field elsewhere (``name``, ``category``, ``id_type``, decrypted sensitive fields
+such as ``health``) puts it in either place. Values are the form's stored values: ids for
+choice fields, ``list[str]`` (or an already joined string) for list fields, ``bool`` for
+booleans, ``date``/ISO string for dates. Missing keys and ``None`` are written empty.
+
+Sex, birth date and age come from a resident ID number when it has the 18-character shape
+(age on the export date); otherwise from the answers, age from an answered birth date.
+ID numbers are masked unless the schema was built with ``full_id_numbers``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pingan.idnumber import mask_id_number
+
+from .schema import ExportSchema
+
+CHINA = ZoneInfo("Asia/Shanghai")
+_RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
+
+Record = Mapping[str, Any]
+
+
+class RowMaker:
+    """Turns records into rows for one export schema; build once, call per record."""
+
+    def __init__(
+        self,
+        schema: ExportSchema,
+        today: datetime.date | None = None,
+        tz: datetime.tzinfo = CHINA,
+    ):
+        self.schema = schema
+        self.today = today or datetime.datetime.now(tz).date()
+        self.tz = tz
+        self._cells = [self._cell_function(spec) for spec in schema.fields]
+
+    def row(self, record: Record) -> list[str]:
+        """The record's cells as written, in the schema's column order."""
+        person = _Person(record)
+        return [cell(record, person) for cell in self._cells]
+
+    def _cell_function(self, spec: dict[str, Any]) -> Callable[[Record, _Person], str]:
+        name = spec["name"]
+        labels = self.schema.labels.get(name, {})
+        if name == "id_number":
+            full = self.schema.full_id_numbers
+
+            def id_number(record: Record, person: _Person) -> str:
+                number = person.id_number
+                return number if full or not number else mask_id_number(number)
+
+            return id_number
+        if name == "sex":
+            return lambda record, person: person.sex or ""
+        if name == "birth_date":
+            return lambda record, person: person.birth_date.isoformat() if person.birth_date else ""
+        if name == "age":
+            today = self.today
+
+            def age(record: Record, person: _Person) -> str:
+                birth = person.birth_date
+                if birth is None:
+                    return ""
+                years = (
+                    today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+                )
+                return str(years)
+
+            return age
+        writer = _value_writer(spec, labels, self.tz)
+        return lambda record, person: writer(_lookup(record, name))
+
+
+class _Person:
+    """What the ID number (or, failing that, the answers) tells about sex and birth."""
+
+    __slots__ = ("id_number", "sex", "birth_date")
+
+    def __init__(self, record: Record):
+        number = record.get("id_number") or ""
+        self.id_number = number
+        self.sex = None
+        self.birth_date = None
+        if _RESIDENT_ID.fullmatch(number) and _lookup(record, "id_type") in (None, "resident_id"):
+            try:
+                self.birth_date = datetime.date(
+                    int(number[6:10]), int(number[10:12]), int(number[12:14])
+                )
+            except ValueError:
+                self.birth_date = None
+            else:
+                self.sex = "男" if int(number[16]) % 2 else "女"
+        if self.sex is None:
+            self.sex = _lookup(record, "sex")
+        if self.birth_date is None:
+            self.birth_date = _as_date(_lookup(record, "birth_date"))
+
+
+def _lookup(record: Record, name: str) -> Any:
+    if name in record:
+        return record[name]
+    return (record.get("answers") or {}).get(name)
+
+
+def _as_date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _value_writer(
+    spec: dict[str, Any], labels: dict[str, str], tz: datetime.tzinfo
+) -> Callable[[Any], str]:
+    """value → text for one field's type; None → empty."""
+    kind = spec["type"]
+    if kind == "list":
+        delimiter = spec.get("delimiter", ",")
+
+        def write_list(value: Any) -> str:
+            if value is None:
+                return ""
+            if isinstance(value, str):
+                return value
+            return delimiter.join(labels.get(item, item) for item in map(str, value))
+
+        return write_list
+    if kind == "boolean":
+        true_text = spec.get("trueValues", ["true"])[0]
+        false_text = spec.get("falseValues", ["false"])[0]
+
+        def write_boolean(value: Any) -> str:
+            if value is None or value == "":
+                return ""
+            if isinstance(value, bool):
+                return true_text if value else false_text
+            return str(value)
+
+        return write_boolean
+    if kind == "datetime":
+
+        def write_datetime(value: Any) -> str:
+            if value is None or value == "":
+                return ""
+            if isinstance(value, str):
+                return value
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=datetime.UTC)
+            return value.astimezone(tz).replace(microsecond=0).isoformat()
+
+        return write_datetime
+    if kind == "date":
+        return lambda value: (
+            "" if value is None else (value if isinstance(value, str) else value.isoformat())
+        )
+    if labels:
+        return lambda value: "" if value is None else labels.get(value, str(value))
+    return lambda value: "" if value is None else str(value)

@@ -1,0 +1,144 @@
+"""Records → export rows: masking, derived sex and age, labels, lists, times."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from export_records import TODAY, RecordFactory, make_id_number
+
+from pingan.deployment import Deployment
+from pingan.export.rows import RowMaker
+from pingan.export.schema import (
+    MASKED_ID_DESCRIPTION,
+    ColumnError,
+    export_schema,
+    roster_schema,
+)
+
+
+def row_of(record, campaign, deployment, columns, today=TODAY, **options) -> dict[str, str]:
+    schema = export_schema(campaign, deployment, columns, **options)
+    return dict(zip(schema.names, RowMaker(schema, today).row(record), strict=True))
+
+
+@pytest.mark.parametrize(
+    ("birth", "today", "age"),
+    [
+        ("19900101", datetime.date(2026, 10, 1), "36"),
+        ("20081001", datetime.date(2026, 10, 1), "18"),  # eighteenth birthday today
+        ("20081002", datetime.date(2026, 10, 1), "17"),  # one day short
+        ("20000229", datetime.date(2026, 2, 28), "25"),
+        ("20000229", datetime.date(2026, 3, 1), "26"),
+    ],
+)
+def test_age_is_counted_on_the_export_date(
+    birth: str, today: datetime.date, age: str, wujin: Deployment, make_record: RecordFactory
+):
+    campaign = wujin.campaigns["wujin-2026"]
+    record = make_record(campaign, wujin, id_number=make_id_number("320412", birth, 123))
+    assert row_of(record, campaign, wujin, ["age"], today=today) == {"age": age}
+
+
+def test_sex_comes_from_the_order_code(wujin: Deployment, make_record: RecordFactory):
+    campaign = wujin.campaigns["wujin-2026"]
+    odd = make_record(campaign, wujin, id_number=make_id_number(order=123))
+    even = make_record(campaign, wujin, id_number=make_id_number(order=124))
+    assert row_of(odd, campaign, wujin, ["sex"]) == {"sex": "男"}
+    assert row_of(even, campaign, wujin, ["sex"]) == {"sex": "女"}
+
+
+def test_other_documents_take_sex_and_birth_date_from_the_answers(
+    wujin: Deployment, make_record: RecordFactory
+):
+    campaign = wujin.campaigns["wujin-2026"]
+    record = make_record(
+        campaign,
+        wujin,
+        id_number="E12345678",
+        answers={"id_type": "passport", "sex": "女", "birth_date": "2000-05-01"},
+    )
+    assert row_of(record, campaign, wujin, ["id_number", "sex", "age"]) == {
+        "id_number": "*********",
+        "sex": "女",
+        "age": "26",
+    }
+
+
+def test_choices_are_written_as_their_labels(wujin: Deployment, make_record: RecordFactory):
+    campaign = wujin.campaigns["wujin-2026"]
+    record = make_record(
+        campaign,
+        wujin,
+        stage="reviewed",
+        answers={"service_type": "patrol", "availability": ["周六", "周日"]},
+    )
+    assert row_of(record, campaign, wujin, ["stage", "service_type", "availability"]) == {
+        "stage": "综治办审核通过",
+        "service_type": "参与治安防范",
+        "availability": "周六、周日",
+    }
+
+
+def test_times_are_written_in_china_time(wujin: Deployment, make_record: RecordFactory):
+    campaign = wujin.campaigns["wujin-2026"]
+    naive_utc = datetime.datetime(2026, 9, 30, 17, 5, 9, 123456)  # as SQLite returns it
+    record = make_record(campaign, wujin, submitted_at=naive_utc)
+    assert row_of(record, campaign, wujin, ["submitted_at"]) == {
+        "submitted_at": "2026-10-01T01:05:09+08:00"
+    }
+
+
+def test_missing_values_are_written_empty(wujin: Deployment, make_record: RecordFactory):
+    campaign = wujin.campaigns["wujin-2026"]
+    record = make_record(campaign, wujin, volunteer_number=None)
+    del record["answers"]["email"]
+    assert row_of(record, campaign, wujin, ["volunteer_number", "email"]) == {
+        "volunteer_number": "",
+        "email": "",
+    }
+
+
+def test_boolean_fields_use_their_true_and_false_words(
+    deployment: Deployment, make_record: RecordFactory
+):
+    for campaign in deployment.campaigns.values():
+        if "health" not in campaign.field_names:
+            continue
+        yes = make_record(campaign, deployment, answers={"health": True})
+        no = make_record(campaign, deployment, answers={"health": False})
+        assert row_of(yes, campaign, deployment, ["health"]) == {"health": "健康"}
+        assert row_of(no, campaign, deployment, ["health"]) == {"health": "未声明"}
+
+
+def test_default_columns_put_sex_and_age_after_the_id_number(wujin: Deployment):
+    names = export_schema(wujin.campaigns["wujin-2026"], wujin).names
+    assert names[:4] == ["reference", "submitted_at", "stage", "volunteer_number"]
+    assert names[names.index("id_number") + 1 : names.index("id_number") + 3] == ["sex", "age"]
+    assert "birth_date" not in names
+
+
+def test_birth_date_only_with_full_id_numbers(wujin: Deployment):
+    campaign = wujin.campaigns["wujin-2026"]
+    with pytest.raises(ColumnError, match="出生日期"):
+        export_schema(campaign, wujin, ["birth_date"])
+    full = export_schema(campaign, wujin, full_id_numbers=True)
+    assert "birth_date" in full.names
+    assert full.field("id_number").get("description") != MASKED_ID_DESCRIPTION
+
+
+def test_every_enum_lists_exactly_what_is_written(deployment: Deployment):
+    """For each choice field the enum is the labels written, unique, one per choice."""
+    for campaign in deployment.campaigns.values():
+        schema = export_schema(campaign, deployment)
+        for name, labels in schema.labels.items():
+            enum = schema.field(name)["constraints"]["enum"]
+            assert enum == list(labels.values())
+            assert len(set(enum)) == len(enum)
+
+
+def test_roster_schema_follows_the_scheme(deployment: Deployment):
+    for campaign in deployment.campaigns.values():
+        schema, titles = roster_schema(campaign, deployment)
+        assert titles == [c["title"] for c in campaign.data["roster"]["columns"]]
+        assert schema.names == [c["field"] for c in campaign.data["roster"]["columns"]]
