@@ -94,6 +94,7 @@ def build_site(
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
     _show_mkdocs_warnings()
+    _quiet_jieba()
     collector = _ErrorCollector()
     logging.getLogger("mkdocs").addHandler(collector)
     try:
@@ -119,6 +120,13 @@ def build_site(
     finally:
         logging.getLogger("mkdocs").removeHandler(collector)
     return sum(1 for _ in site_dir.rglob("*.html"))
+
+
+def _quiet_jieba() -> None:
+    """jieba (Chinese search segmentation) logs its dictionary loading at DEBUG to stderr."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
 
 
 class _ErrorCollector(logging.Handler):
