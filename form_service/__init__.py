@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pingan.deployment import load_deployment
+from pingan.eligibility import age_range_text
 
 from . import db
 from .config import DEFAULTS, environment_config, finish_config
@@ -62,8 +63,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(status.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
+    from .office import init_office
+
+    init_office(app)
     app.register_blueprint(site.bp)
-    app.jinja_env.globals.update(deployment=deployment)
+    app.jinja_env.globals.update(deployment=deployment, age_range_text=age_range_text)
     return app
 
 
