@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import FORM_URL, ROOT
+from site_helpers import FORM_URL, ROOT
 
 from pingan.cli import build_parser
 

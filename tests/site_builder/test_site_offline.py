@@ -9,7 +9,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import material
 import yaml
 from bs4 import BeautifulSoup
-from conftest import FORM_URL
+from site_helpers import FORM_URL
 
 URL = re.compile(r"https?://[^\s\"'<>()`\\]+")
 SCANNED = {".html", ".css", ".js", ".json", ".xml", ".svg"}

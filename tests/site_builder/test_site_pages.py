@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import ROOT
+from bs4 import BeautifulSoup
+from site_helpers import ROOT
 
 from pingan.campaigns import campaign_fields
 from pingan.deployment import load_deployment
@@ -110,3 +111,26 @@ def test_pages_are_chinese_and_use_the_deployment_colours(wujin):
     assert page.html["lang"] == "zh"
     assert page.select_one('link[href="assets/stylesheets/pingan-identity.css"]') is not None
     assert "--md-primary-fg-color: #1565c0;" in css
+
+
+def test_photo_replaces_the_initial_avatar_and_is_copied(copy_of_wujin, build_site):
+    import segno
+
+    (copy_of_wujin / "photos").mkdir()
+    segno.make("photo").save(copy_of_wujin / "photos" / "zhang.png", kind="png", scale=4)
+    honours = copy_of_wujin / "honours.yaml"
+    text = honours.read_text(encoding="utf-8")
+    honours.write_text(
+        text.replace("    unit: hutang\n", "    unit: hutang\n    photo: zhang.png\n", 1)
+    )
+
+    site = build_site(copy_of_wujin)
+
+    card = BeautifulSoup((site / "honours/index.html").read_text(), "lxml").select_one(
+        'article[data-person="zhang-demo"]'
+    )
+    assert card.select_one(".pingan-avatar--initial") is None
+    assert card.select_one("img.pingan-avatar")["src"] == "../people/photos/zhang.png"
+    assert (site / "people/photos/zhang.png").read_bytes() == (
+        copy_of_wujin / "photos" / "zhang.png"
+    ).read_bytes()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import example_site
+from site_helpers import example_site
 
 
 def cells_by_row(page, table_selector: str = "#quota-table") -> dict[str, dict[str, str]]:

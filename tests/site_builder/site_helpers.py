@@ -1,0 +1,47 @@
+"""Constants and helpers shared by the site-builder tests (a uniquely named module: several
+test folders have a conftest.py, so tests must not ``import conftest``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOYMENT_DIRS = [ROOT / "data"] + sorted(
+    path.parent for path in (ROOT / "examples").glob("*/deployment.yaml")
+)
+#: "Today" of the tests: each deployment has one example round open on this day.
+PRESENT = "2026-11-23"
+#: SOURCE_DATE_EPOCH of the tests (2026-11-23T00:00:00Z): pins the sitemap's dates.
+EPOCH = "1795392000"
+FORM_URL = "https://forms.example.org"
+
+
+def deployment_id(path: Path) -> str:
+    return "data" if path == ROOT / "data" else path.name
+
+
+@contextlib.contextmanager
+def pinned_epoch() -> Iterator[None]:
+    """Reproducible builds: MkDocs reads the build time from SOURCE_DATE_EPOCH."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
+def example_site(built_sites, name: str):
+    """An example's site; skipped only while that example folder does not exist yet."""
+    folder = ROOT / "examples" / name
+    if not (folder / "deployment.yaml").exists():
+        pytest.skip(f"examples/{name} has not landed yet")
+    return built_sites(folder)

@@ -1,0 +1,140 @@
+"""The quota page's progress column in a real browser: filled from the form service's
+progress endpoint, and left hidden (quotas only) when that endpoint cannot be reached."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from site_helpers import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+PROGRESS = {
+    "campaign": "wujin-2026",
+    "units": {
+        "hutang": {"applications": 12, "registered": 3},
+        "hutang-village-a": {"applications": 2, "registered": 1},
+        "niutang": {"applications": 5, "registered": 0},
+    },
+}
+
+
+class ProgressHandler(SimpleHTTPRequestHandler):
+    """Answers the progress endpoint the way the form service does, with CORS."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        body = json.dumps(PROGRESS).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+class QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def serve() -> Iterator:
+    servers = []
+
+    def start(handler) -> str:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def browser(tmp_path: Path):
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium and chromedriver are required in CI")
+        pytest.skip("Chromium is not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def progress_cells(browser) -> dict[str, tuple[bool, str]]:
+    """Row unit (or "grand") → (displayed, text) of its progress cell."""
+    from selenium.webdriver.common.by import By
+
+    cells = {}
+    for row in browser.find_elements(By.CSS_SELECTOR, "#quota-table tr[data-unit]"):
+        cell = row.find_element(By.CSS_SELECTOR, "td[data-progress]")
+        cells[row.get_attribute("data-unit")] = (cell.is_displayed(), cell.text)
+    grand = browser.find_element(By.CSS_SELECTOR, "tr.pingan-quota__grand td[data-progress]")
+    cells["grand"] = (grand.is_displayed(), grand.text)
+    return cells
+
+
+def test_progress_column_shows_live_counts(build_site, serve, browser):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    form_url = serve(ProgressHandler)
+    site = build_site(ROOT / "data", form_url=form_url)
+    site_url = serve(functools.partial(QuietFiles, directory=str(site)))
+
+    browser.get(f"{site_url}/quotas/wujin-2026/")
+    WebDriverWait(browser, 10).until(lambda b: progress_cells(b)["hutang"][0])
+    cells = progress_cells(browser)
+
+    assert cells["hutang"] == (True, "14 / 4")
+    assert cells["niutang"] == (True, "5 / 0")
+    assert cells["luoyang"] == (True, "0 / 0")
+    assert cells["grand"] == (True, "19 / 4")
+
+
+def test_quotas_alone_when_the_form_service_is_unreachable(build_site, serve, browser):
+    import time
+
+    from selenium.webdriver.common.by import By
+
+    site = build_site(ROOT / "data", form_url="http://127.0.0.1:9")
+    site_url = serve(functools.partial(QuietFiles, directory=str(site)))
+
+    browser.get(f"{site_url}/quotas/wujin-2026/")
+    time.sleep(1)
+    cells = progress_cells(browser)
+
+    assert not any(displayed for displayed, _ in cells.values())
+    count = browser.find_element(By.CSS_SELECTOR, 'tr[data-unit="hutang"] td.pingan-count')
+    assert count.text == "6330"
