@@ -15,6 +15,9 @@ from ..db import read_session
 from ..extensions import limiter
 from ..forms import CsrfForm
 
+#: Stages an office can set that no campaign lists (see form_service.office.stages).
+STAGE_NAMES = {"rejected": "未通过审核"}
+
 bp = Blueprint("status", __name__, url_prefix="/status")
 
 
@@ -61,7 +64,7 @@ def result():
             "reference": format_reference(application.reference),
             "campaign": form.campaign.title if form else application.campaign,
             "unit": tree[application.unit].name if tree and application.unit in tree else "",
-            "stage": stages.get(application.stage, application.stage),
+            "stage": stages.get(application.stage) or STAGE_NAMES.get(application.stage, ""),
             "reason": latest_reason(session, application),
             "submitted_at": application.submitted_at,
             "volunteer_number": application.volunteer_number,
