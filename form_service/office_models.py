@@ -66,9 +66,7 @@ class OfficeSession(Base):
     )
     ip: Mapped[str | None] = mapped_column(String(45))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow
-    )
+    last_seen_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
 
 

@@ -118,7 +118,8 @@ def lock_for(db_session: Session, username: str, ip: str, now: datetime.datetime
         if since is not None:
             query = query.where(LoginAttempt.at > since)
         failures = [
-            _aware(at) for at in db_session.scalars(query.order_by(LoginAttempt.at.desc()).limit(limit))
+            _aware(at)
+            for at in db_session.scalars(query.order_by(LoginAttempt.at.desc()).limit(limit))
         ]
         if len(failures) == limit and failures[0] - failures[-1] <= window:
             until = failures[0] + window
@@ -214,11 +215,15 @@ def load_user() -> None:
     if not token:
         return
     config = current_app.config
-    row = read_session().execute(
-        select(OfficeSession, User)
-        .join(User, User.id == OfficeSession.user_id)
-        .where(OfficeSession.token_hash == _token_hash(token))
-    ).first()
+    row = (
+        read_session()
+        .execute(
+            select(OfficeSession, User)
+            .join(User, User.id == OfficeSession.user_id)
+            .where(OfficeSession.token_hash == _token_hash(token))
+        )
+        .first()
+    )
     now = utcnow()
     if row is None:
         session.pop(SESSION_KEY, None)

@@ -114,9 +114,7 @@ def upgrade() -> None:
         sa.Column("value", sa.Integer(), nullable=False),
     )
     # The office list filters by stage and sorts by submission time within a unit set.
-    op.create_index(
-        "ix_applications_unit_submitted_at", "applications", ["unit", "submitted_at"]
-    )
+    op.create_index("ix_applications_unit_submitted_at", "applications", ["unit", "submitted_at"])
 
 
 def downgrade() -> None:

@@ -1,0 +1,215 @@
+"""``pingan office add-user|reset-password`` and ``pingan export``: the offices' commands.
+
+Passwords are read without echo (``getpass``), or from standard input with
+``--password-stdin`` for scripts; they never appear on the command line, where ``ps``
+and shell history would show them. Every command is recorded in the audit log as done
+from the command line by the operating-system user who ran it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    office = subparsers.add_parser("office", help="manage office accounts")
+    actions = office.add_subparsers(dest="office_command", required=True)
+
+    add = actions.add_parser("add-user", help="create an office account")
+    add.add_argument("username", help="log-in name, e.g. hutang-review")
+    add.add_argument("--unit", required=True, help="the unit id the account belongs to")
+    add.add_argument("--role", choices=("reviewer", "administrator"), default="reviewer")
+    add.add_argument("--name", help="the person's name as shown in the review history")
+    _common(add)
+    add.set_defaults(func=_add_user)
+
+    reset = actions.add_parser("reset-password", help="set a new password, end all sessions")
+    reset.add_argument("username")
+    _common(reset)
+    reset.set_defaults(func=_reset_password)
+
+    export = subparsers.add_parser("export", help="write a unit's data package (ZIP)")
+    export.add_argument("--unit", required=True, help="the unit id; its whole subtree is exported")
+    export.add_argument("--out", required=True, help="the ZIP file to write")
+    export.add_argument("--campaign", action="append", help="only this campaign (repeatable)")
+    export.add_argument("--column", action="append", help="only these CSV columns (repeatable)")
+    export.add_argument(
+        "--full-id-numbers", action="store_true", help="unmasked ID numbers (audited)"
+    )
+    export.add_argument("--data-dir", help="deployment data folder (PINGAN_DATA_DIR)")
+    export.set_defaults(func=_export)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    parser.add_argument("--data-dir", help="deployment data folder (PINGAN_DATA_DIR)")
+
+
+def _app(args: argparse.Namespace):
+    from .. import create_app
+
+    config = {"DATA_DIR": args.data_dir} if args.data_dir else {}
+    return create_app(config)
+
+
+def _operator() -> str:
+    try:
+        return f"命令行（{getpass.getuser()}）"
+    except Exception:  # no login name in some containers
+        return "命令行"
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    from .auth import password_problem
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("新密码：")
+        if getpass.getpass("再输入一次：") != password:
+            print("两次输入的密码不一致。", file=sys.stderr)
+            return None
+    problem = password_problem(password)
+    if problem:
+        print(problem + "。", file=sys.stderr)
+        return None
+    return password
+
+
+def _add_user(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from ..db import get_db
+    from ..office_models import User
+    from .audit import record
+    from .auth import hash_password
+
+    app = _app(args)
+    with app.app_context():
+        tree = app.extensions["pingan_deployment"].tree
+        if args.unit not in tree:
+            print(f"没有单位“{args.unit}”，请用 units.yaml 中的单位 id。", file=sys.stderr)
+            return 2
+        username = args.username.strip()
+        if not username or len(username) > 60 or not username.isprintable():
+            print("用户名应为 1–60 个可打印字符。", file=sys.stderr)
+            return 2
+        with get_db().sessions() as session:
+            if session.scalar(select(User.id).where(User.username == username)):
+                print(f"用户名“{username}”已存在。", file=sys.stderr)
+                return 1
+        password = _read_password(args)
+        if password is None:
+            return 2
+        with get_db().write() as session:
+            user = User(
+                username=username,
+                display_name=(args.name or username)[:60],
+                unit=args.unit,
+                role=args.role,
+                password_hash=hash_password(password),
+            )
+            session.add(user)
+            session.flush()
+            record(
+                session,
+                "user_added",
+                actor=_operator(),
+                unit=args.unit,
+                ip=None,
+                username=username,
+                role=args.role,
+            )
+        role = "管理员" if args.role == "administrator" else "审核员"
+        print(f"已创建{role}账号“{username}”，所属单位：{tree[args.unit].name}。")
+        print("登录地址：/office/login")
+    return 0
+
+
+def _reset_password(args: argparse.Namespace) -> int:
+    from sqlalchemy import delete, select
+
+    from ..db import get_db
+    from ..models import utcnow
+    from ..office_models import LoginAttempt, User
+    from .audit import record
+    from .auth import hash_password, revoke_sessions_of
+
+    app = _app(args)
+    with app.app_context():
+        with get_db().sessions() as session:
+            user = session.scalar(select(User).where(User.username == args.username))
+        if user is None:
+            print(f"没有用户名为“{args.username}”的账号。", file=sys.stderr)
+            return 1
+        password = _read_password(args)
+        if password is None:
+            return 2
+        with get_db().write() as session:
+            stored = session.get(User, user.id)
+            stored.password_hash = hash_password(password)
+            stored.password_changed_at = utcnow()
+            revoke_sessions_of(session, user.id)
+            session.execute(
+                delete(LoginAttempt).where(
+                    LoginAttempt.username == user.username, LoginAttempt.succeeded.is_(False)
+                )
+            )
+            record(
+                session,
+                "password_reset",
+                actor=_operator(),
+                unit=user.unit,
+                ip=None,
+                username=user.username,
+            )
+        print(f"已重置“{user.username}”的密码，该账号的所有登录会话已失效，锁定已解除。")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pingan.export.schema import ColumnError
+
+    from ..db import get_db
+    from .exports import ExportRequest, audit_export, data_state, write_export
+
+    app = _app(args)
+    with app.app_context():
+        deployment = app.extensions["pingan_deployment"]
+        if args.unit not in deployment.tree:
+            print(f"没有单位“{args.unit}”。", file=sys.stderr)
+            return 2
+        unknown = [c for c in args.campaign or [] if c not in deployment.campaigns]
+        if unknown:
+            print(f"没有招募“{unknown[0]}”。", file=sys.stderr)
+            return 2
+        request = ExportRequest(
+            unit=args.unit,
+            campaigns=tuple(args.campaign or deployment.campaigns),
+            columns=tuple(args.column) if args.column else None,
+            full_id_numbers=args.full_id_numbers,
+        )
+        count, _key = data_state(deployment, request)
+        with get_db().write() as session:
+            audit_export(session, request, count, actor=_operator(), ip=None)
+        try:
+            summary = write_export(request, Path(args.out))
+        except (ColumnError, ValueError) as error:
+            print(str(error), file=sys.stderr)
+            return 1
+        rows = sum(summary.rows.values())
+        masked = "完整身份证号码" if args.full_id_numbers else "身份证号码已隐去出生日期"
+        print(f"已导出 {rows} 份报名到 {args.out}（{masked}）。")
+        for campaign, count in summary.formula_like.items():
+            print(
+                f"注意：招募 {campaign} 有 {count} 个以 = + - @ 开头的值"
+                "（roster.xlsx 中按文本保存）。",
+                file=sys.stderr,
+            )
+    return 0

@@ -1,0 +1,320 @@
+"""Exports of a unit's applications as a data package (``pingan.export.write_package``).
+
+Records stream from the database in id order (``yield_per``: a server-side cursor on
+PostgreSQL), are decrypted one at a time and written by the export library into files on
+disk, so memory stays flat whatever the row count. A small export (up to
+``EXPORT_BACKGROUND_THRESHOLD`` rows) is built into an unlinked temporary file and sent
+at once; a larger one becomes an ``ExportJob`` run by a thread of the service process,
+with a progress page that reloads itself, and its file is kept in
+``instance/exports/`` (mode 0600) for ``EXPORT_KEEP_HOURS``.
+
+Caching: the job's ``cache_key`` hashes the request (unit, campaigns, columns, full or
+masked numbers) and the state of the data it covers (row count, the highest id and the
+latest ``updated_at`` of the selected rows, the campaigns' definitions). A stage change,
+a new application or a changed campaign file changes the key; an identical request on
+unchanged data gets the finished file again (and its own audit event).
+
+A job that was running when the process stopped is found by its stale ``updated_at``
+and marked failed, so its page tells the office to start it again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import secrets
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from pingan.deployment import Deployment
+from pingan.export.package import PackageSummary, write_package
+
+from .. import cipher, today
+from ..db import get_db
+from ..models import Application, utcnow
+from ..office_models import ExportJob, User
+from .audit import record
+
+EXPORT_KEEP_HOURS = 24
+STALE_JOB = datetime.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What an office asked to export."""
+
+    unit: str
+    campaigns: tuple[str, ...]
+    columns: tuple[str, ...] | None
+    full_id_numbers: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "campaigns": list(self.campaigns),
+            "columns": list(self.columns) if self.columns is not None else None,
+            "full_id_numbers": self.full_id_numbers,
+        }
+
+
+def init_exports(app: Flask) -> None:
+    app.config.setdefault("EXPORT_DIR", str(Path(app.instance_path) / "exports"))
+    app.extensions["pingan_export_threads"] = []
+
+
+def scope_units(deployment: Deployment, unit: str) -> list[str]:
+    return [node.id for node in deployment.tree.descendants(unit)]
+
+
+def _selection(deployment: Deployment, request: ExportRequest):
+    return (
+        Application.deployment == deployment.id,
+        Application.unit.in_(scope_units(deployment, request.unit)),
+        Application.campaign.in_(request.campaigns),
+    )
+
+
+def data_state(deployment: Deployment, request: ExportRequest) -> tuple[int, str]:
+    """(row count, cache key) of what *request* would export now: one aggregate query."""
+    with get_db().sessions() as session:
+        count, last_id, last_update = session.execute(
+            select(func.count(), func.max(Application.id), func.max(Application.updated_at)).where(
+                *_selection(deployment, request)
+            )
+        ).one()
+    definitions = [deployment.campaigns[c].data for c in request.campaigns]
+    key = json.dumps(
+        [request.as_dict(), count, last_id, str(last_update), definitions],
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return count, hashlib.sha256(key.encode()).hexdigest()
+
+
+def records(deployment: Deployment, request: ExportRequest) -> Iterator[dict[str, Any]]:
+    """The selected applications as the export library's records, decrypted one by one."""
+    decrypt = cipher().decrypt
+    query = (
+        select(
+            Application.reference,
+            Application.campaign,
+            Application.unit,
+            Application.stage,
+            Application.submitted_at,
+            Application.volunteer_number,
+            Application.name,
+            Application.category,
+            Application.id_type,
+            Application.sex,
+            Application.id_encrypted,
+            Application.mobile_encrypted,
+            Application.sensitive_encrypted,
+            Application.answers,
+            Application.via,
+        )
+        .where(*_selection(deployment, request))
+        .order_by(Application.id)
+        .execution_options(yield_per=1000)
+    )
+    with get_db().sessions() as session:
+        for row in session.execute(query):
+            answers = dict(row.answers or {})
+            if row.sensitive_encrypted:
+                answers.update(json.loads(decrypt(row.sensitive_encrypted)))
+            yield {
+                "reference": row.reference,
+                "campaign": row.campaign,
+                "unit": row.unit,
+                "stage": row.stage,
+                "submitted_at": row.submitted_at,
+                "volunteer_number": row.volunteer_number,
+                "name": row.name,
+                "category": row.category,
+                "id_type": row.id_type,
+                "sex": row.sex,
+                "via": row.via,
+                "id_number": decrypt(row.id_encrypted),
+                "mobile": decrypt(row.mobile_encrypted) if row.mobile_encrypted else None,
+                "answers": answers,
+            }
+
+
+def write_export(
+    request: ExportRequest, out: str | Path | IO[bytes], progress=None
+) -> PackageSummary:
+    """Write the data package of *request* to *out* (a path or a binary file)."""
+    deployment: Deployment = current_app.extensions["pingan_deployment"]
+    unit = deployment.tree[request.unit]
+    return write_package(
+        records(deployment, request),
+        [deployment.campaigns[c] for c in request.campaigns],
+        deployment,
+        out,
+        columns=list(request.columns) if request.columns is not None else None,
+        full_id_numbers=request.full_id_numbers,
+        today=today(),
+        title=f"{unit.name}报名数据",
+        progress=progress,
+    )
+
+
+def audit_export(db_session, request: ExportRequest, rows: int, **who: Any) -> None:
+    record(
+        db_session,
+        "export_full_id" if request.full_id_numbers else "export",
+        unit=request.unit,
+        rows=rows,
+        campaigns=list(request.campaigns),
+        columns=list(request.columns) if request.columns is not None else None,
+        **who,
+    )
+
+
+def export_now(request: ExportRequest, user: User | None = None, **who: Any) -> IO[bytes]:
+    """Build the package into an unlinked temporary file (audited first); return it at 0."""
+    _count, _key = data_state(current_app.extensions["pingan_deployment"], request)
+    with get_db().write() as db_session:
+        audit_export(db_session, request, _count, user=user, **who)
+    handle = tempfile.TemporaryFile(prefix="pingan-export-")
+    try:
+        write_export(request, handle)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    return handle
+
+
+# --- background jobs ---------------------------------------------------------------------------
+
+
+def start_or_reuse_job(request: ExportRequest, user: User, cache_key: str, total: int) -> ExportJob:
+    """A job for *user*: a finished one for the same key reused, else a new running one."""
+    _fail_stale_jobs()
+    with get_db().write() as db_session:
+        audit_export(db_session, request, total, user=user, background=True)
+        cached = db_session.scalar(
+            select(ExportJob)
+            .where(ExportJob.cache_key == cache_key, ExportJob.state.in_(("done", "running")))
+            .order_by(ExportJob.id.desc())
+            .limit(1)
+        )
+        if cached is not None and cached.state == "done" and cached.path:
+            if not Path(cached.path).exists():
+                cached = None
+        if cached is not None and cached.user_id == user.id:
+            return cached
+        job = ExportJob(
+            token=secrets.token_hex(16),
+            user_id=user.id,
+            unit=request.unit,
+            options=request.as_dict(),
+            cache_key=cache_key,
+            total=total,
+        )
+        if cached is not None and cached.state == "done":
+            job.state, job.done, job.path = "done", cached.done, cached.path
+        db_session.add(job)
+    if job.state == "queued":
+        _start_thread(job.id)
+    return job
+
+
+def _start_thread(job_id: int) -> None:
+    app = current_app._get_current_object()
+    thread = threading.Thread(
+        target=_run_job, args=(app, job_id), name=f"pingan-export-{job_id}", daemon=True
+    )
+    app.extensions["pingan_export_threads"].append(thread)
+    thread.start()
+
+
+def _run_job(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        database = get_db()
+        with database.write() as db_session:
+            job = db_session.get(ExportJob, job_id)
+            job.state = "running"
+            options = dict(job.options)
+            token = job.token
+        request = ExportRequest(
+            unit=options["unit"],
+            campaigns=tuple(options["campaigns"]),
+            columns=tuple(options["columns"]) if options["columns"] is not None else None,
+            full_id_numbers=bool(options["full_id_numbers"]),
+        )
+        folder = Path(app.config["EXPORT_DIR"])
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        target = folder / f"{token}.zip"
+
+        def progress(rows: int) -> None:
+            with database.write() as db_session:
+                db_session.get(ExportJob, job_id).done = rows
+
+        try:
+            summary = write_export(request, target, progress)
+            os.chmod(target, 0o600)
+        except Exception as error:
+            app.logger.warning("export job %s failed: %s", job_id, type(error).__name__)
+            with database.write() as db_session:
+                job = db_session.get(ExportJob, job_id)
+                job.state = "failed"
+                job.error = str(error)[:500] if isinstance(error, ValueError) else None
+            return
+        with database.write() as db_session:
+            job = db_session.get(ExportJob, job_id)
+            job.state, job.path = "done", str(target)
+            job.done = sum(summary.rows.values())
+        _prune(app)
+
+
+def _fail_stale_jobs() -> None:
+    limit = utcnow() - STALE_JOB
+    with get_db().write() as db_session:
+        for job in db_session.scalars(
+            select(ExportJob).where(ExportJob.state.in_(("queued", "running")))
+        ):
+            updated = (
+                job.updated_at
+                if job.updated_at.tzinfo
+                else job.updated_at.replace(tzinfo=datetime.UTC)
+            )
+            if updated < limit:
+                job.state, job.error = "failed", "导出中断（服务曾重启），请重新导出"
+
+
+def _prune(app: Flask) -> None:
+    """Delete job files older than EXPORT_KEEP_HOURS."""
+    limit = utcnow() - datetime.timedelta(hours=EXPORT_KEEP_HOURS)
+    with get_db().write() as db_session:
+        old = db_session.scalars(
+            select(ExportJob).where(ExportJob.created_at < limit, ExportJob.path.is_not(None))
+        ).all()
+        paths = {job.path for job in old}
+        for job in old:
+            job.path = None
+        fresh = set(
+            db_session.scalars(
+                select(ExportJob.path).where(
+                    ExportJob.created_at >= limit, ExportJob.path.is_not(None)
+                )
+            )
+        )
+    for path in paths - fresh:
+        Path(path).unlink(missing_ok=True)
+
+
+def wait_for_jobs(app: Flask, timeout: float = 60.0) -> None:
+    """Join the export threads started so far (tests, shutdown)."""
+    for thread in list(app.extensions.get("pingan_export_threads", [])):
+        thread.join(timeout)

@@ -1,0 +1,224 @@
+"""Moving applications between review stages, one or many in one transaction.
+
+``change_stages`` checks every selected application (in the user's scope, at the stage the
+office saw, allowed by the scheme's rules for the user's level) and then changes all of
+them or none: each change gets a ``StageEvent`` (who, when, why; the status page shows
+the reason) and an audit event in the same transaction. Volunteer numbers come from
+``VolunteerCounter`` rows bumped in that transaction (``UPDATE … RETURNING``: PostgreSQL
+locks the row until commit, SQLite's ``BEGIN IMMEDIATE`` serialises writers), so two
+offices registering at once never get the same number; the ``UNIQUE (deployment,
+volunteer_number)`` constraint guards the rest. Decisions are e-mailed after the commit.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from flask import current_app, g
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import cipher, today
+from ..db import get_db
+from ..models import Application, StageEvent, utcnow
+from ..office_models import User, VolunteerCounter
+from . import letters
+from .audit import record
+from .stages import MAX_REASON, REJECTED, Workflow
+
+
+class ReviewRefused(Exception):
+    """Nothing was changed; ``problems`` says why, one sentence per application."""
+
+    def __init__(self, problems: list[str], status: int = 409):
+        super().__init__("；".join(problems))
+        self.problems = problems
+        self.status = status
+
+
+@dataclass
+class Change:
+    application_id: int
+    reference: str
+    from_stage: str
+    to_stage: str
+    volunteer_number: str | None
+
+
+def workflows() -> dict[str, Workflow]:
+    return current_app.extensions["pingan_workflows"]
+
+
+def clean_reason(reason: str | None, required: bool) -> str | None:
+    """The reason as stored, or ReviewRefused saying what is wrong with it."""
+    text = unicodedata.normalize("NFC", reason or "").strip()
+    if not text:
+        if required:
+            raise ReviewRefused(["退回报名须填写原因，申请人会在报名进度查询页面看到它"], 422)
+        return None
+    if len(text) > MAX_REASON:
+        raise ReviewRefused([f"原因最多 {MAX_REASON} 个字，您填写了 {len(text)} 个字"], 422)
+    if any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in text):
+        raise ReviewRefused(["原因含有不可见的控制字符，请删除后重新填写"], 422)
+    return text
+
+
+def change_stages(
+    user: User,
+    scope: frozenset[str],
+    application_ids: list[int],
+    action: str,
+    reason: str | None = None,
+    seen_stages: dict[int, str] | None = None,
+) -> list[Change]:
+    """Approve (to the next stage) or reject every selected application, or none."""
+    if action not in ("approve", "reject"):
+        raise ReviewRefused(["未知的操作"], 400)
+    reason = clean_reason(reason, required=action == "reject")
+    ids = sorted(set(application_ids))
+    if not ids:
+        raise ReviewRefused(["请至少选择一份报名"], 422)
+    level = current_app.extensions["pingan_deployment"].tree[user.unit].level
+    for attempt in range(3):
+        try:
+            with get_db().write() as session:
+                changes, applications = _change(
+                    session, user, scope, ids, action, reason, seen_stages or {}, level
+                )
+            break
+        except IntegrityError:
+            # Two first registrations of a year raced to create the counter row: retry.
+            if attempt == 2:
+                raise
+    _notify(applications, reason)
+    return changes
+
+
+def _change(session, user, scope, ids, action, reason, seen_stages, level):
+    applications = session.scalars(
+        select(Application)
+        .where(Application.id.in_(ids), Application.unit.in_(scope))
+        .order_by(Application.id)
+        .with_for_update()
+    ).all()
+    if len(applications) != len(ids):
+        raise ReviewRefused(["所选报名中有不存在或不在本单位管辖范围内的"], 404)
+    problems = []
+    for application in applications:
+        workflow = workflows()[application.campaign]
+        label = f"报名 {application.reference}（{application.name}）"
+        seen = seen_stages.get(application.id)
+        if seen is not None and seen != application.stage:
+            problems.append(f"{label}已被他人处理，现为“{workflow.name(application.stage)}”")
+            continue
+        refusal = workflow.refusal(application.stage, action, level)
+        if refusal:
+            problems.append(f"{label}：{refusal}")
+    if problems:
+        raise ReviewRefused(problems)
+    numbers = _numbers_needed(session, applications, action)
+    changes = []
+    now = utcnow()
+    for application in applications:
+        workflow = workflows()[application.campaign]
+        before = application.stage
+        after = workflow.next_stage(before).id if action == "approve" else REJECTED
+        application.stage = after
+        application.updated_at = now
+        if application.id in numbers:
+            application.volunteer_number = numbers[application.id]
+        session.add(
+            StageEvent(
+                application_id=application.id,
+                from_stage=before,
+                to_stage=after,
+                actor=f"user:{user.id}",
+                reason=reason,
+                at=now,
+            )
+        )
+        record(
+            session,
+            "stage_change",
+            user=user,
+            unit=application.unit,
+            application_id=application.id,
+            reference=application.reference,
+            from_stage=before,
+            to_stage=after,
+            reason=reason,
+            bulk=len(applications) > 1,
+        )
+        changes.append(
+            Change(
+                application.id, application.reference, before, after, application.volunteer_number
+            )
+        )
+    return changes, applications
+
+
+def _numbers_needed(
+    session: Session, applications: list[Application], action: str
+) -> dict[int, str]:
+    """Volunteer numbers for the applications about to enter their numbering stage."""
+    if action != "approve":
+        return {}
+    year = today().year
+    wanted: dict[str, list[Application]] = {}
+    patterns: dict[str, str] = {}
+    for application in applications:
+        workflow = workflows()[application.campaign]
+        target = workflow.next_stage(application.stage)
+        if target is None or target.id != workflow.numbering_stage or not workflow.number_format:
+            continue
+        if application.volunteer_number:
+            continue
+        pattern = workflow.number_format
+        key = f"{application.deployment}|{pattern}|{year if '{year' in pattern else ''}"
+        wanted.setdefault(key, []).append(application)
+        patterns[key] = pattern
+    numbers = {}
+    for key, group in wanted.items():
+        first = _reserve(session, key, len(group))
+        for offset, application in enumerate(group):
+            numbers[application.id] = patterns[key].format(year=year, seq=first + offset)
+    return numbers
+
+
+def _reserve(session: Session, key: str, count: int) -> int:
+    """Reserve *count* consecutive sequence numbers under *key*; return the first."""
+    last = session.execute(
+        update(VolunteerCounter)
+        .where(VolunteerCounter.key == key)
+        .values(value=VolunteerCounter.value + count)
+        .returning(VolunteerCounter.value)
+    ).scalar_one_or_none()
+    if last is None:
+        session.add(VolunteerCounter(key=key, value=count))
+        session.flush()
+        last = count
+    return last - count + 1
+
+
+def _notify(applications: list[Application], reason: str | None) -> None:
+    notifier = current_app.extensions["pingan_notifier"]
+    for application in applications:
+        workflow = workflows()[application.campaign]
+        decided = application.stage == REJECTED or application.stage == workflow.numbering_stage
+        if not decided:
+            continue
+        email = (application.answers or {}).get("email")
+        if email:
+            subject, body = letters.decision(application, workflow, reason)
+            notifier.email(email, subject, body)
+        if application.mobile_encrypted:
+            notifier.text(
+                cipher().decrypt(application.mobile_encrypted),
+                letters.sms_decision(application, workflow),
+            )
+
+
+def current_user_scope() -> tuple[User, frozenset[str]]:
+    return g.office_user, g.office_scope

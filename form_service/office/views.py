@@ -1,0 +1,542 @@
+"""The ``office`` blueprint: every page and download under ``/office/``.
+
+Every route but log-in needs a session; every route that names an application, a unit or
+a job checks it against the user's scope first and answers 404 for anything outside it
+(no reading, reviewing or exporting by guessing ids). Reads of personal data are audited
+before the page is rendered.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from sqlalchemy import select
+
+from pingan.export.schema import ColumnError, export_schema
+from pingan.idnumber import mask_id_number
+
+from .. import campaign_forms, cipher, today
+from ..db import read_session
+from ..forms import CsrfForm
+from ..models import Application, StageEvent
+from ..office_models import AuditEvent, ExportJob, User
+from . import auth, exports, listing
+from .audit import ACTIONS, record_now
+from .auth import administrator_required, login_required, require_unit_in_scope
+from .review import ReviewRefused, change_stages, workflows
+from .stages import REJECTED, REJECTED_NAME
+
+bp = Blueprint(
+    "office",
+    __name__,
+    url_prefix="/office",
+    template_folder="../templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+AUDIT_PAGE_SIZE = 100
+
+
+@bp.before_request
+def _load_user():
+    auth.load_user()
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.context_processor
+def _globals():
+    deployment = current_app.extensions["pingan_deployment"]
+    return {
+        "office_user": g.get("office_user"),
+        "csrf_form": CsrfForm(),
+        "tree": deployment.tree,
+        "workflows": workflows(),
+        "unit_name": lambda unit_id: (
+            deployment.tree[unit_id].name if unit_id in deployment.tree else unit_id
+        ),
+        "stage_name": _stage_name,
+    }
+
+
+def _stage_name(campaign: str, stage: str) -> str:
+    workflow = workflows().get(campaign)
+    if stage == REJECTED or workflow is None:
+        return REJECTED_NAME if stage == REJECTED else stage
+    return workflow.name(stage)
+
+
+def _deployment():
+    return current_app.extensions["pingan_deployment"]
+
+
+# --- log-in ---------------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    status = 200
+    next_url = _safe_next(request.values.get("next"))
+    if request.method == "POST":
+        result = auth.log_in(
+            request.form.get("username", ""), request.form.get("password", ""), auth.client_ip()
+        )
+        if result.user is not None:
+            return redirect(next_url or url_for("office.applications"), 303)
+        error, status = result.error, 401
+    return (
+        render_template(
+            "office/login.html",
+            error=error,
+            next_url=next_url,
+            username=request.form.get("username", "")[:60],
+        ),
+        status,
+    )
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path inside /office/ (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/office/"):
+        return None
+    return target
+
+
+@bp.post("/logout")
+def logout():
+    auth.log_out()
+    flash("您已退出登录。")
+    return redirect(url_for("office.login"), 303)
+
+
+@bp.get("/")
+@login_required
+def index():
+    return redirect(url_for("office.applications"))
+
+
+# --- lists and bulk decisions --------------------------------------------------------------
+
+
+@bp.get("/applications")
+@login_required
+def applications():
+    deployment = _deployment()
+    list_filter = listing.ListFilter.from_args(request.args, g.office_scope, deployment)
+    if list_filter.errors:
+        page = listing.Page(rows=[], total=0, page=1)
+        status = 422
+    else:
+        page = listing.list_page(
+            read_session(), list_filter, g.office_scope, deployment, current_app.config["TIMEZONE"]
+        )
+        status = 200
+    return (
+        render_template(
+            "office/applications.html",
+            page=page,
+            list_filter=list_filter,
+            scope_units=[u for u, _ in deployment.tree.walk() if u.id in g.office_scope],
+            stage_choices=_stage_choices(),
+            service_choices=_service_choices(),
+            campaigns=deployment.campaigns,
+            service_labels={
+                cid: {s["id"]: s["name"] for s in c.data.get("service_types", [])}
+                for cid, c in deployment.campaigns.items()
+            },
+        ),
+        status,
+    )
+
+
+def _stage_choices() -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for workflow in workflows().values():
+        for stage in workflow.stages:
+            seen.setdefault(stage.id, stage.name)
+    seen[REJECTED] = REJECTED_NAME
+    return list(seen.items())
+
+
+def _service_choices() -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for campaign in _deployment().campaigns.values():
+        for choice in campaign.data.get("service_types", []):
+            seen.setdefault(choice["id"], choice["name"])
+    return list(seen.items())
+
+
+@bp.post("/applications/bulk")
+@login_required
+def bulk():
+    ids = _int_list(request.form.getlist("selected"))
+    seen = {i: request.form[f"stage-{i}"] for i in ids if request.form.get(f"stage-{i}")}
+    action = request.form.get("action", "")
+    try:
+        changes = change_stages(
+            g.office_user, g.office_scope, ids, action, request.form.get("reason"), seen
+        )
+    except ReviewRefused as refused:
+        if refused.status == 404:
+            abort(404)
+        for problem in refused.problems:
+            flash(problem, "error")
+        return redirect(_back_to_list(), 303)
+    verb = "审核通过" if action == "approve" else "退回"
+    flash(f"已{verb} {len(changes)} 份报名。")
+    return redirect(_back_to_list(), 303)
+
+
+def _back_to_list() -> str:
+    target = _safe_next(request.form.get("back"))
+    return target or url_for("office.applications")
+
+
+def _int_list(values: list[str]) -> list[int]:
+    result = []
+    for value in values:
+        if not value.isdigit() or len(value) > 12:
+            abort(400)
+        result.append(int(value))
+    return result
+
+
+# --- one application -------------------------------------------------------------------------
+
+
+def _application_in_scope(application_id: int) -> Application:
+    application = read_session().scalar(
+        select(Application).where(
+            Application.id == application_id, Application.unit.in_(g.office_scope)
+        )
+    )
+    if application is None:
+        abort(404)
+    return application
+
+
+def _details(application: Application) -> list[tuple[str, str]]:
+    """(title, shown value) for each field of the application's form, masked ID."""
+    form = campaign_forms().get(application.campaign)
+    answers = dict(application.answers or {})
+    if application.sensitive_encrypted:
+        answers.update(json.loads(cipher().decrypt(application.sensitive_encrypted)))
+    rows = []
+    for field in form.fields if form else []:
+        if field.name == "id_number":
+            continue
+        if field.name == "name":
+            value = application.name
+        elif field.name == "unit":
+            value = application.unit
+        elif field.name == "category":
+            value = application.category
+        elif field.name == "id_type":
+            value = application.id_type
+        elif field.name == "sex":
+            value = application.sex
+        elif field.name == "mobile":
+            value = (
+                cipher().decrypt(application.mobile_encrypted)
+                if application.mobile_encrypted
+                else None
+            )
+        else:
+            value = answers.get(field.name)
+        labels = dict(field.choices or [])
+        if field.name == "category" and form:
+            labels = {c.id: c.name for c in _categories(form)}
+        if isinstance(value, list):
+            shown = "、".join(labels.get(v, v) for v in value)
+        elif isinstance(value, bool):
+            shown = "是" if value else "否"
+        elif value is None:
+            shown = ""
+        else:
+            shown = labels.get(value, str(value))
+        rows.append((field.title, shown))
+    return rows
+
+
+def _categories(form):
+    table = form.deployment.quotas.get(form.campaign.data.get("quota", ""))
+    return table.categories if table else []
+
+
+def _render_application(application: Application, full_id: str | None = None):
+    workflow = workflows()[application.campaign]
+    events = (
+        read_session()
+        .scalars(
+            select(StageEvent)
+            .where(StageEvent.application_id == application.id)
+            .order_by(StageEvent.id)
+        )
+        .all()
+    )
+    user_ids = {
+        int(e.actor.removeprefix("user:"))
+        for e in events
+        if e.actor.startswith("user:") and e.actor[5:].isdigit()
+    }
+    names = {}
+    if user_ids:
+        names = {
+            f"user:{uid}": name
+            for uid, name in read_session().execute(
+                select(User.id, User.display_name).where(User.id.in_(user_ids))
+            )
+        }
+    id_number = cipher().decrypt(application.id_encrypted)
+    level = _deployment().tree[g.office_user.unit].level
+    return render_template(
+        "office/application.html",
+        application=application,
+        campaign=_deployment().campaigns[application.campaign],
+        details=_details(application),
+        masked_id=mask_id_number(id_number)
+        if application.id_type == "resident_id"
+        else (id_number[:2] + "*" * max(0, len(id_number) - 4) + id_number[-2:]),
+        full_id=full_id,
+        events=events,
+        actor_names={**names, "applicant": "申请人", "import": "导入"},
+        workflow=workflow,
+        next_stage=workflow.next_stage(application.stage),
+        refusal=workflow.refusal(application.stage, "approve", level),
+    )
+
+
+@bp.get("/applications/<int:application_id>")
+@login_required
+def application(application_id: int):
+    found = _application_in_scope(application_id)
+    record_now("view", unit=found.unit, application_id=found.id, reference=found.reference)
+    return _render_application(found)
+
+
+@bp.post("/applications/<int:application_id>/full-id")
+@login_required
+def full_id(application_id: int):
+    found = _application_in_scope(application_id)
+    record_now("view_full_id", unit=found.unit, application_id=found.id, reference=found.reference)
+    return _render_application(found, full_id=cipher().decrypt(found.id_encrypted))
+
+
+@bp.post("/applications/<int:application_id>/stage")
+@login_required
+def stage(application_id: int):
+    found = _application_in_scope(application_id)
+    try:
+        changes = change_stages(
+            g.office_user,
+            g.office_scope,
+            [found.id],
+            request.form.get("action", ""),
+            request.form.get("reason"),
+            {found.id: request.form.get("stage", "")},
+        )
+    except ReviewRefused as refused:
+        for problem in refused.problems:
+            flash(problem, "error")
+        return redirect(url_for("office.application", application_id=found.id), 303)
+    change = changes[0]
+    name = _stage_name(found.campaign, change.to_stage)
+    message = f"已将报名 {change.reference} 变更为“{name}”"
+    if change.volunteer_number:
+        message += f"，志愿者编号 {change.volunteer_number}"
+    flash(message + "。")
+    return redirect(url_for("office.application", application_id=found.id), 303)
+
+
+@bp.get("/applications/<int:application_id>/certificate")
+@login_required
+def certificate(application_id: int):
+    found = _application_in_scope(application_id)
+    if not found.volunteer_number:
+        abort(404)
+    record_now("certificate", unit=found.unit, application_id=found.id, reference=found.reference)
+    id_number = cipher().decrypt(found.id_encrypted)
+    registered = read_session().scalar(
+        select(StageEvent.at)
+        .where(
+            StageEvent.application_id == found.id,
+            StageEvent.to_stage == workflows()[found.campaign].numbering_stage,
+        )
+        .order_by(StageEvent.id.desc())
+        .limit(1)
+    )
+    return render_template(
+        "office/certificate.html",
+        application=found,
+        campaign=_deployment().campaigns[found.campaign],
+        masked_id=mask_id_number(id_number) if found.id_type == "resident_id" else "",
+        registered_at=registered or found.updated_at,
+    )
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+
+def _export_request(unit: str, values) -> exports.ExportRequest:
+    deployment = _deployment()
+    chosen = [c for c in values.getlist("campaign") if c]
+    unknown = [c for c in chosen if c not in deployment.campaigns]
+    if unknown:
+        abort(404)
+    campaigns = tuple(chosen or deployment.campaigns)
+    columns = tuple(c for c in values.getlist("column") if c) or None
+    full = values.get("full_id_numbers") in ("1", "on", "true")
+    return exports.ExportRequest(unit, campaigns, columns, full)
+
+
+@bp.get("/units/<unit>/export")
+@login_required
+def export_form(unit: str):
+    require_unit_in_scope(unit)
+    deployment = _deployment()
+    columns: dict[str, str] = {}
+    for campaign in deployment.campaigns.values():
+        for spec in export_schema(campaign, deployment).fields:
+            columns.setdefault(spec["name"], spec.get("title", spec["name"]))
+    return render_template(
+        "office/export.html",
+        unit=deployment.tree[unit],
+        campaigns=deployment.campaigns,
+        columns=columns,
+        error=None,
+    )
+
+
+@bp.route("/units/<unit>/export.zip", methods=["GET", "POST"])
+@login_required
+def export_zip(unit: str):
+    """GET: masked numbers. POST (CSRF-checked): may ask for full numbers (administrators)."""
+    require_unit_in_scope(unit)
+    values = request.form if request.method == "POST" else request.args
+    export = _export_request(unit, values)
+    if export.full_id_numbers and (request.method != "POST" or not g.office_user.is_administrator):
+        abort(403)
+    deployment = _deployment()
+    try:
+        _check_columns(export)
+    except ColumnError as error:
+        flash(str(error), "error")
+        return redirect(url_for("office.export_form", unit=unit), 303)
+    total, key = exports.data_state(deployment, export)
+    if total > current_app.config["EXPORT_BACKGROUND_THRESHOLD"]:
+        job = exports.start_or_reuse_job(export, g.office_user, key, total)
+        return redirect(url_for("office.export_job", token=job.token), 303)
+    try:
+        handle = exports.export_now(export, g.office_user)
+    except (ColumnError, ValueError) as error:
+        flash(str(error), "error")
+        return redirect(url_for("office.export_form", unit=unit), 303)
+    return send_file(
+        handle,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=_download_name(unit),
+    )
+
+
+def _check_columns(export: exports.ExportRequest) -> None:
+    """Each chosen column must be exportable from at least one chosen campaign."""
+    if export.columns is None:
+        return
+    deployment = _deployment()
+    known: set[str] = set()
+    for campaign_id in export.campaigns:
+        schema = export_schema(
+            deployment.campaigns[campaign_id], deployment, full_id_numbers=export.full_id_numbers
+        )
+        known.update(schema.names)
+    unknown = [name for name in export.columns if name not in known]
+    if unknown:
+        raise ColumnError(f"所选招募没有可导出的列：{'、'.join(unknown)[:200]}")
+
+
+def _download_name(unit: str) -> str:
+    stamp = today().strftime("%Y%m%d")
+    return f"{unit}-{stamp}.zip"
+
+
+def _job_of_user(token: str) -> ExportJob:
+    job = read_session().scalar(
+        select(ExportJob).where(ExportJob.token == token, ExportJob.user_id == g.office_user.id)
+    )
+    if job is None or job.unit not in g.office_scope:
+        abort(404)
+    return job
+
+
+@bp.get("/exports/<token>")
+@login_required
+def export_job(token: str):
+    job = _job_of_user(token)
+    return render_template("office/export_job.html", job=job, unit=_deployment().tree[job.unit])
+
+
+@bp.get("/exports/<token>/download")
+@login_required
+def export_download(token: str):
+    job = _job_of_user(token)
+    if job.state != "done" or not job.path:
+        abort(404)
+    return send_file(
+        job.path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=_download_name(job.unit),
+    )
+
+
+# --- audit log ---------------------------------------------------------------------------------
+
+
+@bp.get("/audit")
+@administrator_required
+def audit_log():
+    try:
+        page = max(1, int(request.args.get("page") or 1))
+    except ValueError:
+        page = 1
+    rows = (
+        read_session()
+        .scalars(
+            select(AuditEvent)
+            .where(AuditEvent.unit.in_(g.office_scope))
+            .order_by(AuditEvent.id.desc())
+            .limit(AUDIT_PAGE_SIZE + 1)
+            .offset((page - 1) * AUDIT_PAGE_SIZE)
+        )
+        .all()
+    )
+    return render_template(
+        "office/audit.html",
+        events=rows[:AUDIT_PAGE_SIZE],
+        more=len(rows) > AUDIT_PAGE_SIZE,
+        page=page,
+        actions=ACTIONS,
+    )
