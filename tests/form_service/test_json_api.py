@@ -7,8 +7,10 @@ import threading
 
 import pytest
 from applicants import CAMPAIGNS, Applicant, get_db_of, stored
+from sqlalchemy import update
 
 from form_service.applications import submit
+from form_service.models import Application
 
 SITE = "https://pingan.example.org"
 DOCUMENT_NUMBERS = {
@@ -151,13 +153,17 @@ def test_progress_counts_applications_per_unit_and_above(make_app, database_url)
     applicant = Applicant(app)
     for unit in ("hutang", "hutang", "luoyang"):
         assert applicant.submit_json(unit=unit).status_code == 201
+    with get_db_of(app).write() as session:  # an office registers one of them
+        session.execute(
+            update(Application).where(Application.unit == "luoyang").values(stage="registered")
+        )
     response = app.test_client().get("/api/v1/campaigns/wujin-2026/progress")
     assert response.get_json() == {
         "campaign": "wujin-2026",
         "units": {
-            "wujin": {"applications": 3, "registered": 0},
+            "wujin": {"applications": 3, "registered": 1},
             "hutang": {"applications": 2, "registered": 0},
-            "luoyang": {"applications": 1, "registered": 0},
+            "luoyang": {"applications": 1, "registered": 1},
         },
     }
 
