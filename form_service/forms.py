@@ -137,6 +137,13 @@ def build_campaign_form(campaign: Campaign, deployment: Deployment) -> CampaignF
     document_types = list(eligibility.get("document_types") or ["resident_id"])
     if document_types != ["resident_id"]:
         _add_identity_fields(fields)
+        overridden = _overridden_titles(campaign)
+        for form_field in fields:
+            if form_field.name == "id_number" and "id_number" not in overridden:
+                form_field.title = "证件号码"
+                form_field.description = (
+                    "居民身份证为 18 位，末位可以是 X；其他证件按证件上的号码填写。"
+                )
     directed: dict[str, str] = {}
     for form_field in fields:
         if form_field.name == "id_type":
@@ -167,6 +174,14 @@ def build_campaign_form(campaign: Campaign, deployment: Deployment) -> CampaignF
         document_types=document_types,
         directed_categories=directed,
     )
+
+
+def _overridden_titles(campaign: Campaign) -> set[str]:
+    return {
+        spec["field"]
+        for spec in campaign.data["form"]["fields"]
+        if isinstance(spec, dict) and "title" in spec
+    }
 
 
 def _add_identity_fields(fields: list[FormField]) -> None:

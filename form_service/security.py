@@ -33,9 +33,9 @@ def _headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.blueprint in ("apply", "status") or request.path.startswith("/api/v1/campaigns/"):
-        if request.method == "POST" or request.blueprint in ("apply", "status"):
-            response.headers["Cache-Control"] = "no-store"
+    holds_answers = request.blueprint in ("apply", "status") and request.endpoint != "apply.theme"
+    if holds_answers or (request.blueprint == "api" and request.method == "POST"):
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -66,7 +66,7 @@ def theme() -> Response:
 @bp.get("/<campaign_id>")
 def form(campaign_id: str) -> tuple[str, int] | str:
     form = _form_or_404(campaign_id)
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {"id_type": "resident_id"}
     unit = request.args.get("unit", "")
     if "unit" in form and unit in (form["unit"].values or []):
         values["unit"] = unit
