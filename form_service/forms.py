@@ -20,14 +20,8 @@ from pingan.campaigns import Campaign, application_units, campaign_fields
 from pingan.deployment import Deployment
 from pingan.schemas import application_fields
 
-#: Chinese names of the document types the catalogue's ``id_type`` enum lists.
-DOCUMENT_TYPE_NAMES = {
-    "resident_id": "居民身份证",
-    "hk_macao_permit": "港澳居民来往内地通行证",
-    "taiwan_permit": "台湾居民来往大陆通行证",
-    "foreign_permanent_residence": "外国人永久居留身份证",
-    "passport": "护照",
-}
+#: Chinese names of the document types, from the catalogue's ``id_type`` choices.
+DOCUMENT_TYPE_NAMES = {c["id"]: c["name"] for c in application_fields()["id_type"]["choices"]}
 
 #: Fields with a format of their own; the others are free text (checked for formulas).
 FORMATTED_FIELDS = {"id_number", "mobile", "landline", "email", "qq", "via"}
@@ -135,21 +129,8 @@ def build_campaign_form(campaign: Campaign, deployment: Deployment) -> CampaignF
     fields = [FormField.from_schema(spec) for spec in campaign_fields(campaign, deployment)]
     eligibility = campaign.data["eligibility"]
     document_types = list(eligibility.get("document_types") or ["resident_id"])
-    if document_types != ["resident_id"]:
-        _add_identity_fields(fields)
-        overridden = _overridden_titles(campaign)
-        for form_field in fields:
-            if form_field.name == "id_number" and "id_number" not in overridden:
-                form_field.title = "证件号码"
-                form_field.description = (
-                    "居民身份证为 18 位，末位可以是 X；其他证件按证件上的号码填写。"
-                )
     directed: dict[str, str] = {}
     for form_field in fields:
-        if form_field.name == "id_type":
-            form_field.choices = [
-                (value, DOCUMENT_TYPE_NAMES.get(value, value)) for value in document_types
-            ]
         if form_field.name == "category":
             directed = _directed_categories(campaign, deployment)
             form_field.choices = [c for c in form_field.choices or [] if c[0] not in directed]
@@ -174,32 +155,6 @@ def build_campaign_form(campaign: Campaign, deployment: Deployment) -> CampaignF
         document_types=document_types,
         directed_categories=directed,
     )
-
-
-def _overridden_titles(campaign: Campaign) -> set[str]:
-    return {
-        spec["field"]
-        for spec in campaign.data["form"]["fields"]
-        if isinstance(spec, dict) and "title" in spec
-    }
-
-
-def _add_identity_fields(fields: list[FormField]) -> None:
-    """Ask for birth date and sex when a document other than the ID card may be used.
-
-    Only the resident ID number tells them; without them the age rule cannot be checked
-    and the roster's 性别/年龄 columns stay empty. They go right after the number.
-    """
-    catalogue = application_fields()
-    position = next((i + 1 for i, f in enumerate(fields) if f.name == "id_number"), len(fields))
-    for name in ("sex", "birth_date"):
-        if not any(f.name == name for f in fields):
-            spec = {**catalogue[name], "choices": None}
-            if name == "sex":
-                spec["choices"] = [(value, value) for value in spec["constraints"]["enum"]]
-            spec["description"] = "使用居民身份证以外的证件报名时必填。"
-            fields.insert(position, FormField.from_schema(spec))
-            position += 1
 
 
 def _directed_categories(campaign: Campaign, deployment: Deployment) -> dict[str, str]:

@@ -86,6 +86,9 @@ def application_units(campaign: Campaign, deployment: Deployment) -> list[str]:
 def _choices(name: str, spec: dict[str, Any], campaign: Campaign, deployment: Deployment):
     """(value, label) pairs for a field whose options come from the campaign or the data."""
     source = spec.get("choices_from")
+    if source == "document_types":
+        allowed = campaign.data["eligibility"].get("document_types") or ["resident_id"]
+        return [(c["id"], c["name"]) for c in spec["choices"] if c["id"] in allowed]
     if "choices" in spec:
         return [(choice["id"], choice["name"]) for choice in spec["choices"]]
     if source == "campaign":

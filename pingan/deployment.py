@@ -396,6 +396,18 @@ def _check_campaign(
         if name in names and not present:
             path = ["form", "fields", names.index(name)]
             problems.at(file, data, path, message)
+    document_types = data["eligibility"].get("document_types") or ["resident_id"]
+    if document_types != ["resident_id"]:
+        # Only the resident ID number tells birth date and sex; other documents need them
+        # entered, or the age rule and the roster's 性别/年龄 columns have nothing to go on.
+        missing = [name for name in ("id_type", "sex", "birth_date") if name not in names]
+        if missing:
+            problems.at(
+                file,
+                data,
+                ["eligibility", "document_types"],
+                f"接受居民身份证以外的证件时，表单须包含 {'、'.join(missing)} 字段",
+            )
     if (
         "unit" in names
         and tree_sound

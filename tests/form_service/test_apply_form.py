@@ -22,11 +22,6 @@ def test_the_form_asks_exactly_the_campaigns_fields_in_order(make_app, campaign)
     shown = [div["id"].removeprefix("field-") for div in page.select("form .field[id^=field-]")]
     fields = [name for name in shown if name not in ("declarations", "consent_notice")]
     fields = [name for name in fields if name != "consent_sensitive"]
-    if campaign == "expo-2026":  # other documents than the ID card: birth date and sex too
-        expected[expected.index("id_number") + 1 : expected.index("id_number") + 1] = [
-            "sex",
-            "birth_date",
-        ]
     assert fields == expected
 
 

@@ -206,7 +206,7 @@ def test_catalogue_names_are_unique_and_custom_keys_are_known():
     names = [field["name"] for field in CATALOGUE]
     assert len(names) == len(set(names))
     sources = {field.get("choices_from") for field in CATALOGUE} - {None}
-    assert sources <= {"campaign", "units", "categories", "residence"}
+    assert sources <= {"campaign", "units", "categories", "residence", "document_types"}
     widgets = {field["widget"] for field in CATALOGUE}
     assert widgets <= {
         "text", "textarea", "select", "radio", "checkboxes", "date", "email", "tel", "checkbox",

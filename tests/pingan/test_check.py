@@ -357,6 +357,21 @@ def test_service_type_field_without_service_types(data_dir):
     ]
 
 
+def test_other_documents_than_the_id_card_need_entered_sex_and_birth_date(data_dir):
+    other_documents = "age: {min: 18, max: 45}\n  document_types: [resident_id, passport]"
+    root = data_dir(campaign=edit(CAMPAIGN, "age: {min: 18, max: 45}", other_documents))
+    assert report(root) == [
+        "data/campaigns/round-1.yaml:9: eligibility.document_types: "
+        "接受居民身份证以外的证件时，表单须包含 id_type、sex、birth_date 字段"
+    ]
+    with_fields = edit(
+        root.joinpath("campaigns/round-1.yaml").read_text(encoding="utf-8"),
+        "fields: [name,",
+        "fields: [name, id_type, sex, birth_date,",
+    )
+    assert report(data_dir(campaign=with_fields)) == []
+
+
 def test_category_field_without_categories(data_dir):
     root = data_dir(campaign=edit(CAMPAIGN, "fields: [name,", "fields: [category, name,"))
     assert report(root) == [
