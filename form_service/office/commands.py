@@ -174,6 +174,7 @@ def _reset_password(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from pingan.export.package import ExportError
     from pingan.export.schema import ColumnError
 
     from ..db import get_db
@@ -200,7 +201,7 @@ def _export(args: argparse.Namespace) -> int:
             audit_export(session, request, count, actor=_operator(), ip=None)
         try:
             summary = write_export(request, Path(args.out))
-        except (ColumnError, ValueError) as error:
+        except (ColumnError, ExportError) as error:
             print(str(error), file=sys.stderr)
             return 1
         rows = sum(summary.rows.values())

@@ -8,6 +8,7 @@ before the page is rendered.
 
 from __future__ import annotations
 
+import io
 import json
 from urllib.parse import urlsplit
 
@@ -25,6 +26,8 @@ from flask import (
 )
 from sqlalchemy import select
 
+from pingan.export.package import ExportError
+from pingan.export.roster_import import write_template
 from pingan.export.schema import ColumnError, export_schema
 from pingan.idnumber import mask_id_number
 
@@ -33,7 +36,7 @@ from ..db import read_session
 from ..forms import CsrfForm
 from ..models import Application, StageEvent
 from ..office_models import AuditEvent, ExportJob, User
-from . import auth, exports, listing
+from . import auth, exports, imports, listing
 from .audit import ACTIONS, record_now
 from .auth import administrator_required, login_required, require_unit_in_scope
 from .review import ReviewRefused, change_stages, workflows
@@ -450,7 +453,7 @@ def export_zip(unit: str):
         return redirect(url_for("office.export_job", token=job.token), 303)
     try:
         handle = exports.export_now(export, g.office_user)
-    except (ColumnError, ValueError) as error:
+    except (ColumnError, ExportError) as error:
         flash(str(error), "error")
         return redirect(url_for("office.export_form", unit=unit), 303)
     return send_file(
@@ -539,4 +542,81 @@ def audit_log():
         more=len(rows) > AUDIT_PAGE_SIZE,
         page=page,
         actions=ACTIONS,
+    )
+
+
+# --- directed recruitment: roster import -------------------------------------------------------
+
+
+def _import_page(unit: str, result=None, status: int = 200, chosen: dict | None = None):
+    deployment = _deployment()
+    forms = campaign_forms()
+    categories = {
+        cid: [(c.id, f"（{c.number}）{c.name}", c.recruitment) for c in _categories(form)]
+        for cid, form in forms.items()
+        if "category" in form
+    }
+    return (
+        render_template(
+            "office/import.html",
+            unit=deployment.tree[unit],
+            campaigns=deployment.campaigns,
+            categories=categories,
+            result=result,
+            chosen=chosen or {},
+        ),
+        status,
+    )
+
+
+@bp.get("/units/<unit>/import")
+@login_required
+def import_form(unit: str):
+    require_unit_in_scope(unit)
+    return _import_page(unit)
+
+
+@bp.post("/units/<unit>/import")
+@login_required
+def import_roster(unit: str):
+    require_unit_in_scope(unit)
+    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+    campaign_id = request.form.get("campaign", "")
+    if campaign_id not in campaign_forms():
+        abort(404)
+    category = request.form.get("category") or None
+    chosen = {"campaign": campaign_id, "category": category}
+    upload = request.files.get("roster")
+    problems = []
+    if upload is None or not upload.filename:
+        problems.append("请选择要上传的名单文件（.xlsx 或 .csv）")
+    if not request.form.get("consent"):
+        problems.append("请确认已取得名单中每个人的书面同意")
+    if problems:
+        return _import_page(unit, {"problems": problems, "stored": 0}, 422, chosen)
+    result = imports.import_roster(
+        upload.read(), campaign_id, unit, category, g.office_user, g.office_scope
+    )
+    if not result.ok:
+        report = {"problems": [str(p) for p in result.problems], "stored": 0, "rows": result.rows}
+        return _import_page(unit, report, 422, chosen)
+    flash(f"已导入 {result.stored} 份报名。")
+    return redirect(url_for("office.applications", campaign=campaign_id), 303)
+
+
+@bp.get("/campaigns/<campaign_id>/roster-template.xlsx")
+@login_required
+def roster_template(campaign_id: str):
+    deployment = _deployment()
+    campaign = deployment.campaigns.get(campaign_id)
+    if campaign is None:
+        abort(404)
+    handle = io.BytesIO()
+    write_template(campaign, deployment, handle)
+    handle.seek(0)
+    return send_file(
+        handle,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"{campaign_id}-roster-template.xlsx",
     )

@@ -1,0 +1,216 @@
+"""Exports through the route and the command: a valid data package, masked, never a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+
+import frictionless
+import openpyxl
+import pytest
+from offices import OfficeApplicant, audit_actions, get_db_of, page
+from sqlalchemy import update
+from stdnum.cn import ric
+
+from form_service.models import Application
+from form_service.office.exports import wait_for_jobs
+from pingan.cli import main as pingan
+
+FORMULA = '=HYPERLINK("http://x.cn")'
+SHANXI_ROSTER = [
+    "姓名",
+    "性别",
+    "年龄",
+    "单位",
+    "专业或特长",
+    "身份证号",
+    "健康状况",
+    "服务时间",
+    "服务项目",
+    "联系方式",
+]
+
+
+def id_ending_in_x(area: str = "140105") -> str:
+    for seq in range(1000):
+        body = f"{area}19900517{seq:03d}"
+        if ric.calc_check_digit(body + "0") == "X":
+            return body + "X"
+    raise AssertionError("no sequence gives X")
+
+
+@pytest.fixture
+def shanxi(office_app):
+    app = office_app("shanxi-youth")
+    applicant = OfficeApplicant(app, "shanxi-2026")
+    plain = applicant.stored(unit="taiyuan")
+    with_x = applicant.stored(unit="taiyuan", id_number=id_ending_in_x())
+    formula = applicant.stored(unit="taiyuan")
+    applicant.stored(unit="datong")
+    with get_db_of(app).write() as session:
+        session.execute(
+            update(Application).where(Application.id == formula.id).values(name=FORMULA)
+        )
+    return app, (plain, with_x, formula)
+
+
+def unpack(data: bytes, folder) -> zipfile.ZipFile:
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    archive.extractall(folder)
+    return archive
+
+
+def test_the_package_is_valid_opens_in_excel_and_masks_id_numbers(shanxi, office, tmp_path):
+    app, (plain, with_x, formula) = shanxi
+    account = office(app, "taiyuan")
+    response = account.get("/office/units/taiyuan/export.zip")
+    assert response.status_code == 200
+    assert response.mimetype == "application/zip"
+    archive = unpack(response.data, tmp_path)
+    assert {"datapackage.json", "roster.xlsx", "shanxi-2026.csv"} <= set(archive.namelist())
+    report = frictionless.validate(tmp_path / "datapackage.json")
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+    raw_csv = (tmp_path / "shanxi-2026.csv").read_bytes()
+    assert raw_csv.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw_csv.decode("utf-8-sig"))))
+    assert len(rows) == 3  # datong's application is outside taiyuan's scope
+    ids = {row["reference"]: row["id_number"] for row in rows}
+    assert ids[with_x.reference].endswith("X") and len(ids[with_x.reference]) == 18
+    assert ids[with_x.reference][6:14] == "********"
+    assert ids[plain.reference].startswith("140105")
+
+    workbook = openpyxl.load_workbook(tmp_path / "roster.xlsx")
+    sheet = next(sheet for sheet in workbook.worksheets if "2026" in sheet.title)
+    assert [cell.value for cell in sheet[1]] == SHANXI_ROSTER
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value is not None]
+    assert all(cell.data_type == "s" for cell in cells)
+    assert FORMULA in [cell.value for cell in cells]
+    id_column = SHANXI_ROSTER.index("身份证号")
+    assert any(row[id_column].value.endswith("X") for row in sheet.iter_rows(min_row=2))
+    phones = [row[SHANXI_ROSTER.index("联系方式")].value for row in sheet.iter_rows(min_row=2)]
+    assert all(isinstance(phone, str) and phone.startswith("1") for phone in phones)
+
+
+def test_the_workbook_holds_no_formula_in_its_xml(shanxi, office, tmp_path):
+    app, _ = shanxi
+    archive = unpack(office(app, "taiyuan").get("/office/units/taiyuan/export.zip").data, tmp_path)
+    with zipfile.ZipFile(tmp_path / "roster.xlsx") as workbook:
+        sheets = [n for n in workbook.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets
+        for name in sheets:
+            assert b"<f>" not in workbook.read(name) and b"<f " not in workbook.read(name)
+    assert archive.testzip() is None
+
+
+def test_a_landline_with_a_leading_zero_stays_text(shanxi, office, tmp_path):
+    app, _ = shanxi
+    unpack(office(app, "taiyuan").get("/office/units/taiyuan/export.zip").data, tmp_path)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "shanxi-2026.csv").read_text("utf-8-sig"))))
+    assert all(row["landline"].startswith("0351") for row in rows)
+    descriptor = json.loads((tmp_path / "datapackage.json").read_text("utf-8"))
+    fields = {f["name"]: f for f in descriptor["resources"][-1]["schema"]["fields"]}
+    assert fields["landline"]["type"] == fields["mobile"]["type"] == "string"
+
+
+def test_offices_choose_the_columns(shanxi, office, tmp_path):
+    app, _ = shanxi
+    account = office(app, "taiyuan")
+    response = account.get(
+        "/office/units/taiyuan/export.zip?campaign=shanxi-2026&column=name&column=id_number"
+    )
+    archive = unpack(response.data, tmp_path)
+    assert "shanxi-2014.csv" not in archive.namelist()
+    header = (tmp_path / "shanxi-2026.csv").read_text("utf-8-sig").splitlines()[0]
+    assert header == "name,id_number"
+    unknown = account.get("/office/units/taiyuan/export.zip?column=shoe_size")
+    assert unknown.status_code == 303
+    flash = page(account.get(unknown.headers["Location"])).select_one(".flash-error")
+    assert "shoe_size" in flash.get_text()
+
+
+def test_full_numbers_only_on_an_administrators_explicit_request_and_audited(
+    shanxi, office, tmp_path
+):
+    app, (plain, _, _) = shanxi
+    admin = office(app, "taiyuan", "administrator")
+    response = admin.post(
+        "/office/units/taiyuan/export.zip", {"full_id_numbers": "1", "campaign": "shanxi-2026"}
+    )
+    assert response.status_code == 200
+    unpack(response.data, tmp_path)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "shanxi-2026.csv").read_text("utf-8-sig"))))
+    with app.app_context():
+        from form_service import cipher
+
+        full = cipher().decrypt(plain.id_encrypted)
+    assert full in [row["id_number"] for row in rows]
+    assert "export_full_id" in audit_actions(app, unit="taiyuan")
+
+
+def test_every_export_is_audited(shanxi, office):
+    app, _ = shanxi
+    office(app, "taiyuan").get("/office/units/taiyuan/export.zip")
+    assert audit_actions(app, action="export") == ["export"]
+
+
+def test_a_large_export_runs_in_the_background_and_is_cached(office_app, office, tmp_path):
+    app = office_app("shanxi-youth", EXPORT_BACKGROUND_THRESHOLD=2)
+    applicant = OfficeApplicant(app, "shanxi-2026")
+    for _ in range(3):
+        applicant.stored(unit="taiyuan")
+    account = office(app, "taiyuan")
+    started = account.get("/office/units/taiyuan/export.zip")
+    assert started.status_code == 303
+    job_url = started.headers["Location"]
+    wait_for_jobs(app)
+    progress = page(account.get(job_url))
+    assert "共 3 份报名" in progress.select_one("#job-state").get_text()
+    download = account.get(progress.select_one("#download")["href"])
+    archive = unpack(download.data, tmp_path)
+    assert "roster.xlsx" in archive.namelist()
+
+    assert account.get("/office/units/taiyuan/export.zip").headers["Location"] == job_url
+    applicant.stored(unit="taiyuan")
+    assert account.get("/office/units/taiyuan/export.zip").headers["Location"] != job_url
+    wait_for_jobs(app)
+
+
+def test_the_progress_page_reloads_itself_while_running(office_app, office):
+    app = office_app("shanxi-youth", EXPORT_BACKGROUND_THRESHOLD=0)
+    OfficeApplicant(app, "shanxi-2026").stored(unit="taiyuan")
+    account = office(app, "taiyuan")
+    location = account.get("/office/units/taiyuan/export.zip").headers["Location"]
+    wait_for_jobs(app)
+    with get_db_of(app).write() as session:
+        from form_service.office_models import ExportJob
+
+        session.execute(update(ExportJob).values(state="running", done=0))
+    running = page(account.get(location))
+    assert running.select_one('meta[http-equiv="refresh"]') is not None
+    assert running.select_one("progress") is not None
+
+
+def test_the_export_command_writes_the_same_package(office_app, tmp_path, monkeypatch):
+    app = office_app("shanxi-youth")
+    OfficeApplicant(app, "shanxi-2026").stored(unit="taiyuan")
+    config = app.config
+    for key, env in [
+        ("DATABASE_URL", "PINGAN_DATABASE_URL"),
+        ("DATA_KEYS", "PINGAN_DATA_KEYS"),
+        ("HMAC_KEY", "PINGAN_HMAC_KEY"),
+        ("SECRET_KEY", "PINGAN_SECRET_KEY"),
+        ("DATA_DIR", "PINGAN_DATA_DIR"),
+    ]:
+        monkeypatch.setenv(env, str(config[key]))
+    monkeypatch.setenv("PINGAN_TODAY", "2026-11-23")
+    out = tmp_path / "taiyuan.zip"
+    assert (
+        pingan(["export", "--unit", "taiyuan", "--out", str(out), "--campaign", "shanxi-2026"]) == 0
+    )
+    folder = tmp_path / "package"
+    zipfile.ZipFile(out).extractall(folder)
+    assert frictionless.validate(folder / "datapackage.json").valid
+    assert "export" in audit_actions(app, unit="taiyuan")
