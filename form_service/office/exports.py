@@ -275,6 +275,9 @@ def _run_job(app: Flask, job_id: int) -> None:
             return
         with database.write() as db_session:
             job = db_session.get(ExportJob, job_id)
+            if job is None:  # deleted meanwhile: keep no orphan file
+                target.unlink(missing_ok=True)
+                return
             job.state, job.path = "done", str(target)
             job.done = sum(summary.rows.values())
         _prune(app)

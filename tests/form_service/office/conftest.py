@@ -8,15 +8,37 @@ from __future__ import annotations
 
 import pytest
 from offices import OFFICE_DEPLOYMENTS, Office, OfficeApplicant
+from sqlalchemy import create_engine, text
+
+#: Every table, children first: a PostgreSQL test leaves the shared database empty.
+TABLES = (
+    "audit_events, export_jobs, office_sessions, login_attempts, office_users, "
+    "volunteer_counters, idempotency_keys, stage_events, applications"
+)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def office_database_url(request, tmp_path):
+    """Every office test runs on SQLite and, with PINGAN_TEST_POSTGRES_URL, on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'office.sqlite3'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {TABLES} CASCADE"))
+    engine.dispose()
 
 
 @pytest.fixture
-def office_app(make_app):
+def office_app(make_app, office_database_url):
     def build(name: str = "wujin", **config):
         if name in OFFICE_DEPLOYMENTS:
             config.setdefault("DATA_DIR", str(OFFICE_DEPLOYMENTS[name]))
             name = "wujin"
         config.setdefault("SMTP", None)
+        config.setdefault("DATABASE_URL", office_database_url)
         return make_app(name, **config)
 
     return build
