@@ -9,9 +9,11 @@ from pathlib import Path
 from pingan.campaigns import application_units
 from pingan.deployment import load_deployment
 
+from .sizes import pick
 from .synthetic import write_deployment
 
-SIZES = [(20, 10), (100, 50), (200, 250)]  # towns × villages per town
+# towns × villages per town: 221, 5,101 and 50,201 units
+SIZES = pick(quick=[(20, 10), (100, 50)], default=[(20, 10), (100, 50), (200, 250)])
 
 
 def run() -> list[str]:
@@ -29,7 +31,8 @@ def run() -> list[str]:
             derived = time.perf_counter() - start
             lines.append(
                 f"check: {units:>6} units  load+check {loaded:6.2f} s "
-                f"({units / loaded:,.0f} units/s)  quota totals + unit choices {derived * 1000:6.1f} ms "
+                f"({units / loaded:,.0f} units/s)  "
+                f"quota totals + unit choices {derived * 1000:6.1f} ms "
                 f"(total {totals['d']:,}, {len(choices):,} choices)"
             )
     return lines

@@ -1,4 +1,9 @@
-"""A synthetic deployment of any size: one district, towns, villages, one rule quota."""
+"""A synthetic deployment of any size: one district, towns, villages, one rule quota.
+
+Optionally an honour roll (``people`` exemplary volunteers, ``stories`` stories naming
+them), so that site builds have per-person and per-story pages at scale. Every person is
+invented (``example: true``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ from pathlib import Path
 import yaml
 
 
-def write_deployment(root: Path, towns: int, villages_per_town: int) -> Path:
+def write_deployment(
+    root: Path, towns: int, villages_per_town: int, *, people: int = 0, stories: int = 0
+) -> Path:
     """Write a valid deployment with 1 + towns × (1 + villages_per_town) units."""
     (root / "campaigns").mkdir(parents=True, exist_ok=True)
     settings = {
@@ -50,7 +57,12 @@ def write_deployment(root: Path, towns: int, villages_per_town: int) -> Path:
     quota = {
         "id": "q",
         "title": "名额",
-        "rule": {"rate": 0.04, "base": "registered_population", "rounding": "nearest", "units": town_ids},
+        "rule": {
+            "rate": 0.04,
+            "base": "registered_population",
+            "rounding": "nearest",
+            "units": town_ids,
+        },
     }
     campaign = {
         "id": "c",
@@ -68,4 +80,40 @@ def write_deployment(root: Path, towns: int, villages_per_town: int) -> Path:
     (root / "units.yaml").write_text(yaml.safe_dump({"units": units}, **dump), encoding="utf-8")
     (root / "quotas.yaml").write_text(yaml.safe_dump({"quotas": [quota]}, **dump), encoding="utf-8")
     (root / "campaigns" / "c.yaml").write_text(yaml.safe_dump(campaign, **dump), encoding="utf-8")
+    if people or stories:
+        honours = _honours([u["id"] for u in units if u["level"] == "village"], people, stories)
+        (root / "honours.yaml").write_text(yaml.safe_dump(honours, **dump), encoding="utf-8")
     return root
+
+
+def _honours(villages: list[str], people: int, stories: int) -> dict:
+    """Invented exemplary volunteers spread over the villages, and stories about them."""
+    volunteers = [
+        {
+            "id": f"p{n}",
+            "name": f"示例{n}号",
+            "unit": villages[n % len(villages)],
+            "honour": "平安志愿者先进个人",
+            "year": 2020 + n % 6,
+            "stars": 1 + n % 5,
+            "points": 100 + n,
+            "example": True,
+            "story": f"（示例）坚持夜间巡逻 {1 + n % 9} 年，协助调解邻里纠纷，"
+            "宣传防范电信诈骗知识。",
+        }
+        for n in range(people)
+    ]
+    story_list = [
+        {
+            "id": f"s{n}",
+            "title": f"平安故事第{n}篇",
+            "date": f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}",
+            "units": [villages[n % len(villages)]],
+            "volunteers": [f"p{n % people}"] if people else [],
+            "example": True,
+            "body": "（示例）一名平安志愿者带动身边的邻居加入服务分队，"
+            "每周两次参加社区巡逻，护送学生上下学。\n\n" * 3,
+        }
+        for n in range(stories)
+    ]
+    return {"volunteers": volunteers, "stories": story_list}
