@@ -1,0 +1,132 @@
+"""The office's list of applications with 100,000 stored, for a district, town and village user.
+
+A synthetic deployment of 5,001 units (one district, 50 towns of 99 villages) holds
+100,000 applications spread over its villages. Each user's list page is timed through the
+app (log-in session, query, template), and its query alone (``listing.list_page``). The
+scope is a ``unit IN (…)`` list, and the total comes from ``count(*) OVER ()``, so a
+district user's page counts and sorts every row in scope while a village user's reads one
+unit's slice of the ``(unit, submitted_at)`` index. The last page of the district list
+shows what a deep ``OFFSET`` costs.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+from form_service.db import read_session
+from form_service.office import listing
+from form_service.office.auth import hash_password
+from form_service.office_models import User
+
+from .apps import bulk_store, database_of, make_app, postgres_database
+from .sizes import pick
+from .synthetic import write_deployment
+
+STORED = pick(quick=10_000, default=100_000)
+TOWNS, VILLAGES = 50, 99
+USERS = {"district": "d", "town": "t0", "village": "t0-v0"}
+PASSWORD = "benchmark horse battery"
+CALLS = 10
+
+
+def _median_ms(call: Callable, times: int = CALLS) -> float:
+    samples = []
+    for _ in range(times):
+        begun = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - begun) * 1000)
+    return statistics.median(samples)
+
+
+def _log_in(app, unit: str):
+    with database_of(app).write() as session:
+        session.add(
+            User(
+                username=f"bench-{unit}",
+                display_name=unit,
+                unit=unit,
+                role="reviewer",
+                password_hash=hash_password(PASSWORD),
+            )
+        )
+    client = app.test_client()
+    page = BeautifulSoup(client.get("/office/login").data, "html.parser")
+    token = page.select_one("input[name=csrf_token]")["value"]
+    form = {"username": f"bench-{unit}", "password": PASSWORD, "csrf_token": token}
+    response = client.post("/office/login", data=form)
+    if response.status_code != 303:
+        raise RuntimeError(f"office log-in failed: {response.status}")
+    return client
+
+
+def _query_ms(app, unit: str, page: int = 1) -> tuple[float, int]:
+    """Median ms of the list query alone for a user at *unit*, and the total it reports."""
+    deployment = app.extensions["pingan_deployment"]
+    scope = frozenset(u.id for u in deployment.tree.descendants(unit))
+    list_filter = listing.ListFilter(page=page)
+    totals = []
+
+    def query():
+        with app.app_context():
+            result = listing.list_page(
+                read_session(), list_filter, scope, deployment, app.config["TIMEZONE"]
+            )
+            totals.append(result.total)
+
+    return _median_ms(query), totals[-1]
+
+
+def _measure(label: str, database_url: str, folder: Path) -> list[str]:
+    data_dir = write_deployment(folder / "data", TOWNS, VILLAGES)
+    app = make_app(data_dir, database_url, folder / "instance")
+    database = database_of(app)
+    lines = []
+    try:
+        form = app.extensions["pingan_forms"]["c"]
+        villages = [unit for unit, _ in form["unit"].choices]
+        begun = time.perf_counter()
+        bulk_store(app, form, 0, STORED, villages)
+        lines.append(
+            f"office: {label:<10} {STORED:,} applications over {len(villages):,} villages "
+            f"stored in {time.perf_counter() - begun:.1f} s (bulk, not timed below)"
+        )
+        for level, unit in USERS.items():
+            client = _log_in(app, unit)
+
+            def page(client=client):
+                response = client.get("/office/applications")
+                assert response.status_code == 200, response.status
+
+            page_ms = _median_ms(page)
+            query_ms, total = _query_ms(app, unit)
+            lines.append(
+                f"office: {label:<10} {level:<8} user  {total:>7,} in scope  list page "
+                f"{page_ms:7.1f} ms  (query {query_ms:6.1f} ms)"
+            )
+        last = -(-STORED // listing.PAGE_SIZE)
+        query_ms, _ = _query_ms(app, USERS["district"], page=last)
+        lines.append(
+            f"office: {label:<10} district user, last page ({last:,}): query {query_ms:.1f} ms"
+        )
+    finally:
+        database.dispose()
+    return lines
+
+
+def run() -> list[str]:
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="pingan-bench-office-") as tmp:
+        folder = Path(tmp)
+        lines += _measure("SQLite", f"sqlite:///{folder / 'office.sqlite3'}", folder / "sqlite")
+        with postgres_database() as url:
+            if url is None:
+                lines.append("office: PostgreSQL skipped (PINGAN_TEST_POSTGRES_URL is not set)")
+            else:
+                lines += _measure("PostgreSQL", url, folder / "postgres")
+    return lines
