@@ -1,69 +1,60 @@
-"""Browser fixtures: headless Debian Chromium, and the demo (site + form service) on a real port.
+"""Browser fixtures: headless Debian Chromium, the demo (site + form service) on a real port,
+and an axe-core accessibility check to run on every page a test visits.
 
-A missing Chromium skips the browser tests on a developer machine but fails them when the
-environment variable CI is set. No tool ever downloads a browser.
+A missing Chromium (or npm, for axe-core) skips the browser tests on a developer machine but
+fails them when the environment variable CI is set. No tool ever downloads a browser.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from accessibility import assert_accessible, axe_source
+from chromium import start_chromium
 from cryptography.fernet import Fernet
+from flask import Flask
 from werkzeug.serving import make_server
 
 from form_service import create_app
 from form_service.db import get_db
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 TODAY = datetime.date(2026, 11, 23)
 
 
 @pytest.fixture
 def browser(tmp_path):
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} or {CHROMEDRIVER} is missing; CI must run the browser tests")
-        pytest.skip("Chromium is not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--lang=zh-CN",
-        "--window-size=1000,1400",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    driver = start_chromium(tmp_path / "chromium-profile")
     yield driver
     driver.quit()
 
 
-@pytest.fixture
-def demo(tmp_path):
+@pytest.fixture(name="assert_accessible")
+def assert_accessible_fixture():
+    """``assert_accessible(driver, exclude=((rule, selector), ...))`` after each page or step.
+
+    Installs the pinned axe-core on first use (skipped locally, failing in CI, without npm).
+    """
+    axe_source()
+    return assert_accessible
+
+
+@contextlib.contextmanager
+def serve_demo(folder: Path) -> Iterator[tuple[Flask, str]]:
     """Wujin's site built against a live form service, both served on one loopback port."""
     app = create_app(
         {
             "DATA_DIR": str(ROOT / "data"),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-            "INSTANCE_DIR": str(tmp_path / "instance"),
+            "DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite3'}",
+            "INSTANCE_DIR": str(folder / "instance"),
             "SECRET_KEY": "browser-test",
             "DATA_KEYS": Fernet.generate_key().decode(),
             "HMAC_KEY": "browser-test",
@@ -74,7 +65,7 @@ def demo(tmp_path):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["PUBLIC_URL"] = url
-    site_dir = tmp_path / "site"
+    site_dir = folder / "site"
     build = subprocess.run(
         [
             sys.executable,
@@ -97,11 +88,27 @@ def demo(tmp_path):
     app.config["SITE_DIR"] = str(site_dir)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield app, url
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        get_db().dispose()
+    try:
+        yield app, url
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            get_db().dispose()
+
+
+@pytest.fixture
+def demo(tmp_path):
+    """(app, url) of a fresh demo for a test that stores applications."""
+    with serve_demo(tmp_path) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def shared_demo(tmp_path_factory):
+    """(app, url) of one demo for a module of tests that only read pages."""
+    with serve_demo(tmp_path_factory.mktemp("demo")) as served:
+        yield served
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""End to end in headless Chromium: notice page → apply link → form → reference → status."""
+"""End to end in headless Chromium: notice page → apply link → form → reference → status,
+with an axe accessibility check at every step."""
 
 from __future__ import annotations
 
@@ -27,15 +28,19 @@ def full_page_screenshot(driver, path: Path) -> None:
     driver.set_window_size(width, 1400)
 
 
-def test_apply_from_the_notice_and_find_the_application(browser, demo, screenshots):
+def test_apply_from_the_notice_and_find_the_application(
+    browser, demo, screenshots, assert_accessible
+):
     app, url = demo
     id_number = valid_id(datetime.date(1988, 4, 9))
 
     browser.get(f"{url}/notices/wujin-2026/")
+    assert_accessible(browser)
     apply_link = browser.find_element(By.CSS_SELECTOR, f'a[href="{url}/apply/wujin-2026"]')
     apply_link.click()
     assert browser.current_url == f"{url}/apply/wujin-2026"
     assert browser.find_element(By.TAG_NAME, "h1").text == "平安志愿者注册申请"
+    assert_accessible(browser)
     full_page_screenshot(browser, screenshots / "form.png")
 
     # Submitting half a form: errors summarised at the top and beside each field.
@@ -45,6 +50,7 @@ def test_apply_from_the_notice_and_find_the_application(browser, demo, screensho
     summary = browser.find_element(By.CSS_SELECTOR, ".error-summary")
     assert "身份证号码应为 18 位，您填写了 17 位" in summary.text
     assert browser.find_element(By.ID, "input-name").get_attribute("value") == "王示例"
+    assert_accessible(browser)
     full_page_screenshot(browser, screenshots / "form-errors.png")
 
     # Correct and complete it, the way a person would.
@@ -66,12 +72,15 @@ def test_apply_from_the_notice_and_find_the_application(browser, demo, screensho
     assert browser.current_url == f"{url}/apply/wujin-2026/done"
     reference = browser.find_element(By.ID, "reference").text
     assert len(reference) == 11 and reference[5] == "-"
+    assert_accessible(browser)
     full_page_screenshot(browser, screenshots / "form-done.png")
 
     browser.find_element(By.LINK_TEXT, "报名进度查询").click()
+    assert_accessible(browser)
     browser.find_element(By.ID, "input-reference").send_keys(reference)
     browser.find_element(By.ID, "input-last4").send_keys(id_number[-4:])
     browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
     assert browser.current_url == f"{url}/status"  # nothing in the address
     assert browser.find_element(By.ID, "stage").text == "已提交"
+    assert_accessible(browser)
     assert id_number not in browser.page_source

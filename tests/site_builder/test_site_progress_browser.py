@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from accessibility import assert_accessible, axe_source
+from chromium import start_chromium
 from site_helpers import ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 PROGRESS = {
     "campaign": "wujin-2026",
     "units": {
@@ -68,29 +66,15 @@ def serve() -> Iterator:
 
 @pytest.fixture
 def browser(tmp_path: Path):
-    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        if os.environ.get("CI"):
-            pytest.fail("Chromium and chromedriver are required in CI")
-        pytest.skip("Chromium is not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver = start_chromium(tmp_path / "chromium-profile")
     yield driver
     driver.quit()
+
+
+@pytest.fixture(name="assert_accessible")
+def assert_accessible_fixture():
+    axe_source()
+    return assert_accessible
 
 
 def progress_cells(browser) -> dict[str, tuple[bool, str]]:
@@ -106,7 +90,7 @@ def progress_cells(browser) -> dict[str, tuple[bool, str]]:
     return cells
 
 
-def test_progress_column_shows_live_counts(build_site, serve, browser):
+def test_progress_column_shows_live_counts(build_site, serve, browser, assert_accessible):
     from selenium.webdriver.support.ui import WebDriverWait
 
     form_url = serve(ProgressHandler)
@@ -121,9 +105,12 @@ def test_progress_column_shows_live_counts(build_site, serve, browser):
     assert cells["niutang"] == (True, "5 / 0")
     assert cells["luoyang"] == (True, "0 / 0")
     assert cells["grand"] == (True, "19 / 4")
+    assert_accessible(browser)
 
 
-def test_quotas_alone_when_the_form_service_is_unreachable(build_site, serve, browser):
+def test_quotas_alone_when_the_form_service_is_unreachable(
+    build_site, serve, browser, assert_accessible
+):
     import time
 
     from selenium.webdriver.common.by import By
@@ -138,3 +125,4 @@ def test_quotas_alone_when_the_form_service_is_unreachable(build_site, serve, br
     assert not any(displayed for displayed, _ in cells.values())
     count = browser.find_element(By.CSS_SELECTOR, 'tr[data-unit="hutang"] td.pingan-count')
     assert count.text == "6330"
+    assert_accessible(browser)

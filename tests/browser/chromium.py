@@ -1,0 +1,44 @@
+"""Debian's Chromium, headless, driven through Debian's chromedriver: never a downloaded browser.
+
+Shared by tests/browser and the site builder's browser test (pyproject's pytest ``pythonpath``
+makes this folder importable from every test folder).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def start_chromium(profile_dir: Path):
+    """A headless Debian Chromium driven through chromedriver; fails in CI when missing."""
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} or {CHROMEDRIVER} is missing; CI must run the browser tests")
+        pytest.skip("Chromium is not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--lang=zh-CN",
+        "--window-size=1000,1400",
+        f"--user-data-dir={profile_dir}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    return driver
