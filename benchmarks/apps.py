@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, func, insert, literal, select, text
+from sqlalchemy.exc import DBAPIError
 from stdnum.cn import ric
 
 from form_service import create_app
@@ -69,9 +71,22 @@ def postgres_database() -> Iterator[str | None]:
     try:
         yield base.rsplit("/", 1)[0] + "/" + name
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _drop(admin, name)
         admin.dispose()
+
+
+def _drop(admin, name: str) -> None:
+    """Drop the database, waiting out an autovacuum worker that a non-superuser's FORCE
+    may not terminate."""
+    for attempt in range(30):
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except DBAPIError:
+            if attempt == 29:
+                raise
+            time.sleep(1)
 
 
 def id_number(n: int, area: str = "320412") -> str:
@@ -158,15 +173,16 @@ def bulk_store(app, form, start: int, count: int, units: list[str]) -> None:
             }
             for n in numbers
         ]
-        with database.write() as session:
-            ids = session.scalars(insert(Application).returning(Application.id), rows).all()
+        with database.write() as session:  # the only writer: new ids are those above *last*
+            last = session.scalar(select(func.max(Application.id))) or 0
+            session.execute(insert(Application), rows)
+            events = select(
+                Application.id, literal(stages[0]), literal("applicant"), Application.submitted_at
+            ).where(Application.id > last)
             session.execute(
-                insert(StageEvent),
-                [
-                    {"application_id": i, "from_stage": None, "to_stage": stages[0]}
-                    | {"actor": "applicant", "at": submitted}
-                    for i in ids
-                ],
+                insert(StageEvent).from_select(
+                    ["application_id", "to_stage", "actor", "at"], events
+                )
             )
     if database.engine.dialect.name == "postgresql":
         with database.engine.connect() as connection:  # what autovacuum would soon do
