@@ -99,15 +99,18 @@ def _measure(label: str, database_url: str, folder: Path) -> list[str]:
         for level, unit in USERS.items():
             client = _log_in(app, unit)
 
-            def page(client=client):
+            sizes = []
+
+            def page(client=client, sizes=sizes):
                 response = client.get("/office/applications")
                 assert response.status_code == 200, response.status
+                sizes.append(len(response.data))
 
             page_ms = _median_ms(page)
             query_ms, total = _query_ms(app, unit)
             lines.append(
                 f"office: {label:<10} {level:<8} user  {total:>7,} in scope  list page "
-                f"{page_ms:7.1f} ms  (query {query_ms:6.1f} ms)"
+                f"{page_ms:7.1f} ms, {sizes[-1] / 1024:5.0f} KiB  (query {query_ms:6.1f} ms)"
             )
         last = -(-STORED // listing.PAGE_SIZE)
         query_ms, _ = _query_ms(app, USERS["district"], page=last)
