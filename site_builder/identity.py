@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from pingan.colours import mix as _mix
+from pingan.colours import readable_background
+
 DEFAULT_PRIMARY = "#1565c0"
 DEFAULT_ACCENT = "#c62828"
-
-
-def _mix(colour: str, other: str, share: float) -> str:
-    """*colour* moved *share* of the way towards *other* (both ``#rrggbb``)."""
-    a = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
-    b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(x + (y - x) * share):02x}" for x, y in zip(a, b, strict=True))
 
 
 def identity_css(settings: dict[str, Any]) -> str:
     """CSS for ``palette: primary: custom`` (see Material's "custom colors")."""
     identity = settings.get("identity") or {}
-    primary = identity.get("primary", DEFAULT_PRIMARY).lower()
-    accent = identity.get("accent", DEFAULT_ACCENT).lower()
     text = identity.get("text_colour", "#ffffff").lower()
+    # The header, primary buttons and brand badges put the text colour on these.
+    primary = readable_background(identity.get("primary", DEFAULT_PRIMARY), text)
+    accent = readable_background(identity.get("accent", DEFAULT_ACCENT), text)
     return (
         "/* Generated from deployment.yaml identity colours. */\n"
         ":root > * {\n"

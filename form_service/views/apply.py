@@ -18,6 +18,8 @@ from flask import (
 )
 from werkzeug.datastructures import MultiDict
 
+from pingan.colours import readable_background
+
 from .. import campaign_forms, cipher, today
 from ..applications import format_reference, submit
 from ..db import get_db
@@ -54,9 +56,10 @@ def index() -> str:
 def theme() -> Response:
     """The deployment's identity colours as CSS variables (no inline style under the CSP)."""
     identity = current_app.extensions["pingan_deployment"].settings.get("identity") or {}
-    primary = identity.get("primary", "#1565c0")
-    accent = identity.get("accent", "#c62828")
     text = identity.get("text_colour", "#ffffff")
+    # Readable as the site makes it: the masthead and buttons put the text colour on it.
+    primary = readable_background(identity.get("primary", "#1565c0"), text)
+    accent = identity.get("accent", "#c62828")
     css = f":root{{--primary:{primary};--accent:{accent};--on-primary:{text}}}\n"
     response = Response(css, mimetype="text/css")
     response.headers["Cache-Control"] = "public, max-age=3600"
