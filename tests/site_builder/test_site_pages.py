@@ -108,7 +108,7 @@ def test_pages_are_chinese_and_use_the_deployment_colours(wujin):
     page = wujin.page("")
     css = (wujin.root / "assets/stylesheets/pingan-identity.css").read_text()
 
-    assert page.html["lang"] == "zh"
+    assert page.html["lang"] == "zh-CN"
     assert page.select_one('link[href="assets/stylesheets/pingan-identity.css"]') is not None
     assert "--md-primary-fg-color: #1565c0;" in css
 
