@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, func, insert, literal, select, text
+from sqlalchemy import create_engine, event, func, insert, literal, select, text
 from sqlalchemy.exc import DBAPIError
 from stdnum.cn import ric
 
@@ -189,3 +190,43 @@ def bulk_store(app, form, start: int, count: int, units: list[str]) -> None:
             connection.exec_driver_sql("ANALYZE applications")
             connection.exec_driver_sql("ANALYZE stage_events")
             connection.commit()
+
+
+class StatementLog:
+    """The SQL statements an engine runs while a block is active."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.seen: list[tuple[str, object]] = []
+        self.active = False
+        event.listen(engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn, _cursor, statement, parameters, _context, _many):
+        if self.active and not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
+            self.seen.append((statement, parameters))
+
+    def capture(self, call) -> list[tuple[str, object]]:
+        """The statements that *call()* runs, with their parameters."""
+        self.seen, self.active = [], True
+        try:
+            call()
+        finally:
+            self.active = False
+        return self.seen
+
+    def plan(self, statement: str, parameters) -> str:
+        """The database's plan for a statement, in one line."""
+        sqlite = self.engine.dialect.name == "sqlite"
+        with self.engine.connect() as connection:
+            explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+            rows = connection.exec_driver_sql(explain + statement, parameters).all()
+        steps = [row[-1] if sqlite else re.sub(r"\s+\(cost=[^)]*\)", "", row[0]) for row in rows]
+        return _ARRAY.sub(_shorten, " / ".join(step.strip() for step in steps))
+
+
+#: An array literal in a PostgreSQL plan, e.g. a scope's ``unit = ANY ('{…}')``.
+_ARRAY = re.compile(r"'\{([^}]{60,})\}'")
+
+
+def _shorten(match: re.Match) -> str:
+    return f"'{{…{match.group(1).count(',') + 1:,} values…}}'"

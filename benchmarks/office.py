@@ -24,7 +24,7 @@ from form_service.office import listing
 from form_service.office.auth import hash_password
 from form_service.office_models import User
 
-from .apps import bulk_store, database_of, make_app, postgres_database
+from .apps import StatementLog, bulk_store, database_of, make_app, postgres_database
 from .sizes import pick
 from .synthetic import write_deployment
 
@@ -65,27 +65,26 @@ def _log_in(app, unit: str):
     return client
 
 
-def _query_ms(app, unit: str, page: int = 1) -> tuple[float, int]:
-    """Median ms of the list query alone for a user at *unit*, and the total it reports."""
+def _query(app, unit: str, page: int = 1) -> Callable[[], int]:
+    """The list query alone for a user at *unit*; returns the total it reports."""
     deployment = app.extensions["pingan_deployment"]
     scope = frozenset(u.id for u in deployment.tree.descendants(unit))
     list_filter = listing.ListFilter(page=page)
-    totals = []
 
-    def query():
+    def query() -> int:
         with app.app_context():
-            result = listing.list_page(
+            return listing.list_page(
                 read_session(), list_filter, scope, deployment, app.config["TIMEZONE"]
-            )
-            totals.append(result.total)
+            ).total
 
-    return _median_ms(query), totals[-1]
+    return query
 
 
 def _measure(label: str, database_url: str, folder: Path) -> list[str]:
     data_dir = write_deployment(folder / "data", TOWNS, VILLAGES)
     app = make_app(data_dir, database_url, folder / "instance")
     database = database_of(app)
+    statements = StatementLog(database.engine)
     lines = []
     try:
         form = app.extensions["pingan_forms"]["c"]
@@ -107,13 +106,17 @@ def _measure(label: str, database_url: str, folder: Path) -> list[str]:
                 sizes.append(len(response.data))
 
             page_ms = _median_ms(page)
-            query_ms, total = _query_ms(app, unit)
+            query = _query(app, unit)
+            query_ms = _median_ms(query)
             lines.append(
-                f"office: {label:<10} {level:<8} user  {total:>7,} in scope  list page "
+                f"office: {label:<10} {level:<8} user  {query():>7,} in scope  list page "
                 f"{page_ms:7.1f} ms, {sizes[-1] / 1024:5.0f} KiB  (query {query_ms:6.1f} ms)"
             )
+            if level != "town":
+                (statement, parameters), *_ = statements.capture(query)
+                lines.append(f"office:   plan: {statements.plan(statement, parameters)}")
         last = -(-STORED // listing.PAGE_SIZE)
-        query_ms, _ = _query_ms(app, USERS["district"], page=last)
+        query_ms = _median_ms(_query(app, USERS["district"], page=last))
         lines.append(
             f"office: {label:<10} district user, last page ({last:,}): query {query_ms:.1f} ms"
         )

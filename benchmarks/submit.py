@@ -14,7 +14,6 @@ is set (a fresh database, dropped afterwards).
 from __future__ import annotations
 
 import random
-import re
 import statistics
 import tempfile
 import time
@@ -22,11 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 
 from .apps import (
     ROOT,
+    StatementLog,
     answers,
     bulk_store,
     database_of,
@@ -92,29 +91,6 @@ def _submissions(app, label: str, first: int) -> list[str]:
     return lines
 
 
-class _Statements:
-    """The SQL statements an engine runs while a block is active."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.seen: list[tuple[str, object]] = []
-        self.active = False
-        event.listen(engine, "before_cursor_execute", self._record)
-
-    def _record(self, _conn, _cursor, statement, parameters, _context, _many):
-        if self.active and not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
-            self.seen.append((statement, parameters))
-
-    def plan(self, statement: str, parameters) -> str:
-        """The database's plan for a statement, in one line."""
-        sqlite = self.engine.dialect.name == "sqlite"
-        with self.engine.connect() as connection:
-            explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
-            rows = connection.exec_driver_sql(explain + statement, parameters).all()
-        steps = [row[-1] if sqlite else re.sub(r"\s+\(cost=[^)]*\)", "", row[0]) for row in rows]
-        return " / ".join(step.strip() for step in steps)
-
-
 def _timed(call: Callable, times: int) -> float:
     """Median milliseconds of *times* calls."""
     samples = []
@@ -126,7 +102,7 @@ def _timed(call: Callable, times: int) -> float:
 
 
 def _reads(
-    app, label: str, stored: int, bulk: int, statements: _Statements, plans: bool
+    app, label: str, stored: int, bulk: int, statements: StatementLog, plans: bool
 ) -> list[str]:
     """Time the progress endpoint and status look-ups of random bulk-stored applications."""
     client = app.test_client()
@@ -146,11 +122,7 @@ def _reads(
 
     lines = []
     for name, call, times in (("progress", progress, PROGRESS_CALLS), ("status", status, LOOKUPS)):
-        statements.seen.clear()
-        statements.active = True
-        call()
-        statements.active = False
-        captured = list(statements.seen)
+        captured = statements.capture(call)
         median = _timed(call, times - 1)
         lines.append(
             f"submit: {label:<10} {stored:>7,} stored  {name:<8} median {median:6.2f} ms "
@@ -169,7 +141,7 @@ def _measure(label: str, database_url: str, instance: Path) -> list[str]:
         lines = _submissions(app, label, first=1_000_000)
         form = app.extensions["pingan_forms"][CAMPAIGN]
         units = [unit for unit, _ in form["unit"].choices]
-        statements = _Statements(database.engine)
+        statements = StatementLog(database.engine)
         bulk = 0
         for target in STORED:  # the submissions above count towards each total
             more = target - 2 * SUBMISSIONS - bulk
