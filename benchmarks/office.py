@@ -112,9 +112,8 @@ def _measure(label: str, database_url: str, folder: Path) -> list[str]:
                 f"office: {label:<10} {level:<8} user  {query():>7,} in scope  list page "
                 f"{page_ms:7.1f} ms, {sizes[-1] / 1024:5.0f} KiB  (query {query_ms:6.1f} ms)"
             )
-            if level != "town":
-                (statement, parameters), *_ = statements.capture(query)
-                lines.append(f"office:   plan: {statements.plan(statement, parameters)}")
+            (statement, parameters), *_ = statements.capture(query)
+            lines.append(f"office:   plan: {statements.plan(statement, parameters)}")
         last = -(-STORED // listing.PAGE_SIZE)
         query_ms = _median_ms(_query(app, USERS["district"], page=last))
         lines.append(
