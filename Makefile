@@ -40,9 +40,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## Print performance figures (see benchmarks/README.md)
+## Print performance figures (see benchmarks/README.md; BENCH_ARGS=--quick or --full)
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	PINGAN_TEST_POSTGRES_URL="$${PINGAN_TEST_POSTGRES_URL:-$$(bash .ci/postgres-up 2>/dev/null)}" \
+		$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .ruff_cache
