@@ -54,6 +54,21 @@ def mask_id_number(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
+def compose_id_number(area: str, birth: datetime.date, sequence: int) -> str:
+    """An 18-character number from its parts with the right check digit (for invented data).
+
+    *sequence* is the three-digit order code (odd for men, even for women).
+    stdnum's ``calc_check_digit`` ignores the last character it is given, so the body is
+    passed with a placeholder in the check position.
+    """
+    if not (len(area) == 6 and area.isascii() and area.isdigit()):
+        raise ValueError(f"area code must be six digits, not {area!r}")
+    if not 0 <= sequence <= 999:
+        raise ValueError(f"sequence must be 0–999, not {sequence}")
+    body = f"{area}{birth:%Y%m%d}{sequence:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
 def parse_id_number(raw: str, today: datetime.date | None = None) -> IdNumber:
     """Check an ID number; raise IdNumberError with a message naming what is wrong."""
     number = normalise(raw)
