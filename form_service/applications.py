@@ -97,7 +97,7 @@ def submit(
                 earlier = _earlier_result(session, form, id_hmac, idempotency_key, request_hmac)
                 if earlier is not None:
                     return earlier
-                application = _new_application(cipher, form, submission, id_hmac, channel)
+                application = new_application(cipher, form, submission, id_hmac, channel)
                 session.add(application)
                 session.flush()
                 session.add(
@@ -136,13 +136,20 @@ def submit(
     raise RuntimeError("could not store the application after three attempts")
 
 
-def _new_application(
+def new_application(
     cipher: PersonalDataCipher,
     form: CampaignForm,
     submission: Submission,
     id_hmac: str,
     channel: str,
 ) -> Application:
+    """The unsaved row for a validated *submission*: personal data encrypted, first stage.
+
+    The one place that maps a ``Submission`` onto an ``Application``, shared by online
+    submissions (``submit``) and office roster imports (``office.imports``). The caller
+    adds it to a write session (and its first ``StageEvent``); *id_hmac* is
+    ``identity_hash`` of the submission's document, which the UNIQUE constraint checks.
+    """
     sensitive = submission.sensitive
     return Application(
         reference=new_reference(),

@@ -44,7 +44,7 @@ from pingan.eligibility import age_on
 from pingan.export.roster_import import RosterError, read_roster
 
 from .. import campaign_forms, cipher, today
-from ..applications import _new_application, identity_hash
+from ..applications import identity_hash, new_application
 from ..db import get_db
 from ..forms import DOCUMENT_TYPE_NAMES, CampaignForm, FormField
 from ..models import Application, StageEvent
@@ -314,7 +314,7 @@ def _stored_duplicates(form: CampaignForm, valid, titles) -> list[ImportProblem]
 def _store(form: CampaignForm, valid, user: User, unit: str, campaign_id: str) -> int:
     with get_db().write() as session:
         applications = [
-            _new_application(cipher(), form, submission, id_hmac, "import")
+            new_application(cipher(), form, submission, id_hmac, "import")
             for _row, submission, id_hmac, _refs in valid
         ]
         session.add_all(applications)
