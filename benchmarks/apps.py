@@ -21,12 +21,12 @@ from typing import Any
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, event, func, insert, literal, select, text
 from sqlalchemy.exc import DBAPIError
-from stdnum.cn import ric
 
 from form_service import create_app
 from form_service.applications import REFERENCE_ALPHABET, identity_hash
 from form_service.db import get_db
 from form_service.models import Application, StageEvent
+from pingan.idnumber import compose_id_number
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = datetime.date(2026, 11, 23)
@@ -93,8 +93,7 @@ def _drop(admin, name: str) -> None:
 def id_number(n: int, area: str = "320412") -> str:
     """The *n*-th invented ID number: distinct for n < 3,650,000, check digit right."""
     birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=n // 1000 % 3650)
-    body = f"{area}{birth:%Y%m%d}{n % 1000:03d}"
-    return body + ric.calc_check_digit(body + "0")  # stdnum skips the last character
+    return compose_id_number(area, birth, n % 1000)
 
 
 def answers(form, number: str) -> dict[str, Any]:

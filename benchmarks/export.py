@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from stdnum.cn import ric
+from pingan.idnumber import compose_id_number
 
 from .sizes import pick
 
@@ -31,10 +31,10 @@ CAMPAIGN = "wujin-2026"
 
 def records(count: int) -> Iterator[dict[str, Any]]:
     """*count* invented Wujin records (check digits right, people invented), made lazily."""
-    numbers = []
-    for order in range(1000):
-        body = f"320412{19700101 + order % 28:08d}{order:03d}"
-        numbers.append(body + ric.calc_check_digit(body + "0"))  # stdnum skips the last
+    numbers = [
+        compose_id_number("320412", datetime.date(1970, 1, 1 + order % 28), order)
+        for order in range(1000)
+    ]
     towns = ["hutang", "niutang", "luoyang"]
     answers = {
         "name": "张示例",

@@ -9,14 +9,10 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
-from stdnum.cn import ric
+
+from pingan.idnumber import compose_id_number
 
 pytestmark = pytest.mark.browser
-
-
-def valid_id(birth: datetime.date) -> str:
-    body = f"320412{birth:%Y%m%d}357"
-    return body + ric.calc_check_digit(body + "0")
 
 
 def full_page_screenshot(driver, path: Path) -> None:
@@ -32,7 +28,7 @@ def test_apply_from_the_notice_and_find_the_application(
     browser, demo, screenshots, assert_accessible
 ):
     app, url = demo
-    id_number = valid_id(datetime.date(1988, 4, 9))
+    id_number = compose_id_number("320412", datetime.date(1988, 4, 9), 357)
 
     browser.get(f"{url}/notices/wujin-2026/")
     assert_accessible(browser)

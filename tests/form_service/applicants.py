@@ -1,4 +1,4 @@
-"""Test helpers for the form service: valid ID numbers, a form-filling applicant, parsing.
+"""Test helpers for the form service: a form-filling applicant, stored rows, parsing.
 
 A plain module (not conftest) so that test modules can import it by name.
 """
@@ -12,11 +12,11 @@ from typing import Any
 from bs4 import BeautifulSoup
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
-from stdnum.cn import ric
 from werkzeug.datastructures import MultiDict
 
 from form_service.db import get_db
 from form_service.models import Application
+from pingan.idnumber import compose_id_number
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = datetime.date(2026, 11, 23)
@@ -43,9 +43,8 @@ TEST_KEYS = {
 
 
 def make_id(birth: datetime.date, area: str = "320412", seq: int = 123) -> str:
-    """A valid resident ID number (check digit computed) for a birth date."""
-    body = f"{area}{birth:%Y%m%d}{seq % 1000:03d}"
-    return body + ric.calc_check_digit(body + "0")
+    """``compose_id_number`` in the argument order tests/form_service/office still calls."""
+    return compose_id_number(area, birth, seq % 1000)
 
 
 def birthday_for_age(age: int, today: datetime.date = TODAY) -> datetime.date:
@@ -82,7 +81,7 @@ class Applicant:
         self.sequence += 1
         deployment = CAMPAIGNS[campaign or self.campaign]
         area = AREA_CODES.get(deployment, "320412")
-        return make_id(birth or datetime.date(1990, 5, 17), area, self.sequence)
+        return compose_id_number(area, birth or datetime.date(1990, 5, 17), self.sequence % 1000)
 
     def answers(self, campaign: str | None = None, **overrides: Any) -> dict[str, Any]:
         """Valid answers for every field of the campaign, generated from its form definition."""

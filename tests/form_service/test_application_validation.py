@@ -19,11 +19,11 @@ from applicants import (
     birthday_for_age,
     errors_of,
     get_db_of,
-    make_id,
     stored,
 )
 
 from form_service.applications import submit
+from pingan.idnumber import compose_id_number
 
 Overrides = Callable[[Applicant], dict[str, Any]]
 
@@ -46,12 +46,12 @@ def make_id_ending_x() -> str:
     return next(
         number
         for seq in range(1000)
-        if (number := make_id(datetime.date(1985, 7, 1), "320412", seq)).endswith("X")
+        if (number := compose_id_number("320412", datetime.date(1985, 7, 1), seq)).endswith("X")
     )
 
 
 def born(age: int, area: str = "320412", seq: int = 201) -> str:
-    return make_id(birthday_for_age(age), area, seq)
+    return compose_id_number(area, birthday_for_age(age), seq)
 
 
 def duplicate(applicant: Applicant) -> dict[str, Any]:
@@ -90,7 +90,7 @@ CASES = [
     Case(
         "unknown area code is no reason",
         W,
-        {"id_number": make_id(TODAY.replace(1990), "990101")},
+        {"id_number": compose_id_number("990101", TODAY.replace(1990), 123)},
         303,
     ),
     Case("exactly 18 today", W, {"id_number": born(18)}, 303),
@@ -125,7 +125,7 @@ CASES = [
     Case(
         "birth date in the future",
         W,
-        {"id_number": make_id(datetime.date(2027, 1, 1))},
+        {"id_number": compose_id_number("320412", datetime.date(2027, 1, 1), 123)},
         422,
         "id_number",
         "晚于今天",
@@ -143,7 +143,11 @@ CASES = [
     Case(
         "age 17",
         W,
-        {"id_number": make_id(birthday_for_age(18) + datetime.timedelta(days=1))},
+        {
+            "id_number": compose_id_number(
+                "320412", birthday_for_age(18) + datetime.timedelta(days=1), 123
+            )
+        },
         422,
         "id_number",
         "报名须年满 18 周岁",
@@ -243,7 +247,11 @@ CASES = [
     Case(
         "shanxi age 17",
         S,
-        {"id_number": make_id(birthday_for_age(18) + datetime.timedelta(days=1), TY)},
+        {
+            "id_number": compose_id_number(
+                TY, birthday_for_age(18) + datetime.timedelta(days=1), 123
+            )
+        },
         422,
         "id_number",
         "报名须年满 18 周岁",
@@ -260,7 +268,7 @@ CASES = [
         "shanxi entered sex and birth date agree",
         S,
         lambda a: {
-            "id_number": make_id(datetime.date(2000, 3, 8), TY, 222),
+            "id_number": compose_id_number(TY, datetime.date(2000, 3, 8), 222),
             "sex": "女",
             "birth_date": "2000-03-08",
         },
@@ -269,7 +277,7 @@ CASES = [
     Case(
         "shanxi sex contradicts the ID",
         S,
-        {"id_number": make_id(datetime.date(2000, 3, 8), TY, 222), "sex": "男"},
+        {"id_number": compose_id_number(TY, datetime.date(2000, 3, 8), 222), "sex": "男"},
         422,
         "sex",
         "性别与身份证号码不符（身份证号码显示为女）",
@@ -277,7 +285,10 @@ CASES = [
     Case(
         "shanxi birth date contradicts the ID",
         S,
-        {"id_number": make_id(datetime.date(2000, 3, 8), TY, 222), "birth_date": "2000-03-09"},
+        {
+            "id_number": compose_id_number(TY, datetime.date(2000, 3, 8), 222),
+            "birth_date": "2000-03-09",
+        },
         422,
         "birth_date",
         "出生日期与身份证号码不符",

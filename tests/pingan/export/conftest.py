@@ -7,16 +7,17 @@ from typing import Any
 
 import pytest
 from export_records import (
+    BIRTH,
     DEPLOYMENTS,
     ROOT,
     SUBMITTED,
     RecordFactory,
-    make_id_number,
     sample_answers,
 )
 
 from pingan.campaigns import Campaign
 from pingan.deployment import Deployment, load_deployment
+from pingan.idnumber import compose_id_number
 
 
 @pytest.fixture(scope="session", params=DEPLOYMENTS)
@@ -47,7 +48,7 @@ def make_record() -> RecordFactory:
             "stage": campaign.data["review"]["stages"][0]["id"],
             "submitted_at": SUBMITTED,
             "volunteer_number": None,
-            "id_number": make_id_number(order=n % 1000),
+            "id_number": compose_id_number("320412", BIRTH, n % 1000),
             "mobile": answers.pop("mobile"),
             "answers": answers,
         }

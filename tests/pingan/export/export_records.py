@@ -1,7 +1,7 @@
 """Invented application records in the rows.py contract, and deployments to export from.
 
-ID numbers are invented (area code, birth date, order code) with a correct check digit
-from python-stdnum; none belongs to anyone.
+ID numbers are invented with ``pingan.idnumber.compose_id_number`` (a correct check digit);
+none belongs to anyone.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from stdnum.cn import ric
-
 from pingan.campaigns import Campaign, campaign_fields
 from pingan.deployment import Deployment
+from pingan.idnumber import compose_id_number
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -25,16 +24,14 @@ SUBMITTED = datetime.datetime(2026, 9, 2, 1, 30, tzinfo=datetime.UTC)
 TODAY = datetime.date(2026, 10, 1)
 
 
-def make_id_number(area: str = "320412", birth: str = "19900101", order: int = 123) -> str:
-    """An invented 18-character number with a correct check digit."""
-    body = f"{area}{birth}{order:03d}"
-    return body + ric.calc_check_digit(body)
+#: The birth date of most invented applicants.
+BIRTH = datetime.date(1990, 1, 1)
 
 
-def id_number_ending_in_x(area: str = "140105", birth: str = "19900101") -> str:
+def id_number_ending_in_x(area: str = "140105", birth: datetime.date = BIRTH) -> str:
     """The first invented number of that area and birth date whose check digit is X."""
     for order in range(1000):
-        number = make_id_number(area, birth, order)
+        number = compose_id_number(area, birth, order)
         if number.endswith("X"):
             return number
     raise AssertionError("no order code gives X")
@@ -79,7 +76,7 @@ def many_records(
     answers = sample_answers(campaign, deployment)
     unit = answers.pop("unit")
     mobile = answers.pop("mobile")
-    numbers = [make_id_number(order=order) for order in range(1000)]
+    numbers = [compose_id_number("320412", BIRTH, order) for order in range(1000)]
     first_stage = campaign.data["review"]["stages"][0]["id"]
     for n in range(count):
         yield {

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import frictionless
 import pytest
-from export_records import ROOT, TODAY, RecordFactory, id_number_ending_in_x, make_id_number
+from export_records import BIRTH, ROOT, TODAY, RecordFactory, id_number_ending_in_x
 from openpyxl import load_workbook
 
 from pingan.deployment import Deployment
 from pingan.export.package import ExportError, write_package
 from pingan.export.schema import ColumnError
+from pingan.idnumber import compose_id_number
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 
@@ -166,7 +167,7 @@ def test_id_numbers_are_masked_keeping_length_and_hiding_the_birth_date(
     wujin: Deployment, make_record: RecordFactory, tmp_path: Path
 ):
     campaign = wujin.campaigns["wujin-2026"]
-    number = make_id_number("140105", "19900101", 123)
+    number = compose_id_number("140105", BIRTH, 123)
     record = make_record(campaign, wujin, id_number=number)
     folder, _ = export([record], [campaign], wujin, tmp_path)
 
@@ -181,7 +182,7 @@ def test_full_id_numbers_only_when_asked(
     wujin: Deployment, make_record: RecordFactory, tmp_path: Path
 ):
     campaign = wujin.campaigns["wujin-2026"]
-    number = make_id_number("140105", "19900101", 123)
+    number = compose_id_number("140105", BIRTH, 123)
     folder, summary = export(
         [make_record(campaign, wujin, id_number=number)],
         [campaign],

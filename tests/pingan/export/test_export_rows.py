@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from export_records import TODAY, RecordFactory, make_id_number
+from export_records import BIRTH, TODAY, RecordFactory
 
 from pingan.deployment import Deployment
 from pingan.export.rows import RowMaker
@@ -15,6 +15,7 @@ from pingan.export.schema import (
     export_schema,
     roster_schema,
 )
+from pingan.idnumber import compose_id_number
 
 
 def row_of(record, campaign, deployment, columns, today=TODAY, **options) -> dict[str, str]:
@@ -25,25 +26,29 @@ def row_of(record, campaign, deployment, columns, today=TODAY, **options) -> dic
 @pytest.mark.parametrize(
     ("birth", "today", "age"),
     [
-        ("19900101", datetime.date(2026, 10, 1), "36"),
-        ("20081001", datetime.date(2026, 10, 1), "18"),  # eighteenth birthday today
-        ("20081002", datetime.date(2026, 10, 1), "17"),  # one day short
-        ("20000229", datetime.date(2026, 2, 28), "25"),
-        ("20000229", datetime.date(2026, 3, 1), "26"),
+        (datetime.date(1990, 1, 1), datetime.date(2026, 10, 1), "36"),
+        (datetime.date(2008, 10, 1), datetime.date(2026, 10, 1), "18"),  # eighteenth birthday today
+        (datetime.date(2008, 10, 2), datetime.date(2026, 10, 1), "17"),  # one day short
+        (datetime.date(2000, 2, 29), datetime.date(2026, 2, 28), "25"),
+        (datetime.date(2000, 2, 29), datetime.date(2026, 3, 1), "26"),
     ],
 )
 def test_age_is_counted_on_the_export_date(
-    birth: str, today: datetime.date, age: str, wujin: Deployment, make_record: RecordFactory
+    birth: datetime.date,
+    today: datetime.date,
+    age: str,
+    wujin: Deployment,
+    make_record: RecordFactory,
 ):
     campaign = wujin.campaigns["wujin-2026"]
-    record = make_record(campaign, wujin, id_number=make_id_number("320412", birth, 123))
+    record = make_record(campaign, wujin, id_number=compose_id_number("320412", birth, 123))
     assert row_of(record, campaign, wujin, ["age"], today=today) == {"age": age}
 
 
 def test_sex_comes_from_the_order_code(wujin: Deployment, make_record: RecordFactory):
     campaign = wujin.campaigns["wujin-2026"]
-    odd = make_record(campaign, wujin, id_number=make_id_number(order=123))
-    even = make_record(campaign, wujin, id_number=make_id_number(order=124))
+    odd = make_record(campaign, wujin, id_number=compose_id_number("320412", BIRTH, 123))
+    even = make_record(campaign, wujin, id_number=compose_id_number("320412", BIRTH, 124))
     assert row_of(odd, campaign, wujin, ["sex"]) == {"sex": "男"}
     assert row_of(even, campaign, wujin, ["sex"]) == {"sex": "女"}
 

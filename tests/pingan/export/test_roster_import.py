@@ -6,11 +6,12 @@ import io
 from pathlib import Path
 
 import pytest
-from export_records import ROOT, id_number_ending_in_x, make_id_number
+from export_records import BIRTH, ROOT, id_number_ending_in_x
 from openpyxl import Workbook, load_workbook
 
 from pingan.deployment import Deployment, load_deployment
 from pingan.export.roster_import import RosterError, read_roster, template_fields, write_template
+from pingan.idnumber import compose_id_number
 
 WUJIN_TITLES = [
     "姓名",
@@ -22,7 +23,7 @@ WUJIN_TITLES = [
     "服务时间",
     "电子邮箱",
 ]
-ID_NUMBER = make_id_number("320412", "19900101", 123)
+ID_NUMBER = compose_id_number("320412", BIRTH, 123)
 
 
 def filled_template(
