@@ -1,6 +1,8 @@
 """The built static site at ``/`` when ``SITE_DIR`` is set (``make demo``: one port).
 
 In production a web server serves the site; then ``/`` just points to the campaign list.
+Only the site's own files are served: no hidden files (``.git``, ``.env``) and no path
+that leaves the folder, not even as a redirect that would tell a folder exists.
 """
 
 from __future__ import annotations
@@ -20,9 +22,20 @@ def page(path: str = ""):
         if path:
             abort(404)
         return redirect(url_for("apply.index"))
+    if not _is_public(path):
+        abort(404)
     root = Path(site_dir).resolve()
     if not path or path.endswith("/"):
         path += "index.html"
     elif (root / path).is_dir():
         return redirect("/" + path + "/", 301)
     return send_from_directory(root, path)
+
+
+def _is_public(path: str) -> bool:
+    """A relative path with no hidden or parent (``..``) segment and no backslash."""
+    return (
+        not path.startswith("/")
+        and "\\" not in path
+        and not any(segment.startswith(".") for segment in path.split("/"))
+    )

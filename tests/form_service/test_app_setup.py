@@ -60,7 +60,12 @@ def site_client(make_app, tmp_path):
     (site / "notices" / "wujin-2026").mkdir(parents=True)
     (site / "index.html").write_text("<h1>首页</h1>", encoding="utf-8")
     (site / "notices" / "wujin-2026" / "index.html").write_text("<h1>公告</h1>", encoding="utf-8")
+    (site / "apply-qr.svg").write_text("<svg/>", encoding="utf-8")
+    (site / ".git").mkdir()
+    (site / ".git" / "config").write_text("[core]", encoding="utf-8")
+    (site / ".env").write_text("SECRET=1", encoding="utf-8")
     (tmp_path / "secret.txt").write_text("not part of the site", encoding="utf-8")
+    (tmp_path / "outside").mkdir()
     return make_app("wujin", SITE_DIR=str(site)).test_client()
 
 
@@ -73,6 +78,20 @@ def test_the_built_site_is_served_beside_the_service(site_client):
     assert site_client.get("/%2e%2e/secret.txt").status_code == 404
     policy = site_client.get("/").headers["Content-Security-Policy"]
     assert "http" not in policy
+    assert site_client.get("/").content_type == "text/html; charset=utf-8"
+    assert site_client.get("/apply-qr.svg").content_type.startswith("image/svg+xml")
+
+
+@pytest.mark.parametrize("path", ["/.env", "/.git/config", "/.git", "/.git/"])
+def test_hidden_files_of_the_site_folder_are_not_served(site_client, path):
+    assert site_client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/..", "/../outside", "/notices/../../outside"])
+def test_folders_outside_the_site_are_neither_served_nor_revealed_by_a_redirect(
+    site_client, path
+):
+    assert site_client.get(path).status_code == 404
 
 
 def test_without_a_site_the_root_points_to_the_campaigns(client):
