@@ -125,9 +125,10 @@ def submit(
             if earlier is not None:
                 return earlier
             continue
+        # The row id, not the reference: reference + last four ID characters open /status.
         log.info(
-            "application stored: reference=%s campaign=%s unit=%s channel=%s",
-            application.reference,
+            "application stored: id=%s campaign=%s unit=%s channel=%s",
+            application.id,
             application.campaign,
             application.unit,
             channel,

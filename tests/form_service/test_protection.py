@@ -57,6 +57,20 @@ def test_no_id_or_mobile_number_reaches_the_logs(app, caplog):
         assert secret not in caplog.text  # …but never the numbers
 
 
+def test_the_reference_reaches_no_log(app, caplog):
+    """With the last four ID characters it opens the status page: a secret like them."""
+    caplog.set_level(logging.DEBUG)
+    applicant = Applicant(app)
+    assert applicant.submit().status_code == 303
+    api = applicant.submit_json()
+    assert api.status_code == 201
+    assert "application stored" in caplog.text
+    with applicant.client.session_transaction() as session:
+        reference = session["confirmation"]["reference"]
+    for secret in (reference, api.get_json()["reference"]):
+        assert secret not in caplog.text
+
+
 def test_the_log_filter_blanks_numbers_a_future_change_might_log():
     assert redact("id=320412199005171013 tel 13912345678 ok") == "id=[redacted] tel [redacted] ok"
     assert redact("reference ABCDE23456, 2026-11-23") == "reference ABCDE23456, 2026-11-23"
