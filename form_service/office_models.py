@@ -17,6 +17,10 @@ with migration 0002. What each table is for:
   request reuse a finished file until the data changes.
 - ``volunteer_counters``: the last sequence number given out per scheme and year, bumped
   in the registering transaction so two offices never hand out the same number.
+
+Two indexes on ``applications`` serve the office list (``office/listing.py``), newest
+first by ``(submitted_at, id)``: one for a list of the whole tree (no unit condition, the
+walk stops after a page), one for a set of units. They arrive with migration 0003.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .models import Base, utcnow
+from .models import Application, Base, utcnow
 
 ROLES = ("reviewer", "administrator")
 
@@ -138,3 +142,20 @@ class VolunteerCounter(Base):
 
     key: Mapped[str] = mapped_column(String(160), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+#: The office list of a whole deployment: ``deployment = ?`` in ``(submitted_at, id)`` order.
+Index(
+    "ix_applications_deployment_submitted",
+    Application.deployment,
+    Application.submitted_at,
+    Application.id,
+)
+#: The office list of a set of units: ``deployment = ? AND unit IN (...)``, then by time.
+Index(
+    "ix_applications_deployment_unit_submitted",
+    Application.deployment,
+    Application.unit,
+    Application.submitted_at,
+    Application.id,
+)

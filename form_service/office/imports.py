@@ -339,4 +339,5 @@ def _store(form: CampaignForm, valid, user: User, unit: str, campaign_id: str) -
             campaign=campaign_id,
             rows=len(applications),
         )
+    get_db().refresh_statistics()  # a roster can change the table's shape at once
     return len(applications)

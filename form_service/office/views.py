@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -32,7 +33,7 @@ from pingan.export.schema import ColumnError, export_schema
 from pingan.idnumber import mask_id_number
 
 from .. import campaign_forms, cipher, today
-from ..db import read_session
+from ..db import get_db, read_session
 from ..forms import CsrfForm
 from ..models import Application, StageEvent
 from ..office_models import AuditEvent, ExportJob, User
@@ -52,6 +53,8 @@ bp = Blueprint(
 )
 
 AUDIT_PAGE_SIZE = 100
+#: Seconds between refreshes of SQLite's planner statistics from the office list.
+STATISTICS_EVERY = 600
 
 
 @bp.before_request
@@ -147,6 +150,7 @@ def index():
 @login_required
 def applications():
     deployment = _deployment()
+    _refresh_statistics_when_due()
     list_filter = listing.ListFilter.from_args(request.args, g.office_scope, deployment)
     if list_filter.errors:
         page = listing.Page(rows=[], total=0, page=1)
@@ -161,7 +165,7 @@ def applications():
             "office/applications.html",
             page=page,
             list_filter=list_filter,
-            scope_units=[u for u, _ in deployment.tree.walk() if u.id in g.office_scope],
+            unit_path=_unit_path(list_filter.unit or g.office_user.unit),
             stage_choices=_stage_choices(),
             service_choices=_service_choices(),
             campaigns=deployment.campaigns,
@@ -172,6 +176,30 @@ def applications():
         ),
         status,
     )
+
+
+def _refresh_statistics_when_due() -> None:
+    """At the first list of this process and then every ``STATISTICS_EVERY`` seconds.
+
+    The list's plan depends on them (``Database.refresh_statistics``); the table grows
+    between restarts by online applications, which must not pay for it.
+    """
+    last = current_app.extensions.setdefault("pingan_statistics_refreshed", [None])
+    now = time.monotonic()
+    if last[0] is None or now - last[0] > STATISTICS_EVERY:
+        last[0] = now
+        get_db().refresh_statistics()
+
+
+def _unit_path(unit_id: str) -> list:
+    """From the user's own unit down to *unit_id* (in scope): the unit filter's breadcrumb.
+
+    The filter offers the last unit's direct children, not every unit in scope, so the
+    page stays small whatever the size of the tree.
+    """
+    path = _deployment().tree.path(unit_id)
+    start = next(i for i, unit in enumerate(path) if unit.id == g.office_user.unit)
+    return path[start:]
 
 
 def _stage_choices() -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from offices import get_db_of, page
 from sqlalchemy import event, update
 
 from form_service.models import Application
+from form_service.office import listing
 from form_service.office.listing import PAGE_SIZE
 
 
@@ -71,23 +72,100 @@ def test_the_list_shows_no_id_or_mobile_number(app, office, listed):
     assert listed[0].id_last4 not in html.replace(listed[0].reference, "")
 
 
-def test_a_page_is_one_query_whatever_its_length(app, office, applicant):
-    for _ in range(PAGE_SIZE + 5):
-        applicant.stored(unit="hutang")
-    account = office(app, "hutang")
+def statements_of(app, call) -> list[str]:
+    """The SELECT statements on applications that *call()* runs."""
     statements = []
-    engine = get_db_of(app).engine
 
-    def count(_conn, _cursor, statement, *_args):
+    def seen(_conn, _cursor, statement, *_args):
         if "applications" in statement and statement.lstrip().upper().startswith("SELECT"):
             statements.append(statement)
 
-    event.listen(engine, "before_cursor_execute", count)
+    engine = get_db_of(app).engine
+    event.listen(engine, "before_cursor_execute", seen)
     try:
-        first = account.get("/office/applications")
-        second = account.get("/office/applications?page=2")
+        call()
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        event.remove(engine, "before_cursor_execute", seen)
+    return statements
+
+
+def next_link(response) -> str | None:
+    link = page(response).select_one(".pager a[rel=next]")
+    return link["href"] if link else None
+
+
+def test_a_page_is_two_queries_whatever_its_length(app, office, applicant):
+    for _ in range(PAGE_SIZE + 5):
+        applicant.stored(unit="hutang")
+    account = office(app, "hutang")
+    responses = []
+    statements = statements_of(app, lambda: responses.append(account.get("/office/applications")))
+    first = responses[0]
+    statements += statements_of(app, lambda: responses.append(account.get(next_link(first))))
+    second = responses[1]
     assert len(names(first)) == PAGE_SIZE and len(names(second)) == 5
-    assert len(statements) == 2
+    assert len(statements) == 4  # rows and capped count, per page
     assert "第 2 / 2 页" in page(second).select_one(".pager").get_text()
+    assert next_link(second) is None
+    previous = page(second).select_one(".pager a[rel=prev]")["href"]
+    assert names(account.get(previous)) == names(first)
+
+
+def test_keyset_pages_show_every_row_once_even_when_rows_arrive_meanwhile(
+    app, office, applicant, monkeypatch
+):
+    monkeypatch.setattr(listing, "PAGE_SIZE", 3)
+    stored = [applicant.stored(unit="hutang", name=f"甲{n}") for n in "一二三四五六七"]
+    account = office(app, "hutang")
+    first = account.get("/office/applications")
+    seen = names(first)
+    applicant.stored(unit="hutang", name="新来")  # would shift an OFFSET page by one
+    response = first
+    while next_link(response):
+        response = account.get(next_link(response))
+        seen += names(response)
+    assert sorted(seen) == sorted(row.name for row in stored)
+
+
+def test_the_total_is_counted_up_to_a_cap(app, office, applicant, monkeypatch):
+    monkeypatch.setattr(listing, "COUNT_CAP", 3)
+    for _ in range(5):
+        applicant.stored(unit="hutang")
+    account = office(app, "hutang")
+    text = page(account.get("/office/applications")).select_one("#list-total").get_text()
+    assert "超过 3 份" in text
+    pager = page(account.get("/office/applications")).select_one(".pager").get_text()
+    assert "第 1 页" in pager and "/" not in pager
+
+
+def test_the_whole_tree_is_listed_without_a_unit_condition(app, office, listed):
+    district = office(app, "wujin")
+    whole = statements_of(app, lambda: district.get("/office/applications"))
+    town = statements_of(app, lambda: office(app, "hutang").get("/office/applications"))
+    assert not any(" IN (" in statement.upper() for statement in whole)
+    assert all(" IN (" in statement.upper() for statement in town[-2:])
+
+
+def test_the_unit_filter_offers_the_chosen_units_children_not_the_whole_scope(app, office, listed):
+    deployment = app.extensions["pingan_deployment"]
+    district = office(app, "wujin")
+    options = page(district.get("/office/applications")).select("#f-unit option")
+    children = [unit.id for unit in deployment.tree["wujin"].children]
+    assert [o["value"] for o in options] == ["wujin", *children]
+    assert len(options) < len(deployment.tree)
+    town = page(district.get("/office/applications?unit=hutang"))
+    assert [o["value"] for o in town.select("#f-unit option")][0] == "hutang"
+    crumbs = town.select(".unit-path a")
+    assert [a.get_text() for a in crumbs] == [deployment.tree["wujin"].name]
+
+
+def test_only_the_unit_itself_leaves_out_the_units_below(app, office, applicant):
+    deployment = app.extensions["pingan_deployment"]
+    village = deployment.tree["hutang"].children[0].id
+    applicant.stored(unit="hutang", name="镇里")
+    moved = applicant.stored(unit="hutang", name="村里")  # the public applies to towns only
+    with get_db_of(app).write() as session:
+        session.execute(update(Application).where(Application.id == moved.id).values(unit=village))
+    account = office(app, "wujin")
+    assert set(names(account.get("/office/applications?unit=hutang"))) == {"镇里", "村里"}
+    assert names(account.get("/office/applications?unit=hutang&only=1")) == ["镇里"]
