@@ -29,6 +29,8 @@ ACTIONS = {
     "login_failed": "登录失败",
     "user_added": "创建账号",
     "password_reset": "重置密码",
+    "password_changed": "修改本人密码",
+    "password_change_failed": "修改密码时当前密码错误",
 }
 
 

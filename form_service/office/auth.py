@@ -169,7 +169,7 @@ def _locked_now_message() -> str:
     return f"用户名或密码不正确。登录失败次数过多，账号已暂时锁定 {minutes} 分钟。"
 
 
-def _start_session(user: User, ip: str) -> None:
+def _start_session(user: User, ip: str, audit: bool = True) -> None:
     previous = session.get(SESSION_KEY)
     session.clear()
     token = secrets.token_urlsafe(32)
@@ -177,11 +177,52 @@ def _start_session(user: User, ip: str) -> None:
         if previous:
             _revoke(db_session, OfficeSession.token_hash == _token_hash(previous))
         db_session.add(OfficeSession(token_hash=_token_hash(token), user_id=user.id, ip=ip))
-        from .audit import record
+        if audit:
+            from .audit import record
 
-        record(db_session, "login", user=user, ip=ip)
+            record(db_session, "login", user=user, ip=ip)
     session[SESSION_KEY] = token
     session.permanent = False
+
+
+def change_password(user: User, current: str, new: str, repeated: str, ip: str) -> list[str]:
+    """Change *user*'s own password; the problems, or [] when changed.
+
+    The current password is checked like a log-in: under the lock-out, and a wrong one
+    counts as a failed attempt, so this form is no way round the lock. On success every
+    session of the user ends (a stolen session dies with the old password) and this
+    browser gets a new one.
+    """
+    now = utcnow()
+    database = get_db()
+    from .audit import record
+
+    with database.write() as db_session:
+        lock = lock_for(db_session, user.username, ip, now)
+        if lock is not None:
+            return [lock.message(now)]
+        stored = db_session.get(User, user.id)
+        if not verify_password(stored, current):
+            db_session.add(LoginAttempt(username=user.username, ip=ip, succeeded=False, at=now))
+            record(db_session, "password_change_failed", user=stored, ip=ip)
+            return ["当前密码不正确"]
+        problems = []
+        problem = password_problem(new)
+        if problem:
+            problems.append(f"新密码：{problem}")
+        elif new != repeated:
+            problems.append("两次输入的新密码不一致")
+        elif new == current:
+            problems.append("新密码不能与当前密码相同")
+        if problems:
+            return problems
+        stored.password_hash = hash_password(new)
+        stored.password_changed_at = now
+        revoke_sessions_of(db_session, stored.id)
+        record(db_session, "password_changed", user=stored, ip=ip)
+    session.pop(SESSION_KEY, None)
+    _start_session(stored, ip, audit=False)
+    return []
 
 
 def log_out() -> None:

@@ -147,6 +147,30 @@ def logout():
     return redirect(url_for("office.login"), 303)
 
 
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """The user's own password: the current one, the new one twice."""
+    problems: list[str] = []
+    if request.method == "POST":
+        problems = auth.change_password(
+            g.office_user,
+            request.form.get("current_password", ""),
+            request.form.get("new_password", ""),
+            request.form.get("repeat_password", ""),
+            auth.client_ip(),
+        )
+        if not problems:
+            flash("密码已修改。其他设备上的登录已全部退出。")
+            return redirect(url_for("office.applications"), 303)
+    return (
+        render_template(
+            "office/password.html", problems=problems, min_length=auth.MIN_PASSWORD_LENGTH
+        ),
+        422 if problems else 200,
+    )
+
+
 @bp.get("/")
 @login_required
 def index():

@@ -21,6 +21,7 @@ OWN_SCOPE_ONLY = {
     "office.applications",
     "office.bulk",
     "office.audit_log",
+    "office.change_password",
     "office.roster_template",
     "office.static",
 }
