@@ -12,12 +12,11 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-import markdown
-import nh3
 from flask_wtf import FlaskForm
 
 from pingan.campaigns import Campaign, application_units, campaign_fields
 from pingan.deployment import Deployment
+from pingan.markup import render_markdown
 from pingan.schemas import application_fields
 
 #: Chinese names of the document types, from the catalogue's ``id_type`` choices.
@@ -179,8 +178,3 @@ def default_notice(campaign: Campaign, deployment: Deployment, fields: list[Form
         "这些信息只用于本次招募和平安志愿者队伍管理，不向无关单位或个人提供。"
         f"您可以联系{reach or issuer}查询、更正或撤回您的报名信息。"
     )
-
-
-def render_markdown(text: str) -> str:
-    """Markdown from the data files, sanitised (the data is edited by people, not trusted)."""
-    return nh3.clean(markdown.markdown(text))

@@ -18,11 +18,11 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils.meta import get_data
 
 from pingan.deployment import DataError, Deployment, load_deployment
+from pingan.markup import join_cjk_lines
 
 from .config import PinganConfig
 from .formatting import build_day
 from .identity import identity_css
-from .markup import join_cjk_lines
 from .pages import Site, SitePlan, plan_site
 from .render import render_page
 

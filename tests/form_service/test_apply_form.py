@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from applicants import CAMPAIGNS, Applicant, errors_of
 from bs4 import BeautifulSoup
 
-from pingan.campaigns import campaign_fields
+from form_service.forms import build_campaign_form
+from pingan.campaigns import Campaign, campaign_fields
 
 
 def page_of(response) -> BeautifulSoup:
@@ -130,3 +133,18 @@ def test_the_campaign_list_shows_open_campaigns(make_app):
 def test_an_error_page_for_a_posted_closed_campaign_names_it(make_app):
     response = Applicant(make_app("shanxi-youth"), "shanxi-2014").submit()
     assert list(errors_of(response)) == ["campaign"]
+
+
+def test_the_notice_from_the_data_is_sanitised_as_strictly_as_the_site(app):
+    """No images (they would be fetched from elsewhere), scripts or folded-line spaces."""
+    deployment = app.extensions["pingan_deployment"]
+    campaign = deployment.campaigns["wujin-2026"]
+    data = copy.deepcopy(campaign.data)
+    data["form"]["notice"] = (
+        "我们收集您的\n信息。![跟踪](https://tracker.example/p.png)"
+        '<script>alert(1)</script><img src="x" onerror="alert(1)">'
+    )
+    form = build_campaign_form(Campaign(data, campaign.file), deployment)
+    notice = BeautifulSoup(form.notice_html, "html.parser")
+    assert notice.select("img, script") == []
+    assert notice.get_text().startswith("我们收集您的信息。")
