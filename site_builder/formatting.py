@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 import os
 
+from pingan.schemas import application_fields
+
 CHINA = datetime.timezone(datetime.timedelta(hours=8), "CST")
 
 RECRUITMENT_MODES = {
@@ -18,13 +20,8 @@ DOUBLE_REGISTRATION = {
     "refused": "已在其他行业系统注册为志愿者的，不再重复招募。",
     "refused_in_principle": "已在其他行业系统注册为志愿者的，原则上不再招募。",
 }
-DOCUMENT_TYPES = {
-    "resident_id": "居民身份证",
-    "hk_macao_permit": "港澳居民来往内地通行证",
-    "taiwan_permit": "台湾居民来往大陆通行证",
-    "foreign_permanent_residence": "外国人永久居留身份证",
-    "passport": "护照",
-}
+#: Names of the identity documents, as the application form's ``id_type`` choices give them.
+DOCUMENT_TYPES = {c["id"]: c["name"] for c in application_fields()["id_type"]["choices"]}
 UNIT_KINDS = {
     "territorial": "属地",
     "sector": "行业系统",
@@ -37,6 +34,7 @@ UNIT_KINDS = {
 PERIODS = {"month": "每月", "quarter": "每季度", "year": "每年"}
 STATUS = {"open": "正在招募", "upcoming": "即将开始", "closed": "已结束"}
 POPULATION_BASES = {"registered_population": "户籍人口", "resident_population": "常住人口"}
+ROUNDING = {"nearest": "四舍五入到个位", "up": "向上取整", "down": "向下取整"}
 STAR_WORDS = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五"}
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
+
 from pingan.quotas import QuotaRow, QuotaTable
+from pingan.schemas import read_schema
 from pingan.units import Unit, UnitTree
+from site_builder import formatting
 from site_builder.formatting import build_day, minimum_text, zh_date, zh_period
 from site_builder.markup import escape_markdown, render_inline
 from site_builder.quota_view import display_rows, progress_rollup
@@ -67,3 +71,59 @@ def test_progress_of_units_below_a_row_counts_towards_that_row():
     table.rows = [QuotaRow("t1", 10), QuotaRow("t2", 5)]
 
     assert progress_rollup(table, tree()) == {"t1": "t1", "t2": "t2", "v1": "t1"}
+
+
+def _enum(schema: str, *path: str) -> list[str]:
+    node = read_schema(schema)
+    for key in path:
+        node = node[key]
+    return node["enum"]
+
+
+@pytest.mark.parametrize(
+    ("wording", "values"),
+    [
+        (
+            formatting.UNIT_KINDS,
+            _enum("units.schema.yaml", "properties", "units", "items", "properties", "kind"),
+        ),
+        (formatting.RECRUITMENT_MODES, _enum("campaign.schema.yaml", "properties", "recruitment")),
+        (formatting.RECRUITMENT_SHORT, _enum("campaign.schema.yaml", "properties", "recruitment")),
+        (
+            formatting.ROUNDING,
+            _enum(
+                "quotas.schema.yaml",
+                "properties",
+                "quotas",
+                "items",
+                "properties",
+                "rule",
+                "properties",
+                "rounding",
+            ),
+        ),
+        (
+            formatting.POPULATION_BASES,
+            _enum(
+                "quotas.schema.yaml",
+                "properties",
+                "quotas",
+                "items",
+                "properties",
+                "rule",
+                "properties",
+                "base",
+            ),
+        ),
+    ],
+)
+def test_every_code_the_schemas_allow_has_its_chinese_wording(wording, values):
+    assert set(values) <= set(wording)
+
+
+def test_every_document_type_a_campaign_may_admit_has_a_name():
+    eligibility = read_schema("campaign.schema.yaml")["properties"]["eligibility"]["properties"]
+    admitted = eligibility["document_types"]["items"]["enum"]
+    assert set(admitted) <= set(formatting.DOCUMENT_TYPES)
+    double = eligibility["double_registration"]["enum"]
+    assert set(double) <= set(formatting.DOUBLE_REGISTRATION)
