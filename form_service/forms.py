@@ -123,6 +123,10 @@ class CampaignForm:
         return "，".join(parts) if parts else self.deployment.name
 
 
+#: The grid worker's code: asked as a field where a campaign lists it, else carried by the link.
+VIA = FormField.from_schema({**application_fields()["via"], "choices": None})
+
+
 def build_campaign_form(campaign: Campaign, deployment: Deployment) -> CampaignForm:
     """The campaign's form: schema fields, public choices, declarations and the notice."""
     fields = [FormField.from_schema(spec) for spec in campaign_fields(campaign, deployment)]

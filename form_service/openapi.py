@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .forms import CampaignForm, FormField
+from .forms import VIA, CampaignForm, FormField
 
 
 def field_schema(field: FormField) -> dict[str, Any]:
@@ -56,11 +56,7 @@ def application_schema(form: CampaignForm) -> dict[str, Any]:
         "title": "单独同意处理敏感个人信息",
     }
     properties["notice_version"] = {"type": "string", "enum": [form.notice_version]}
-    properties["via"] = {
-        "type": "string",
-        "title": "推荐网格员编号",
-        "pattern": "^[A-Za-z0-9-]{2,20}$",
-    }
+    properties.setdefault(VIA.name, field_schema(VIA))
     required = [
         field.name
         for field in form.fields

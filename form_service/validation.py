@@ -19,7 +19,7 @@ import phonenumbers
 from pingan.eligibility import age_on, age_problem
 from pingan.idnumber import IdNumberError, normalise, parse_id_number
 
-from .forms import DOCUMENT_TYPE_NAMES, CampaignForm, FormField
+from .forms import DOCUMENT_TYPE_NAMES, EXTRA_KEYS, VIA, CampaignForm, FormField
 
 #: A leading character that a spreadsheet would read as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -123,9 +123,9 @@ def validate_application(
         _check_field(check, form_field)
     _check_identity(check)
     _check_declarations(check)
-    via = check.text("via", "推荐网格员编号")
-    if via is not None and not re.fullmatch(r"[A-Za-z0-9-]{2,20}", via):
-        check.error("via", "推荐网格员编号应为 2–20 位字母、数字或连字符")
+    via = check.text(VIA.name, VIA.title)
+    if via is not None and not re.fullmatch(VIA.pattern, via):
+        check.error(VIA.name, f"{VIA.title}应为 2–20 位字母、数字或连字符")
     if check.errors:
         return None, _in_form_order(form, check.errors)
     values = check.values
@@ -168,8 +168,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _in_form_order(form: CampaignForm, errors: list[FieldError]) -> list[FieldError]:
-    order = ["campaign"] + [f.name for f in form.fields]
-    order += ["declarations", "consent_notice", "consent_sensitive", "notice_version", "via"]
+    order = ["campaign"] + [f.name for f in form.fields] + list(EXTRA_KEYS)
     return sorted(errors, key=lambda e: order.index(e.field) if e.field in order else len(order))
 
 

@@ -24,7 +24,7 @@ from .. import campaign_forms, cipher, today
 from ..applications import format_reference, submit
 from ..db import get_db
 from ..extensions import limiter
-from ..forms import CampaignForm, CsrfForm
+from ..forms import VIA, CampaignForm, CsrfForm
 from ..validation import FieldError
 
 bp = Blueprint("apply", __name__, url_prefix="/apply")
@@ -74,7 +74,7 @@ def form(campaign_id: str) -> tuple[str, int] | str:
     if "unit" in form and unit in (form["unit"].values or []):
         values["unit"] = unit
     via = request.args.get("via", "")
-    if re.fullmatch(r"[A-Za-z0-9-]{2,20}", via):
+    if re.fullmatch(VIA.pattern, via):
         values["via"] = via
     return _render(form, values, [])
 

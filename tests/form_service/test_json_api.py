@@ -3,6 +3,7 @@ progress counts and an OpenAPI document that matches what the validator accepts.
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import update
 
 from form_service.applications import submit
 from form_service.models import Application
+from pingan.schemas import application_fields
 
 SITE = "https://pingan.example.org"
 DOCUMENT_NUMBERS = {
@@ -220,3 +222,14 @@ def _valid_with(applicant: Applicant, name: str, value) -> dict:
         if value != ("男" if int(answers["id_number"][16]) % 2 else "女"):
             answers["id_number"] = applicant.next_id()
     return answers
+
+
+def test_openapi_grid_worker_code_pattern_is_the_one_the_validator_applies(api_app):
+    spec = api_app.test_client().get("/api/v1/openapi.json").get_json()
+    via = spec["components"]["schemas"]["Application_wujin_2026"]["properties"]["via"]
+    assert via["title"] == application_fields()["via"]["title"]
+    pattern = re.compile(via["pattern"])
+    applicant = Applicant(api_app)
+    for code in ("GW-0012", "G", "GW_12"):
+        response = applicant.submit_json(via=code)
+        assert (response.status_code == 201) == bool(pattern.search(code)), code
