@@ -83,7 +83,7 @@ def application_units(campaign: Campaign, deployment: Deployment) -> list[str]:
     ]
 
 
-def _choices(name: str, spec: dict[str, Any], campaign: Campaign, deployment: Deployment):
+def _choices(spec: dict[str, Any], campaign: Campaign, deployment: Deployment):
     """(value, label) pairs for a field whose options come from the campaign or the data."""
     source = spec.get("choices_from")
     if source == "document_types":
@@ -123,7 +123,7 @@ def campaign_fields(campaign: Campaign, deployment: Deployment) -> list[dict[str
         constraints = field.setdefault("constraints", {})
         if "required" in override:
             constraints["required"] = override["required"]
-        choices = _choices(field["name"], {**field, **override}, campaign, deployment)
+        choices = _choices({**field, **override}, campaign, deployment)
         field["choices"] = choices
         if field["type"] == "list":
             # Table Schema has no enum for lists: ``choices`` alone says what items may be.

@@ -87,7 +87,7 @@ def export_schema(
     area code and last four a masked number shows, the birth date would give the whole
     number back.
     """
-    available = _available_fields(campaign, deployment, full_id_numbers)
+    available = _available_fields(campaign, full_id_numbers)
     if columns is None:
         names = list(available)
     else:
@@ -109,7 +109,7 @@ def roster_schema(
         schema = export_schema(campaign, deployment, full_id_numbers=full_id_numbers)
         return schema, [field_["title"] for field_ in schema.fields]
     wanted = [column["field"] for column in spec["columns"]]
-    available = _available_fields(campaign, deployment, full_id_numbers, extra=wanted)
+    available = _available_fields(campaign, full_id_numbers, extra=wanted)
     _check_columns(wanted, available, campaign, full_id_numbers)
     schema = _build(campaign, deployment, available, full_id_numbers).select(wanted)
     return schema, [column["title"] for column in spec["columns"]]
@@ -117,7 +117,6 @@ def roster_schema(
 
 def _available_fields(
     campaign: Campaign,
-    deployment: Deployment,
     full_id_numbers: bool,
     extra: Sequence[str] = (),
 ) -> dict[str, None]:
