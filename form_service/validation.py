@@ -191,13 +191,7 @@ def _check_field(check: _Checker, form_field: FormField) -> None:
         _check_list(check, form_field)
         return
     if form_field.type == "boolean":
-        value = check.raw.get(name)
-        if value is not None and not isinstance(value, bool):
-            check.error(name, f"{title}应为 true 或 false")
-        elif form_field.required and value is not True:
-            check.error(name, f"请确认{title}：{form_field.description or title}")
-        else:
-            check.values[name] = bool(value)
+        _check_boolean(check, form_field)
         return
     value = check.text(name, title)
     if value is None:
@@ -226,6 +220,17 @@ def _check_field(check: _Checker, form_field: FormField) -> None:
         if value is None:
             return
     check.values[name] = value
+
+
+def _check_boolean(check: _Checker, form_field: FormField) -> None:
+    name, title = form_field.name, form_field.title
+    value = check.raw.get(name)
+    if value is not None and not isinstance(value, bool):
+        check.error(name, f"{title}应为 true 或 false")
+    elif form_field.required and value is not True:
+        check.error(name, f"请确认{title}：{form_field.description or title}")
+    else:
+        check.values[name] = bool(value)
 
 
 def _check_length(check: _Checker, form_field: FormField, value: str) -> bool:
@@ -355,40 +360,14 @@ def _check_identity(check: _Checker) -> None:
     entered_birth = _entered_birth_date(check)
     entered_sex = _entered_choice(check, "sex")
     if id_type == "resident_id":
-        try:
-            parsed = parse_id_number(raw, check.today)
-        except IdNumberError as error:
-            check.error("id_number", str(error))
-            return
-        check.warnings.extend(parsed.warnings)
-        number, birth, sex = parsed.number, parsed.birth_date, parsed.sex
-        if entered_birth is not None and not _same_birth(entered_birth, birth):
-            shown = f"{birth:%Y-%m-%d}"
-            check.error("birth_date", f"出生日期与身份证号码不符（身份证号码显示为 {shown}）")
-        if entered_sex is not None and entered_sex != sex:
-            check.error("sex", f"性别与身份证号码不符（身份证号码显示为{sex}）")
+        identity = _resident_identity(check, raw, entered_birth, entered_sex)
         age_field = "id_number"
     else:
-        number = normalise(raw)
-        pattern, shape = DOCUMENT_PATTERNS[id_type]
-        if not pattern.fullmatch(number):
-            check.error("id_number", f"{DOCUMENT_TYPE_NAMES[id_type]}号码应为{shape}")
-            return
-        if "birth_date" not in form:
-            check.error("id_number", "使用此类证件须填写出生日期，本表没有该项，请联系招募办公室")
-            return
-        if entered_birth is None or len(entered_birth) != 3:
-            if not any(e.field == "birth_date" for e in check.errors):
-                check.error("birth_date", "使用身份证以外的证件报名，请填写出生日期（年-月-日）")
-            return
-        birth = datetime.date(*entered_birth)
-        sex = entered_sex
-        if "sex" in form and sex is None and not any(e.field == "sex" for e in check.errors):
-            check.error("sex", "使用身份证以外的证件报名，请选择性别")
-            return
+        identity = _other_identity(check, id_type, raw, entered_birth, entered_sex)
         age_field = "birth_date"
-    if any(e.field in ("birth_date", "sex") for e in check.errors):
+    if identity is None or any(e.field in ("birth_date", "sex") for e in check.errors):
         return
+    number, birth, sex = identity
     problem = age_problem(form.eligibility["age"], birth, check.today)
     if problem:
         if form.eligibility["age"].get("in_principle"):
@@ -401,6 +380,54 @@ def _check_identity(check: _Checker) -> None:
         sex=sex,
         age=age_on(birth, check.today),
     )
+
+
+Identity = tuple[str, datetime.date, str | None]  # number, birth date, sex
+
+
+def _resident_identity(
+    check: _Checker, raw: str, entered_birth: tuple[int, ...] | None, entered_sex: str | None
+) -> Identity | None:
+    """A resident ID: birth date and sex come from the number; entered ones must agree."""
+    try:
+        parsed = parse_id_number(raw, check.today)
+    except IdNumberError as error:
+        check.error("id_number", str(error))
+        return None
+    check.warnings.extend(parsed.warnings)
+    birth, sex = parsed.birth_date, parsed.sex
+    if entered_birth is not None and not _same_birth(entered_birth, birth):
+        check.error("birth_date", f"出生日期与身份证号码不符（身份证号码显示为 {birth:%Y-%m-%d}）")
+    if entered_sex is not None and entered_sex != sex:
+        check.error("sex", f"性别与身份证号码不符（身份证号码显示为{sex}）")
+    return parsed.number, birth, sex
+
+
+def _other_identity(
+    check: _Checker,
+    id_type: str,
+    raw: str,
+    entered_birth: tuple[int, ...] | None,
+    entered_sex: str | None,
+) -> Identity | None:
+    """Another document: its number's shape, and birth date and sex as entered."""
+    form = check.form
+    number = normalise(raw)
+    pattern, shape = DOCUMENT_PATTERNS[id_type]
+    if not pattern.fullmatch(number):
+        check.error("id_number", f"{DOCUMENT_TYPE_NAMES[id_type]}号码应为{shape}")
+        return None
+    if "birth_date" not in form:
+        check.error("id_number", "使用此类证件须填写出生日期，本表没有该项，请联系招募办公室")
+        return None
+    if entered_birth is None or len(entered_birth) != 3:
+        if not any(e.field == "birth_date" for e in check.errors):
+            check.error("birth_date", "使用身份证以外的证件报名，请填写出生日期（年-月-日）")
+        return None
+    if "sex" in form and entered_sex is None and not any(e.field == "sex" for e in check.errors):
+        check.error("sex", "使用身份证以外的证件报名，请选择性别")
+        return None
+    return number, datetime.date(*entered_birth), entered_sex
 
 
 def _same_birth(entered: tuple[int, ...], birth: datetime.date) -> bool:
