@@ -88,9 +88,7 @@ def test_hidden_files_of_the_site_folder_are_not_served(site_client, path):
 
 
 @pytest.mark.parametrize("path", ["/..", "/../outside", "/notices/../../outside"])
-def test_folders_outside_the_site_are_neither_served_nor_revealed_by_a_redirect(
-    site_client, path
-):
+def test_folders_outside_the_site_are_neither_served_nor_revealed_by_a_redirect(site_client, path):
     assert site_client.get(path).status_code == 404
 
 
