@@ -18,9 +18,14 @@ DEFAULTS = {
     **AUTH_DEFAULTS,
     # Exports with more rows than this run as a background job with a progress page.
     "EXPORT_BACKGROUND_THRESHOLD": 20_000,
-    # Roster uploads: a 10,000-row XLSX is about 1 MB.
+    # Roster uploads: a 10,000-row XLSX is about 1 MB and unpacks to about 10 MB; a
+    # roster has 10 to 30 columns, and no field of a form takes more than a few hundred
+    # characters (see office/upload_limits.py for why an XLSX needs all of these).
     "IMPORT_MAX_BYTES": 8 * 1024 * 1024,
     "IMPORT_MAX_ROWS": 20_000,
+    "IMPORT_MAX_COLUMNS": 100,
+    "IMPORT_MAX_CELL_CHARS": 2000,
+    "IMPORT_MAX_UNPACKED_BYTES": 64 * 1024 * 1024,
     "SMS_GATEWAY": None,
 }
 

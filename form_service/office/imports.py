@@ -29,6 +29,7 @@ bad row and cell (第 5 行 C 列（身份证号）：…).
 from __future__ import annotations
 
 import copy
+import csv
 import dataclasses
 import datetime
 import re
@@ -51,8 +52,10 @@ from ..models import Application, StageEvent
 from ..office_models import User
 from ..validation import validate_application
 from .audit import record
+from .upload_limits import RosterLimits, roster_problems
 
 LOOKUP_CHUNK = 500
+CSV_UNREADABLE = "无法读取这个 CSV 文件（单元格过长或引号不成对），请用 Excel 另存为 .xlsx 后上传"
 #: 居民身份证 → resident_id: rosters name document types as the form shows them.
 DOCUMENT_TYPE_IDS = {name: value for value, name in DOCUMENT_TYPE_NAMES.items()}
 
@@ -136,13 +139,59 @@ def import_roster(
     form = campaign_forms()[campaign_id]
     deployment = form.deployment
     result = ImportResult()
+    limits = roster_problems(data, RosterLimits.from_config(current_app.config))
+    if limits:
+        result.problems = [ImportProblem(None, None, None, p) for p in limits]
+        return result
     try:
         roster = read_roster(data, form.campaign, deployment)
     except RosterError as error:
         result.problems = [ImportProblem(None, None, None, p) for p in error.problems]
         return result
+    except csv.Error:
+        result.problems = [ImportProblem(None, None, None, CSV_UNREADABLE)]
+        return result
     titles = _titles(form)
-    unit_ids = _unit_lookup(deployment, scope)
+    try:
+        valid = _check_rows(result, form, roster, unit, category, scope, titles)
+    except csv.Error:  # a field beyond the csv module's limit, or an unclosed quote
+        result.problems.append(ImportProblem(None, None, None, CSV_UNREADABLE))
+        return result
+    result.problems += [
+        ImportProblem(p.row_number, _letter(p.cell), titles.get(p.field, p.field), p.message)
+        for p in roster.problems
+    ]
+    if result.rows == 0 and not result.problems:
+        result.problems.append(ImportProblem(None, None, None, "名单中没有数据行"))
+    result.problems += _stored_duplicates(form, valid, titles)
+    if result.problems:
+        result.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+        return result
+    try:
+        result.stored = _store(form, valid, user, unit, campaign_id)
+    except IntegrityError:
+        result.problems.append(
+            ImportProblem(
+                None,
+                None,
+                None,
+                "导入时名单中有人刚刚通过其他途径报名，本次未导入任何一行，请重新上传",
+            )
+        )
+    return result
+
+
+def _check_rows(
+    result: ImportResult,
+    form: CampaignForm,
+    roster,
+    unit: str,
+    category: str | None,
+    scope: frozenset[str],
+    titles: dict[str, str],
+) -> list[tuple[int, Any, str, dict[str, str]]]:
+    """Validate every row into *result*; the valid rows, each with its keyed hash."""
+    unit_ids = _unit_lookup(form.deployment, scope)
     forms: dict[str | None, CampaignForm] = {}
     day = today()
     limit = current_app.config["IMPORT_MAX_ROWS"]
@@ -182,28 +231,7 @@ def import_roster(
             continue
         first_row_of[id_hmac] = row_number
         valid.append((row_number, submission, id_hmac, refs))
-    result.problems += [
-        ImportProblem(p.row_number, _letter(p.cell), titles.get(p.field, p.field), p.message)
-        for p in roster.problems
-    ]
-    if result.rows == 0 and not result.problems:
-        result.problems.append(ImportProblem(None, None, None, "名单中没有数据行"))
-    result.problems += _stored_duplicates(form, valid, titles)
-    if result.problems:
-        result.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-        return result
-    try:
-        result.stored = _store(form, valid, user, unit, campaign_id)
-    except IntegrityError:
-        result.problems.append(
-            ImportProblem(
-                None,
-                None,
-                None,
-                "导入时名单中有人刚刚通过其他途径报名，本次未导入任何一行，请重新上传",
-            )
-        )
-    return result
+    return valid
 
 
 def _titles(form: CampaignForm) -> dict[str, str]:

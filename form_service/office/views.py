@@ -28,6 +28,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from pingan.export.package import ExportError
 from pingan.export.roster_import import write_template
@@ -36,7 +37,6 @@ from pingan.idnumber import mask_id_number
 
 from .. import campaign_forms, cipher, today
 from ..db import get_db, read_session
-from ..forms import CsrfForm
 from ..models import Application, StageEvent
 from ..office_models import AuditEvent, ExportJob, User
 from . import auth, exports, imports, listing
@@ -59,6 +59,35 @@ AUDIT_PAGE_SIZE = 100
 STATISTICS_EVERY = 600
 
 
+@bp.url_value_preprocessor
+def _upload_limit(endpoint, _values):
+    """Roster uploads may be larger than other requests (``IMPORT_MAX_BYTES``).
+
+    Set before any ``before_request``: the CSRF check reads the form, and with it the
+    body, under the app's 128 KiB limit, so a limit set in the view came too late.
+    """
+    if endpoint == "office.import_roster":
+        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error):
+    """The import page with the limit named, for a logged-in user of the unit's scope."""
+    if request.endpoint != "office.import_roster":
+        return error
+    if "office_user" not in g:  # the CSRF check read the body before the user was loaded
+        auth.load_user()
+    if g.office_user is None:
+        return error
+    unit = (request.view_args or {}).get("unit", "")
+    if unit not in g.office_scope:
+        abort(404)
+    limit = current_app.config["IMPORT_MAX_BYTES"] // 1024
+    size = f"{limit // 1024} MB" if limit >= 1024 else f"{limit} KB"
+    message = f"名单文件超过 {size}，请分成几个文件上传，或删去名单以外的工作表和图片"
+    return _import_page(unit, {"problems": [message], "stored": 0}, 413)
+
+
 @bp.before_request
 def _load_user():
     auth.load_user()
@@ -75,7 +104,6 @@ def _globals():
     deployment = current_app.extensions["pingan_deployment"]
     return {
         "office_user": g.get("office_user"),
-        "csrf_form": CsrfForm(),
         "tree": deployment.tree,
         "workflows": workflows(),
         "unit_name": lambda unit_id: (
@@ -642,7 +670,6 @@ def import_form(unit: str):
 @login_required
 def import_roster(unit: str):
     require_unit_in_scope(unit)
-    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
     campaign_id = request.form.get("campaign", "")
     if campaign_id not in campaign_forms():
         abort(404)
