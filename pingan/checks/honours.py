@@ -1,0 +1,40 @@
+"""The honour roll, service projects and stories: units, people and photos they name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..problems import Problems
+from .common import check_unit_ref, report_duplicates
+
+if TYPE_CHECKING:
+    from ..deployment import Deployment
+
+
+def check_honours(deployment: Deployment, file: str, doc: Any, problems: Problems) -> None:
+    """Repeated ids, unknown units and people, and photos outside photos/ or missing."""
+    tree = deployment.tree
+    people = report_duplicates(
+        doc.get("volunteers", []), file, doc, "volunteers", "志愿者", problems
+    )
+    report_duplicates(doc.get("projects", []), file, doc, "projects", "服务项目", problems)
+    report_duplicates(doc.get("stories", []), file, doc, "stories", "故事", problems)
+    for index, person in enumerate(doc.get("volunteers", [])):
+        check_unit_ref(tree, person["unit"], file, doc, ["volunteers", index, "unit"], problems)
+        photo = person.get("photo")
+        path = ["volunteers", index, "photo"]
+        if photo and (Path(photo).is_absolute() or ".." in Path(photo).parts):
+            problems.at(file, doc, path, f"照片“{photo}”须是 photos/ 目录中的文件名")
+        elif photo and not (deployment.photos_dir / photo).is_file():
+            problems.at(file, doc, path, f"照片文件 photos/{photo} 不存在")
+    for index, project in enumerate(doc.get("projects", [])):
+        if "unit" in project:
+            check_unit_ref(tree, project["unit"], file, doc, ["projects", index, "unit"], problems)
+    for index, story in enumerate(doc.get("stories", [])):
+        for i, unit_id in enumerate(story.get("units", [])):
+            check_unit_ref(tree, unit_id, file, doc, ["stories", index, "units", i], problems)
+        for i, person in enumerate(story.get("volunteers", [])):
+            if person not in people:
+                path = ["stories", index, "volunteers", i]
+                problems.at(file, doc, path, f"志愿者“{person}”不在光荣榜中")
