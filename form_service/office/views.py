@@ -12,7 +12,7 @@ import datetime
 import io
 import json
 import time
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -27,7 +27,7 @@ from flask import (
     send_file,
     url_for,
 )
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from pingan.export.package import ExportError
@@ -159,11 +159,20 @@ def login():
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path inside /office/ (no open redirect)."""
-    if not target:
+    """Only a path inside /office/ (no open redirect).
+
+    Browsers read a backslash as a slash (``/\\evil.example``) and drop tabs and line
+    breaks, and a line break in a ``Location`` header is a server error: any of them, or
+    a ``..`` segment (also percent-encoded), and the target is ignored.
+    """
+    if not target or len(target) > 2000:
+        return None
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/office/"):
+        return None
+    if ".." in unquote(parts.path).split("/"):
         return None
     return target
 
@@ -611,26 +620,28 @@ def export_download(token: str):
 @bp.get("/audit")
 @administrator_required
 def audit_log():
-    try:
-        page = max(1, int(request.args.get("page") or 1))
-    except ValueError:
-        page = 1
+    """Newest first, a page at a time from ``before`` (an event id: no deep OFFSET)."""
+    before = request.args.get("before", "")
+    query = select(AuditEvent)
+    if before.isdigit() and len(before) <= 12:
+        query = query.where(AuditEvent.id < int(before))
+    tree = _deployment().tree
+    if len(g.office_scope) < len(tree):  # else: the whole tree, no condition to check
+        in_scope = AuditEvent.unit.in_(g.office_scope)
+        if tree[g.office_user.unit].parent is None:  # a root's administrators: no-unit events
+            in_scope = or_(in_scope, AuditEvent.unit.is_(None))
+        query = query.where(in_scope)
     rows = (
         read_session()
-        .scalars(
-            select(AuditEvent)
-            .where(AuditEvent.unit.in_(g.office_scope))
-            .order_by(AuditEvent.id.desc())
-            .limit(AUDIT_PAGE_SIZE + 1)
-            .offset((page - 1) * AUDIT_PAGE_SIZE)
-        )
+        .scalars(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE_SIZE + 1))
         .all()
     )
+    events = rows[:AUDIT_PAGE_SIZE]
     return render_template(
         "office/audit.html",
-        events=rows[:AUDIT_PAGE_SIZE],
-        more=len(rows) > AUDIT_PAGE_SIZE,
-        page=page,
+        events=events,
+        older=events[-1].id if len(rows) > AUDIT_PAGE_SIZE else None,
+        newest=not before,
         actions=ACTIONS,
     )
 
