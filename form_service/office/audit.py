@@ -3,7 +3,8 @@
 An event is added to the same write transaction as the change it records (stage changes,
 imports), or committed in its own transaction *before* the data is shown (detail reads,
 full ID numbers, exports), so nothing personal leaves the service unrecorded.
-``detail`` never holds an ID or mobile number.
+``detail`` never holds an ID or mobile number. Events of no unit (log-in failures for
+names that match no account) are shown to administrators of a tree's root.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..db import get_db
 from ..office_models import AuditEvent, User
+from ..redaction import redact
 
 #: Action → how the audit page names it.
 ACTIONS = {
@@ -45,7 +47,12 @@ def record(
     ip: str | None = None,
     **detail: Any,
 ) -> AuditEvent:
-    """Add one event to *db_session* (committed with it)."""
+    """Add one event to *db_session* (committed with it).
+
+    Free text in the event (a typed user name, a rejection reason) passes through
+    ``redact``: a reviewer may write an ID or mobile number into a reason, and the audit
+    log, read by every administrator above, must not hold one in clear.
+    """
     if user is None and has_request_context():
         user = g.get("office_user")
     if ip is None and has_request_context():
@@ -54,11 +61,11 @@ def record(
         ip = client_ip()
     event = AuditEvent(
         user_id=user.id if user else None,
-        actor=actor or (user.username if user else "-"),
+        actor=redact(actor or (user.username if user else "-"))[:80],
         action=action,
         unit=unit or (user.unit if user else None),
         application_id=application_id,
-        detail=detail,
+        detail={key: redact(v) if isinstance(v, str) else v for key, v in detail.items()},
         ip=ip,
     )
     db_session.add(event)

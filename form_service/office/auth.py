@@ -152,7 +152,9 @@ def log_in(username: str, password: str, ip: str) -> LoginResult:
         if not ok:
             from .audit import record
 
-            record(db_session, "login_failed", actor=username or "-", ip=ip)
+            # The account's unit, so its administrators see attempts on it.
+            unit = user.unit if user is not None else None
+            record(db_session, "login_failed", actor=username or "-", unit=unit, ip=ip)
         if ok and _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
     if not ok:
