@@ -6,6 +6,7 @@ import datetime
 import os
 
 from pingan.schemas import application_fields
+from pingan.zhtext import zh_date
 
 CHINA = datetime.timezone(datetime.timedelta(hours=8), "CST")
 
@@ -46,12 +47,6 @@ def build_day(option: str | None) -> datetime.date:
     if epoch:
         return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC).date()
     return datetime.datetime.now(CHINA).date()
-
-
-def zh_date(value: str | datetime.date) -> str:
-    """``2026-09-01`` → ``2026 年 9 月 1 日``; ``2014-05`` → ``2014 年 5 月``."""
-    parts = [int(part) for part in str(value).split("-")]
-    return " ".join(f"{n} {unit}" for n, unit in zip(parts, ("年", "月", "日"), strict=False))
 
 
 def zh_period(start: str | datetime.date, end: str | datetime.date | None) -> str:
