@@ -23,6 +23,7 @@ from pingan.eligibility import age_range_text
 from . import db
 from .config import DEFAULTS, environment_config, finish_config
 from .crypto import PersonalDataCipher
+from .dates import init_dates
 from .errors import init_errors
 from .extensions import csrf, limiter
 from .forms import CampaignForm, build_campaign_form
@@ -56,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     init_security(app)
     init_errors(app)
+    init_dates(app)
 
     from .views import api, apply, site, status
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
-from zoneinfo import ZoneInfo
-
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -21,7 +18,6 @@ PAGES = {
 def init_errors(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
-    app.add_template_filter(local_date)
 
 
 def _csrf_error(error: CSRFError):
@@ -40,11 +36,3 @@ def _http_error(error: HTTPException):
         return jsonify({"errors": [{"field": None, "message": error.name}]}), error.code
     title, message = PAGES.get(error.code or 500, (error.name, ""))
     return render_template("error.html", title=title, message=message), error.code
-
-
-def local_date(moment: datetime.datetime) -> str:
-    """A stored UTC time as a date in the service's time zone (SQLite returns naive UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    local = moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
-    return f"{local.year}年{local.month}月{local.day}日"

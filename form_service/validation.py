@@ -18,6 +18,7 @@ import phonenumbers
 
 from pingan.eligibility import age_on, age_problem
 from pingan.idnumber import IdNumberError, normalise, parse_id_number
+from pingan.zhtext import zh_date
 
 from .forms import DOCUMENT_TYPE_NAMES, EXTRA_KEYS, VIA, CampaignForm, FormField
 
@@ -179,9 +180,9 @@ def _check_campaign(check: _Checker) -> None:
         return
     status = campaign.status(check.today)
     if status == "upcoming":
-        check.error("campaign", f"本次招募将于 {campaign.opens:%Y年%-m月%-d日} 开始报名")
+        check.error("campaign", f"本次招募将于 {zh_date(campaign.opens)}开始报名")
     elif status == "closed":
-        check.error("campaign", f"本次招募已于 {campaign.closes:%Y年%-m月%-d日} 截止报名")
+        check.error("campaign", f"本次招募已于 {zh_date(campaign.closes)}截止报名")
 
 
 def _check_field(check: _Checker, form_field: FormField) -> None:
@@ -397,7 +398,7 @@ def _resident_identity(
     check.warnings.extend(parsed.warnings)
     birth, sex = parsed.birth_date, parsed.sex
     if entered_birth is not None and not _same_birth(entered_birth, birth):
-        check.error("birth_date", f"出生日期与身份证号码不符（身份证号码显示为 {birth:%Y-%m-%d}）")
+        check.error("birth_date", f"出生日期与身份证号码不符（身份证号码显示为 {zh_date(birth)}）")
     if entered_sex is not None and entered_sex != sex:
         check.error("sex", f"性别与身份证号码不符（身份证号码显示为{sex}）")
     return parsed.number, birth, sex

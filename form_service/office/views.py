@@ -8,12 +8,10 @@ before the page is rendered.
 
 from __future__ import annotations
 
-import datetime
 import io
 import json
 import time
 from urllib.parse import unquote, urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -111,14 +109,6 @@ def _globals():
         ),
         "stage_name": _stage_name,
     }
-
-
-@bp.app_template_filter("office_time")
-def office_time(moment: datetime.datetime) -> str:
-    """A stored UTC time as China's (config ``TIMEZONE``) date and time, to the second."""
-    if moment.tzinfo is None:  # SQLite returns naive UTC
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return f"{moment.astimezone(ZoneInfo(current_app.config['TIMEZONE'])):%Y-%m-%d %H:%M:%S}"
 
 
 def _stage_name(campaign: str, stage: str) -> str:

@@ -291,7 +291,7 @@ CASES = [
         },
         422,
         "birth_date",
-        "出生日期与身份证号码不符",
+        "出生日期与身份证号码不符（身份证号码显示为 2000 年 3 月 8 日）",
     ),
     Case(
         "shanxi residence left out",
@@ -341,7 +341,7 @@ CASES = [
         "shanxi-2014",
         status=422,
         field="campaign",
-        message="已于 2014年12月31日 截止报名",
+        message="本次招募已于 2014 年 12 月 31 日截止报名",
     ),
     # --- Expo town: 18–65 in principle, other documents ---------------------------------------
     Case("expo age 65", E, {"id_number": born(65, SH)}, 303),

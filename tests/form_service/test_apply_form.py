@@ -121,7 +121,7 @@ def test_a_closed_campaign_shows_no_form(make_app):
     client = make_app("shanxi-youth").test_client()
     page = page_of(client.get("/apply/shanxi-2014"))
     assert page.select_one("form") is None
-    assert "已于 2014年12月31日截止报名" in page.select_one(".notice-box").get_text()
+    assert "已于 2014 年 12 月 31 日截止报名" in page.select_one(".notice-box").get_text()
 
 
 def test_the_campaign_list_shows_open_campaigns(make_app):
