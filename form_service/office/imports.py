@@ -17,6 +17,13 @@ The import form differs from the public one in exactly these ways:
 - a *directed* category (the expo town's categories 1–8) skips the limits the document
   states for open recruitment only: the maximum age and the residence condition (the
   minimum age of the campaign stays: a volunteer is an adult in every scheme);
+- where the age range holds only "in principle" (the expo town: 原则上 18–65 周岁，可根据
+  实际情况适当放宽), the office admits the exception the public form refers people to: the
+  maximum is dropped, the minimum stays (minors are never admitted). Each row admitted
+  above the stated maximum carries ``AGE_EXCEPTION`` as the reason of its first stage
+  event, so the detail page's history (and the applicant's status page) says why; the
+  import's audit event counts them. The row itself, and so the export, is an ordinary one.
+  A strict range (Shanxi's 18–45) is applied in imports as online;
 - declarations and consent are those the organisation collected on paper: the office
   confirms that on the upload form, and the stored row carries the notice version.
 
@@ -55,6 +62,8 @@ from .audit import record
 from .upload_limits import RosterLimits, roster_problems
 
 LOOKUP_CHUNK = 500
+#: The first stage event's reason for a row admitted above an in-principle maximum age.
+AGE_EXCEPTION = "年龄超出原则范围，由办公室审核放宽"
 CSV_UNREADABLE = "无法读取这个 CSV 文件（单元格过长或引号不成对），请用 Excel 另存为 .xlsx 后上传"
 #: 居民身份证 → resident_id: rosters name document types as the form shows them.
 DOCUMENT_TYPE_IDS = {name: value for value, name in DOCUMENT_TYPE_NAMES.items()}
@@ -84,6 +93,7 @@ class ImportProblem:
 class ImportResult:
     stored: int = 0
     rows: int = 0
+    age_exceptions: int = 0
     problems: list[ImportProblem] = field(default_factory=list)
 
     @property
@@ -114,9 +124,10 @@ def import_form(
     data["recruitment"] = "open"
     data["opens"] = min(form.campaign.opens, day).isoformat()
     data["closes"] = max(form.campaign.closes, day).isoformat()
-    if directed:
-        age = data["eligibility"].get("age") or {"min": 18}
+    age = data["eligibility"].get("age") or {"min": 18}
+    if directed or age.get("in_principle"):
         data["eligibility"]["age"] = {"min": age.get("min", 18)}
+    if directed:
         data["eligibility"].pop("residence", None)
     campaign = Campaign(data=data, file=form.campaign.file)
     return dataclasses.replace(form, campaign=campaign, fields=fields, directed_categories={})
@@ -168,7 +179,7 @@ def import_roster(
         result.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         return result
     try:
-        result.stored = _store(form, valid, user, unit, campaign_id)
+        result.stored, result.age_exceptions = _store(form, valid, user, unit, campaign_id)
     except IntegrityError:
         result.problems.append(
             ImportProblem(
@@ -339,7 +350,23 @@ def _stored_duplicates(form: CampaignForm, valid, titles) -> list[ImportProblem]
     return problems
 
 
-def _store(form: CampaignForm, valid, user: User, unit: str, campaign_id: str) -> int:
+def _age_exception(form: CampaignForm, submission, directed: set[str]) -> bool:
+    """Whether the office admits *submission* above the campaign's in-principle maximum age."""
+    age = form.eligibility.get("age") or {}
+    high = age.get("max")
+    return bool(
+        age.get("in_principle")
+        and high is not None
+        and submission.category not in directed
+        and submission.age is not None
+        and submission.age > high
+    )
+
+
+def _store(form: CampaignForm, valid, user: User, unit: str, campaign_id: str) -> tuple[int, int]:
+    """Store the valid rows in one transaction; the rows stored and the age exceptions."""
+    directed = _directed_ids(form)
+    exceptions = [_age_exception(form, submission, directed) for _, submission, _, _ in valid]
     with get_db().write() as session:
         applications = [
             new_application(cipher(), form, submission, id_hmac, "import")
@@ -354,10 +381,10 @@ def _store(form: CampaignForm, valid, user: User, unit: str, campaign_id: str) -
                 from_stage=None,
                 to_stage=application.stage,
                 actor=f"user:{user.id}",
-                reason=None,
+                reason=AGE_EXCEPTION if exception else None,
                 at=now,
             )
-            for application in applications
+            for application, exception in zip(applications, exceptions, strict=True)
         )
         record(
             session,
@@ -366,6 +393,7 @@ def _store(form: CampaignForm, valid, user: User, unit: str, campaign_id: str) -
             unit=unit,
             campaign=campaign_id,
             rows=len(applications),
+            **({"age_exceptions": sum(exceptions)} if any(exceptions) else {}),
         )
     get_db().refresh_statistics()  # a roster can change the table's shape at once
-    return len(applications)
+    return len(applications), sum(exceptions)

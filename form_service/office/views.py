@@ -653,6 +653,12 @@ def _import_page(unit: str, result=None, status: int = 200, chosen: dict | None 
             unit=deployment.tree[unit],
             campaigns=deployment.campaigns,
             categories=categories,
+            relaxed_age=[
+                form.campaign.title
+                for form in forms.values()
+                if form.eligibility.get("age", {}).get("in_principle")
+            ],
+            age_exception=imports.AGE_EXCEPTION,
             result=result,
             chosen=chosen or {},
         ),
@@ -690,7 +696,10 @@ def import_roster(unit: str):
     if not result.ok:
         report = {"problems": [str(p) for p in result.problems], "stored": 0, "rows": result.rows}
         return _import_page(unit, report, 422, chosen)
-    flash(f"已导入 {result.stored} 份报名。")
+    message = f"已导入 {result.stored} 份报名"
+    if result.age_exceptions:
+        message += f"，其中 {result.age_exceptions} 人{imports.AGE_EXCEPTION}"
+    flash(message + "。")
     return redirect(url_for("office.applications", campaign=campaign_id), 303)
 
 

@@ -136,3 +136,11 @@ def audit_actions(app, **where: Any) -> list[str]:
 
 def data_dir(name: str) -> Path:
     return OFFICE_DEPLOYMENTS[name]
+
+
+def audit_events(app, **where: Any) -> list[AuditEvent]:
+    with get_db_of(app).sessions() as session:
+        query = select(AuditEvent).order_by(AuditEvent.id)
+        for key, value in where.items():
+            query = query.where(getattr(AuditEvent, key) == value)
+        return list(session.scalars(query))
