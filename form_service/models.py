@@ -57,7 +57,6 @@ class Application(Base):
         UniqueConstraint("deployment", "volunteer_number", name="uq_applications_volunteer_number"),
         Index("ix_applications_campaign_unit_stage", "campaign", "unit", "stage"),
         Index("ix_applications_id_hmac", "id_hmac"),
-        Index("ix_applications_unit_submitted_at", "unit", "submitted_at"),  # office lists
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

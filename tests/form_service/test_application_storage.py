@@ -8,14 +8,17 @@ import importlib.util
 import threading
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from applicants import TODAY, Applicant, get_db_of, stored
 from cryptography.fernet import Fernet
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
 from form_service.applications import REFERENCE_ALPHABET, submit
 from form_service.crypto import PersonalDataCipher
+from form_service.migrate import alembic_config, upgrade
 from form_service.models import Application, Base, StageEvent
 
 
@@ -32,6 +35,29 @@ def test_migrations_build_exactly_the_models_schema(storage_app):
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+
+
+def test_the_migrations_have_one_head(storage_app):
+    engine = get_db_of(storage_app).engine
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == ["0004"]
+
+
+def test_0004_drops_the_unit_time_index_and_its_downgrade_brings_it_back(storage_app):
+    engine = get_db_of(storage_app).engine
+
+    def indexes() -> set[str]:
+        return {index["name"] for index in inspect(engine).get_indexes("applications")}
+
+    assert "ix_applications_unit_submitted_at" not in indexes()
+    assert "ix_applications_deployment_unit_submitted" in indexes()
+    config = alembic_config(engine)
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+        connection.commit()
+    assert "ix_applications_unit_submitted_at" in indexes()
+    upgrade(engine)
+    assert "ix_applications_unit_submitted_at" not in indexes()
 
 
 def test_sqlite_is_durable_and_concurrent(app):
