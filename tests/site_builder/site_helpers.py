@@ -8,8 +8,6 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOYMENT_DIRS = [ROOT / "data"] + sorted(
     path.parent for path in (ROOT / "examples").glob("*/deployment.yaml")
@@ -40,8 +38,5 @@ def pinned_epoch() -> Iterator[None]:
 
 
 def example_site(built_sites, name: str):
-    """An example's site; skipped only while that example folder does not exist yet."""
-    folder = ROOT / "examples" / name
-    if not (folder / "deployment.yaml").exists():
-        pytest.skip(f"examples/{name} has not landed yet")
-    return built_sites(folder)
+    """An example deployment's built site (built once per session)."""
+    return built_sites(ROOT / "examples" / name)

@@ -133,8 +133,6 @@ def _application_units(campaign, deployment):
 def test_roster_has_the_schemes_columns_in_order(
     folder: str, campaign_id: str, titles: list[str], make_record: RecordFactory, tmp_path: Path
 ):
-    if not (ROOT / folder).is_dir():
-        pytest.skip(f"{folder} does not exist yet")
     from pingan.deployment import load_deployment
 
     deployment = load_deployment(ROOT / folder)

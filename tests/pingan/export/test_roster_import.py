@@ -59,10 +59,7 @@ def test_template_has_the_input_columns_and_a_hidden_guide(wujin: Deployment, tm
 
 
 def test_shanxi_template_starts_with_the_attachment_4_columns():
-    folder = ROOT / "examples/shanxi-youth"
-    if not folder.is_dir():
-        pytest.skip("examples/shanxi-youth does not exist yet")
-    deployment = load_deployment(folder)
+    deployment = load_deployment(ROOT / "examples/shanxi-youth")
     titles = [
         title for title, _ in template_fields(deployment.campaigns["shanxi-2014"], deployment)
     ]
@@ -198,10 +195,7 @@ def test_header_problems_are_named_in_chinese(header: str, message: str, wujin: 
 
 
 def test_attachment_4_alone_lacks_the_shanxi_forms_required_columns():
-    folder = ROOT / "examples/shanxi-youth"
-    if not folder.is_dir():
-        pytest.skip("examples/shanxi-youth does not exist yet")
-    deployment = load_deployment(folder)
+    deployment = load_deployment(ROOT / "examples/shanxi-youth")
     header = (
         "全省青年平安志愿者名单汇总表\r\n"
         "姓名,性别,年龄,单位,专业或特长,身份证号,健康状况,服务时间,服务项目,联系方式\r\n"
