@@ -113,7 +113,8 @@ def _change(session, user, scope, ids, action, reason, seen_stages, level):
         if seen is not None and seen != application.stage:
             problems.append(f"{label}已被他人处理，现为“{workflow.name(application.stage)}”")
             continue
-        refusal = workflow.refusal(application.stage, action, level)
+        unit_level = current_app.extensions["pingan_deployment"].tree[application.unit].level
+        refusal = workflow.refusal(application.stage, action, level, unit_level)
         if refusal:
             problems.append(f"{label}：{refusal}")
     if problems:

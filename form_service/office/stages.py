@@ -8,9 +8,11 @@ first). A stage that names a ``level`` (Chongqing's registration by the district
 certification by the city; Shanxi's review by the recruiting unit; the expo town's
 committee and town) may be performed only by a user whose unit is at that level or above
 it (levels are ranked by their order in deployment.yaml): a district office can do a
-committee's step for it, a committee cannot register. A stage without a level may be
-performed by any office whose scope contains the application. Rejecting at a stage needs
-the same right as approving it: who may decide the next step may also refuse it.
+committee's step for it, a committee cannot register. A stage marked ``above_unit``
+(Chongqing's 报上一级…审核) may be performed only by an office above the applicant's unit,
+so the body that received an application cannot also pass it on its own. A stage without
+either may be performed by any office whose scope contains the application. Rejecting at a
+stage needs the same right as approving it: who may decide the next step may also refuse it.
 
 The volunteer number is assigned on entering the stage ``registered`` (or the last
 stage if a scheme names none so), in the format of ``review.volunteer_number``.
@@ -34,6 +36,7 @@ class Stage:
     name: str
     by: str | None
     level: str | None
+    above_unit: bool = False
 
 
 class Workflow:
@@ -43,7 +46,14 @@ class Workflow:
         review = campaign.data.get("review") or {}
         specs = review.get("stages") or [{"id": "submitted", "name": "已提交"}]
         self.stages = [
-            Stage(s["id"], s.get("name", s["id"]), s.get("by"), s.get("level")) for s in specs
+            Stage(
+                s["id"],
+                s.get("name", s["id"]),
+                s.get("by"),
+                s.get("level"),
+                s.get("above_unit", False),
+            )
+            for s in specs
         ]
         self._index = {stage.id: i for i, stage in enumerate(self.stages)}
         self._rank = {level["id"]: i for i, level in enumerate(deployment.settings["levels"])}
@@ -67,8 +77,13 @@ class Workflow:
     def is_final(self, stage_id: str) -> bool:
         return stage_id == REJECTED or self.next_stage(stage_id) is None
 
-    def refusal(self, stage_id: str, action: str, user_level: str) -> str | None:
-        """Why a user at *user_level* may not *action* ("approve"/"reject") now, or None."""
+    def refusal(
+        self, stage_id: str, action: str, user_level: str, unit_level: str | None = None
+    ) -> str | None:
+        """Why a user at *user_level* may not *action* ("approve"/"reject") now, or None.
+
+        *unit_level* is the level of the applicant's unit, for ``above_unit`` stages.
+        """
         if stage_id == REJECTED:
             return "该报名已被退回，不能再变更审核阶段"
         target = self.next_stage(stage_id)
@@ -78,6 +93,9 @@ class Workflow:
             who = self._levels.get(target.level, target.level)
             verb = "审核" if action == "approve" else "退回"
             return f"“{target.name}”须由{who}一级或更高一级的办公室{verb}"
+        if target.above_unit and self._rank.get(user_level, 99) >= self._rank.get(unit_level, 99):
+            verb = "审核" if action == "approve" else "退回"
+            return f"“{target.name}”须由报名单位的上一级办公室{verb}"
         return None
 
     def has_number(self, stage_id: str) -> bool:

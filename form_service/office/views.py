@@ -416,7 +416,9 @@ def _render_application(application: Application, full_id: str | None = None):
         actor_names={**names, "applicant": "申请人", "import": "导入"},
         workflow=workflow,
         next_stage=workflow.next_stage(application.stage),
-        refusal=workflow.refusal(application.stage, "approve", level),
+        refusal=workflow.refusal(
+            application.stage, "approve", level, _deployment().tree[application.unit].level
+        ),
     )
 
 

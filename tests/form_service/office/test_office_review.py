@@ -23,7 +23,8 @@ SCHEMES = {
         "chongqing-2026",
         "district-a-community",
         [
-            ("district-a-street", "approve", "initial-review"),
+            ("district-a-community", "approve", "initial-review"),
+            ("district-a-community", "approve", "须由报名单位的上一级办公室审核"),
             ("district-a-street", "approve", "upper-review"),
             ("district-a-street", "approve", "须由区县（自治县）一级或更高一级的办公室审核"),
             ("district-a", "approve", "registered"),
