@@ -28,8 +28,12 @@ ANALYSIS_LIMIT = 1000
 def make_engine(url: str) -> Engine:
     """An engine for *url*; SQLite gets WAL, FULL sync, a busy timeout and BEGIN IMMEDIATE."""
     parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        # The installed driver is psycopg 3 (the `postgres` extra); SQLAlchemy 2.0 would
+        # otherwise look for psycopg2 behind a plain postgresql:// URL.
+        parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})

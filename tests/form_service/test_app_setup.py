@@ -95,3 +95,11 @@ def test_folders_outside_the_site_are_neither_served_nor_revealed_by_a_redirect(
 def test_without_a_site_the_root_points_to_the_campaigns(client):
     response = client.get("/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/apply/")
+
+
+def test_a_plain_postgresql_url_uses_the_installed_psycopg_3_driver():
+    from form_service.db import make_engine
+
+    engine = make_engine("postgresql://pingan:secret@127.0.0.1:5432/pingan")
+    assert engine.url.drivername == "postgresql+psycopg"
+    engine.dispose()
