@@ -216,6 +216,14 @@ CASES = [
         "尚有 1 项未确认",
     ),
     Case(
+        "a volunteer of another sector cannot declare otherwise (shanxi)",
+        S,
+        {"declarations": ["no-criminal-record", "healthy", "has-time"]},
+        422,
+        "declarations",
+        "本人目前未担任其他行业（系统）的志愿者",
+    ),
+    Case(
         "no consent to the notice",
         W,
         {"consent_notice": None},
