@@ -35,6 +35,7 @@ ENVIRONMENT = {
     "PINGAN_APPLY_RATE_LIMIT": "APPLY_RATE_LIMIT",
     "PINGAN_TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "PINGAN_AUTO_MIGRATE": "AUTO_MIGRATE",
+    "PINGAN_SMS_GATEWAY": "SMS_GATEWAY",
 }
 
 #: Secrets generated into the instance folder when neither config nor environment sets them.
