@@ -258,7 +258,12 @@ def _quotas(site: Site, plan: SitePlan, campaigns: list[Campaign]) -> list[tuple
 
 
 def _level_totals(site: Site, table) -> list[tuple[str, int]]:
-    totals = table.totals_by_level(site.deployment.tree)
+    """Per level, the quotas of its units including everything below them (区 37,596 too)."""
+    tree = site.deployment.tree
+    totals: dict[str, int] = {}
+    for unit_id, total in table.totals_by_unit(tree).items():
+        level = tree[unit_id].level
+        totals[level] = totals.get(level, 0) + total
     return [
         (level["name"], totals[level["id"]])
         for level in site.deployment.settings["levels"]

@@ -41,6 +41,8 @@ def test_wujin_total_is_the_sum_of_rounded_town_quotas(wujin):
     assert page.select_one("tr.pingan-quota__grand .pingan-base")["data-value"] == "939870"
     levels = cells_by_row(page, ".pingan-level-totals")
     assert levels["镇（开发区、街道）"]["名额"] == "37596"
+    assert levels["区"]["名额"] == "37596"  # the district's total is its towns' rounded quotas
+    assert "村（社区）" not in levels  # invented villages carry no quota
 
 
 def test_wujin_notice_states_the_planned_total_and_links_the_table(wujin):
