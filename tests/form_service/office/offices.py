@@ -84,12 +84,12 @@ class Office:
         self.client = app.test_client()
         self.token: str | None = None
 
-    def login(self, password: str = PASSWORD):
+    def login(self, password: str = PASSWORD, next: str | None = None):
         token = csrf_of(self.client.get("/office/login").data)
-        response = self.client.post(
-            "/office/login",
-            data={"username": self.username, "password": password, "csrf_token": token},
-        )
+        data = {"username": self.username, "password": password, "csrf_token": token}
+        if next is not None:
+            data["next"] = next
+        response = self.client.post("/office/login", data=data)
         self.token = None
         return response
 

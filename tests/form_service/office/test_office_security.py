@@ -62,16 +62,7 @@ def test_every_office_post_needs_its_csrf_token(app, office, applicant):
 )
 def test_log_in_never_redirects_off_the_office(app, target):
     account = Office(app, "hutang")
-    token = csrf_of(account.client.get("/office/login").data)
-    response = account.client.post(
-        "/office/login",
-        data={
-            "username": account.username,
-            "password": PASSWORD,
-            "csrf_token": token,
-            "next": target,
-        },
-    )
+    response = account.login(next=target)
     assert response.status_code == 303
     location = response.headers["Location"]
     assert location.startswith("/office/") and not location.startswith("/office/..")
@@ -80,16 +71,7 @@ def test_log_in_never_redirects_off_the_office(app, target):
 
 def test_next_inside_the_office_is_followed(app):
     account = Office(app, "hutang")
-    token = csrf_of(account.client.get("/office/login").data)
-    response = account.client.post(
-        "/office/login",
-        data={
-            "username": account.username,
-            "password": PASSWORD,
-            "csrf_token": token,
-            "next": "/office/applications?stage=submitted",
-        },
-    )
+    response = account.login(next="/office/applications?stage=submitted")
     assert response.headers["Location"] == "/office/applications?stage=submitted"
 
 
