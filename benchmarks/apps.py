@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,20 @@ def make_app(data_dir: Path, database_url: str, instance_dir: Path):
 def database_of(app):
     with app.app_context():
         return get_db()
+
+
+def on_each_database(name: str, measure: Callable[[str, str, Path], list[str]]) -> list[str]:
+    """*measure*(label, database URL, instance folder) on SQLite, then PostgreSQL if configured."""
+    lines = []
+    with tempfile.TemporaryDirectory(prefix=f"pingan-bench-{name}-") as tmp:
+        folder = Path(tmp)
+        lines += measure("SQLite", f"sqlite:///{folder / 'pingan.sqlite3'}", folder / "sqlite")
+        with postgres_database() as url:
+            if url is None:
+                lines.append(f"{name}: PostgreSQL skipped (PINGAN_TEST_POSTGRES_URL is not set)")
+            else:
+                lines += measure("PostgreSQL", url, folder / "postgres")
+    return lines
 
 
 @contextmanager

@@ -12,7 +12,6 @@ paging deep costs more than the first page.
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +25,7 @@ from form_service.office import listing
 from form_service.office.auth import hash_password
 from form_service.office_models import User
 
-from .apps import StatementLog, bulk_store, database_of, make_app, postgres_database
+from .apps import StatementLog, bulk_store, database_of, make_app, on_each_database
 from .sizes import pick
 from .synthetic import write_deployment
 
@@ -134,13 +133,4 @@ def _measure(label: str, database_url: str, folder: Path) -> list[str]:
 
 
 def run() -> list[str]:
-    lines = []
-    with tempfile.TemporaryDirectory(prefix="pingan-bench-office-") as tmp:
-        folder = Path(tmp)
-        lines += _measure("SQLite", f"sqlite:///{folder / 'office.sqlite3'}", folder / "sqlite")
-        with postgres_database() as url:
-            if url is None:
-                lines.append("office: PostgreSQL skipped (PINGAN_TEST_POSTGRES_URL is not set)")
-            else:
-                lines += _measure("PostgreSQL", url, folder / "postgres")
-    return lines
+    return on_each_database("office", _measure)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +30,7 @@ from .apps import (
     database_of,
     id_number,
     make_app,
-    postgres_database,
+    on_each_database,
     reference,
 )
 from .sizes import pick
@@ -154,13 +153,4 @@ def _measure(label: str, database_url: str, instance: Path) -> list[str]:
 
 
 def run() -> list[str]:
-    lines = []
-    with tempfile.TemporaryDirectory(prefix="pingan-bench-submit-") as tmp:
-        folder = Path(tmp)
-        lines += _measure("SQLite", f"sqlite:///{folder / 'pingan.sqlite3'}", folder / "i1")
-        with postgres_database() as url:
-            if url is None:
-                lines.append("submit: PostgreSQL skipped (PINGAN_TEST_POSTGRES_URL is not set)")
-            else:
-                lines += _measure("PostgreSQL", url, folder / "i2")
-    return lines
+    return on_each_database("submit", _measure)
