@@ -51,7 +51,7 @@ def campaigns():
                 "id": campaign.id,
                 "title": campaign.title,
                 "opens": campaign.opens.isoformat(),
-                "closes": campaign.closes.isoformat(),
+                "closes": campaign.closes.isoformat() if campaign.closes else None,
                 "status": campaign.status(day),
                 "recruitment": campaign.data["recruitment"],
                 "apply_url": url_for("apply.form", campaign_id=campaign.id, _external=True),
