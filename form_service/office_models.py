@@ -33,8 +33,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .models import Application, Base, utcnow
 
-ROLES = ("reviewer", "administrator")
-
 
 class User(Base):
     """An office account."""

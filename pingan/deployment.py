@@ -23,8 +23,6 @@ from .units import UnitTree
 from .validation import validate_document
 from .yamlfile import LineDict, YamlError, load_yaml
 
-REQUIRED_FILES = ("deployment.yaml", "units.yaml")
-
 
 class DataError(Exception):
     """The data folder has problems; ``problems`` lists every one of them."""

@@ -98,10 +98,6 @@ class Notifier:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    @property
-    def email_enabled(self) -> bool:
-        return self.smtp is not None
-
     def email(self, to: str | None, subject: str, body: str) -> None:
         if self.smtp is None or not to:
             return

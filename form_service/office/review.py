@@ -15,7 +15,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -219,7 +219,3 @@ def _notify(applications: list[Application], reason: str | None) -> None:
                 cipher().decrypt(application.mobile_encrypted),
                 letters.sms_decision(application, workflow),
             )
-
-
-def current_user_scope() -> tuple[User, frozenset[str]]:
-    return g.office_user, g.office_scope

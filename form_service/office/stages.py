@@ -74,9 +74,6 @@ class Workflow:
             return None
         return self.stages[index + 1]
 
-    def is_final(self, stage_id: str) -> bool:
-        return stage_id == REJECTED or self.next_stage(stage_id) is None
-
     def refusal(
         self, stage_id: str, action: str, user_level: str, unit_level: str | None = None
     ) -> str | None:
@@ -97,9 +94,3 @@ class Workflow:
             verb = "审核" if action == "approve" else "退回"
             return f"“{target.name}”须由报名单位的上一级办公室{verb}"
         return None
-
-    def has_number(self, stage_id: str) -> bool:
-        """Whether an application at *stage_id* has passed the numbering stage."""
-        if stage_id == REJECTED or stage_id not in self._index:
-            return False
-        return self._index[stage_id] >= self._index[self.numbering_stage]
