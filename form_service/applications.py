@@ -24,7 +24,7 @@ from .crypto import PersonalDataCipher
 from .db import Database
 from .forms import CampaignForm
 from .models import Application, IdempotencyKey, StageEvent
-from .validation import FieldError, Submission, validate_application
+from .validation import FieldError, Submission, unreadable_errors, validate_application
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,9 @@ def submit(
     idempotency_key: str | None = None,
 ) -> Outcome:
     """Validate and store one application; nothing is stored unless all of it is valid."""
+    unreadable = unreadable_errors(form, raw)
+    if unreadable:
+        return Outcome(errors=unreadable)
     request_hmac = (
         cipher.lookup_hash(json.dumps(raw, sort_keys=True, ensure_ascii=False))
         if idempotency_key

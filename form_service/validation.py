@@ -18,12 +18,10 @@ import phonenumbers
 
 from pingan.eligibility import age_on, age_problem
 from pingan.idnumber import IdNumberError, normalise, parse_id_number
+from pingan.text_rules import formula_problem, printable, text_problem, unencodable_paths
 from pingan.zhtext import zh_date
 
 from .forms import DOCUMENT_TYPE_NAMES, EXTRA_KEYS, VIA, CampaignForm, FormField
-
-#: A leading character that a spreadsheet would read as the start of a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 #: Characters a person's name may hold besides letters: spaces and the interpunct (·).
 NAME_MARKS = set(" ·•.-'")
@@ -87,16 +85,24 @@ class _Checker:
         self.warnings: list[str] = []
 
     def error(self, name: str, message: str) -> None:
+        # Messages may quote what was sent: keep them printable whatever it held.
+        name, message = printable(name), printable(message)
         if not any(e.field == name for e in self.errors):
             self.errors.append(FieldError(name, message))
 
-    def text(self, name: str, title: str) -> str | None:
-        """The stripped string value, or None; a wrong JSON type is an error."""
+    def text(self, name: str, title: str, *, multiline: bool = False) -> str | None:
+        """The stripped string value, or None; a wrong type or unstorable text is an error."""
         value = self.raw.get(name)
         if value is None:
             return None
         if not isinstance(value, str):
             self.error(name, f"{title}应为文本")
+            return None
+        if multiline:
+            value = value.replace("\r\n", "\n")
+        problem = text_problem(value, multiline=multiline)
+        if problem:
+            self.error(name, f"{title}{problem}")
             return None
         value = unicodedata.normalize("NFC", value).strip()
         return value or None
@@ -113,6 +119,9 @@ def validate_application(
 
     *strict_keys* (the API) refuses keys the form does not have instead of ignoring them.
     """
+    unreadable = unreadable_errors(form, raw)
+    if unreadable:
+        return None, unreadable
     check = _Checker(form, raw, today)
     _check_campaign(check)
     if strict_keys:
@@ -164,6 +173,18 @@ def validate_application(
     )
 
 
+def unreadable_errors(form: CampaignForm, raw: dict[str, Any]) -> list[FieldError]:
+    """An error for the first field holding text that cannot be stored (lone surrogates).
+
+    Checked before anything else reads the answers (the idempotency hash encodes them).
+    """
+    for key in unencodable_paths(raw):
+        title = form[key].title if key in form else key[:40]
+        message = f"{title}含有无法识别的字符（可能是复制时损坏的表情或文字），请删除后重新填写"
+        return [FieldError(key, message)]
+    return []
+
+
 def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime.date) else value
 
@@ -194,7 +215,7 @@ def _check_field(check: _Checker, form_field: FormField) -> None:
     if form_field.type == "boolean":
         _check_boolean(check, form_field)
         return
-    value = check.text(name, title)
+    value = check.text(name, title, multiline=form_field.widget == "textarea")
     if value is None:
         if form_field.required and not any(e.field == name for e in check.errors):
             verb = "选择" if form_field.choices is not None else "填写"
@@ -205,13 +226,12 @@ def _check_field(check: _Checker, form_field: FormField) -> None:
         return
     if _check_length(check, form_field, value):
         return
-    if form_field.free_text:
-        if any(unicodedata.category(ch) == "Cc" and ch not in "\n" for ch in value):
-            check.error(name, f"{title}含有不可见的控制字符，请删除后重新填写")
-            return
-        if value.startswith(FORMULA_STARTS):
-            check.error(name, f"{title}不能以 =、+、-、@ 开头")
-            return
+    # Telephone numbers may start with "+"; every other typed text is refused where a
+    # spreadsheet would read it as a formula.
+    problem = formula_problem(value) if form_field.widget != "tel" else None
+    if problem:
+        check.error(name, f"{title}{problem}")
+        return
     if form_field.pattern and not re.fullmatch(form_field.pattern, value):
         check.error(name, f"{title}格式不正确")
         return
@@ -278,6 +298,12 @@ def _check_list(check: _Checker, form_field: FormField) -> None:
         check.error(name, f"{title}应为文本列表")
         return
     allowed = form_field.values
+    if allowed is None:
+        problems = [text_problem(item) for item in value]
+        problem = next((p for p in problems if p), None)
+        if problem:
+            check.error(name, f"{title}{problem}")
+            return
     unknown = [item for item in value if allowed is not None and item not in allowed]
     if unknown:
         check.error(name, f"{title}“{unknown[0][:20]}”不在可选范围内，请从列表中选择")
@@ -294,6 +320,9 @@ def _check_name(check: _Checker, form_field: FormField, value: str) -> str | Non
 
 
 def _check_mobile(check: _Checker, form_field: FormField, value: str) -> str | None:
+    if not _PHONE_CHARACTERS.fullmatch(unicodedata.normalize("NFKC", value)):
+        check.error(form_field.name, f"{form_field.title}只能填写数字，请填写 11 位手机号码")
+        return None
     number = _phone(value)
     mobile_types = (
         phonenumbers.PhoneNumberType.MOBILE,
@@ -308,11 +337,18 @@ def _check_mobile(check: _Checker, form_field: FormField, value: str) -> str | N
 
 
 def _check_landline(check: _Checker, form_field: FormField, value: str) -> str | None:
+    if not _PHONE_CHARACTERS.fullmatch(unicodedata.normalize("NFKC", value)):
+        check.error(form_field.name, f"{form_field.title}只能填写数字、空格、括号和连字符")
+        return None
     number = _phone(value)
     if number is None:
         check.error(form_field.name, f"{form_field.title}不是有效的电话号码，请带区号填写")
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+#: What a typed telephone number may hold: phonenumbers would read letters as keypad digits.
+_PHONE_CHARACTERS = re.compile(r"\+?[0-9 ()\-]+")
 
 
 def _phone(value: str) -> phonenumbers.PhoneNumber | None:

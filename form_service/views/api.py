@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from .. import campaign_forms, cipher, today
 from ..applications import format_reference, progress, submit
 from ..db import get_db, read_session
+from ..errors import api_error
 from ..extensions import limiter
 from ..openapi import openapi_document
 from ..security import cors_headers, cross_site_refusal
@@ -25,14 +26,7 @@ def _errors(status: int, message: str, field: str | None = None) -> tuple[Respon
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
-    messages = {
-        404: "没有这个地址或招募活动",
-        405: "不支持这种请求方法",
-        413: "请求内容过大",
-        429: "请求过于频繁，请稍后再试",
-    }
-    response, status = _errors(error.code or 500, messages.get(error.code, error.name))
-    return response, status
+    return api_error(error)
 
 
 @bp.after_request
@@ -76,7 +70,10 @@ def create_application(campaign_id: str):
         abort(404)
     if not request.is_json:
         return _errors(415, "请以 application/json 提交")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON parser can follow
+        body = None
     if not isinstance(body, dict):
         return _errors(400, "请求内容应为 JSON 对象")
     key = request.headers.get("Idempotency-Key")

@@ -10,12 +10,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, redirect, send_from_directory, url_for
+from werkzeug.routing import PathConverter
 
 bp = Blueprint("site", __name__)
 
 
+class SitePath(PathConverter):
+    """Any path but the API's: a GET on a POST-only API address must answer 405, not a page."""
+
+    regex = r"(?!api/)[^/].*?"
+
+
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("site_path", SitePath))
+
+
 @bp.get("/")
-@bp.get("/<path:path>")
+@bp.get("/<site_path:path>")
 def page(path: str = ""):
     site_dir = current_app.config.get("SITE_DIR")
     if not site_dir:
