@@ -12,8 +12,16 @@ from pathlib import Path
 
 from pingan.deployment import DataError, load_deployment
 
-#: The shared mkdocs.yml at the root of the repository.
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "mkdocs.yml"
+
+def _shared_config() -> Path:
+    """The mkdocs.yml every deployment shares, with theme/ beside it (its custom_dir)."""
+    package = Path(__file__).resolve().parent
+    bundled = package / "bundled" / "mkdocs.yml"  # a wheel: setup.py copies them there
+    return bundled if bundled.is_file() else package.parent / "mkdocs.yml"  # a checkout
+
+
+#: The shared mkdocs.yml: at the top of the repository, or inside an installed wheel.
+DEFAULT_CONFIG = _shared_config()
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -93,13 +101,27 @@ def build_site(
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
+    if deployment is None:
+        try:
+            deployment = load_deployment(deployment_dir)
+        except DataError as error:
+            raise BuildFailed(
+                f"{error.problems.report()}\n发现 {len(error.problems)} 个问题，未生成网站。"
+            ) from None
+    # MkDocs checks that docs_dir exists before the plugin sets the deployment's own, and the
+    # shared mkdocs.yml's content/ exists only in a checkout: name the right folder up front.
+    content_dir = deployment.content_dir
+    docs_dir = content_dir if content_dir.is_dir() else deployment.root.resolve()
     _show_mkdocs_warnings()
     _quiet_jieba()
     collector = _ErrorCollector()
     logging.getLogger("mkdocs").addHandler(collector)
     try:
         config = load_config(
-            config_file=str(config_file), site_dir=str(site_dir.resolve()), strict=strict
+            config_file=str(config_file),
+            docs_dir=str(docs_dir),
+            site_dir=str(site_dir.resolve()),
+            strict=strict,
         )
         plugin = config.plugins["pingan"]
         options = {
@@ -112,8 +134,7 @@ def build_site(
         problems = [f"{key}: {error}" for key, error in errors + warnings]
         if problems:
             raise BuildFailed("；".join(problems))
-        if deployment is not None:
-            plugin.use_deployment(deployment)
+        plugin.use_deployment(deployment)
         build(config)
     except (Abort, ConfigurationError, PluginError) as error:
         raise BuildFailed("\n".join(collector.messages) or str(error)) from None
