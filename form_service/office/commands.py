@@ -174,7 +174,6 @@ def _reset_password(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pingan.export.package import ExportError
     from pingan.export.schema import ColumnError
 
     from ..db import get_db
@@ -201,7 +200,7 @@ def _export(args: argparse.Namespace) -> int:
             audit_export(session, request, count, actor=_operator(), ip=None)
         try:
             summary = write_export(request, Path(args.out))
-        except (ColumnError, ExportError) as error:
+        except ColumnError as error:
             print(str(error), file=sys.stderr)
             return 1
         rows = sum(summary.rows.values())

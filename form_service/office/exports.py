@@ -36,7 +36,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from pingan.deployment import Deployment
-from pingan.export.package import ExportError, PackageSummary, write_package
+from pingan.export.package import PackageSummary, write_package
 
 from .. import cipher, today
 from ..db import get_db
@@ -269,9 +269,7 @@ def _run_job(app: Flask, job_id: int) -> None:
             with database.write() as db_session:
                 job = db_session.get(ExportJob, job_id)
                 job.state = "failed"
-                job.error = (
-                    str(error)[:500] if isinstance(error, (ValueError, ExportError)) else None
-                )
+                job.error = str(error)[:500] if isinstance(error, ValueError) else None
             return
         with database.write() as db_session:
             job = db_session.get(ExportJob, job_id)

@@ -28,7 +28,6 @@ from flask import (
 from sqlalchemy import or_, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from pingan.export.package import ExportError
 from pingan.export.roster_import import write_template
 from pingan.export.schema import ColumnError, export_schema
 from pingan.idnumber import mask_id_number
@@ -544,7 +543,7 @@ def export_zip(unit: str):
         return redirect(url_for("office.export_job", token=job.token), 303)
     try:
         handle = exports.export_now(export, g.office_user)
-    except (ColumnError, ExportError) as error:
+    except ColumnError as error:
         flash(str(error), "error")
         return redirect(url_for("office.export_form", unit=unit), 303)
     return send_file(

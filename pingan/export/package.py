@@ -4,8 +4,16 @@ The ZIP holds ``datapackage.json``, one ``<campaign>.csv`` resource per campaign
 ask different fields) and ``roster.xlsx``, one sheet per campaign with the scheme's roster
 columns. Records are read once, in any order: each row goes to its campaign's CSV and
 sheet in temporary files (openpyxl's write-only mode keeps a sheet on disk too), so memory
-does not grow with the number of rows. Every row is checked against the schema before it
-is written; the first invalid row stops the export with an ``ExportError`` naming it.
+does not grow with the number of rows.
+
+One record never stops the export for everybody. Each row is made, encoded and checked
+against the schema before anything of it is written; a record that fails any of these (a
+value the schema refuses, text UTF-8 cannot hold such as a lone surrogate, a value that
+cannot be written as text at all) is left out of both its CSV and its sheet and listed in
+``excluded.csv`` (reference, campaign, field, reason; never the value, which may be an ID
+number). The list is a report about the package, not its data, so it is not a resource:
+the resources stay one per campaign and the package validates with the rows it has; the
+description says how many records were left out.
 
 CSV and formula injection: the CSV is the data, so it holds each value exactly as stored.
 Prefixing ``'`` to a value that starts with ``= + - @`` would change names, numbers such
@@ -21,6 +29,7 @@ from __future__ import annotations
 import csv
 import datetime
 import hashlib
+import io
 import json
 import re
 import shutil
@@ -29,7 +38,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -38,9 +47,10 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from pingan.campaigns import Campaign
+from pingan.text import encodable, printable
 
 from .fastcheck import CSV_DIALECT, Problem, TableChecker
-from .rows import CHINA, RowMaker
+from .rows import CHINA, RowError, RowMaker
 from .schema import BIRTH_DATE_REFUSED, ColumnError, ExportSchema, export_schema, roster_schema
 
 if TYPE_CHECKING:
@@ -51,6 +61,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 10_000
 #: How many formula-like cells to name per campaign (all are counted).
 FORMULA_SAMPLES = 20
+#: How many excluded records ``PackageSummary.excluded`` keeps (all are in excluded.csv).
+EXCLUDED_LISTED = 1000
+EXCLUDED_HEADER = ("申请编号", "招募", "字段", "原因")
+UNENCODABLE = "含有无法编码的字符（孤立的 UTF-16 代理项），无法写入 UTF-8 文件"
 
 _ERROR_TEXT = {
     "constraint-error": "不符合要求",
@@ -60,31 +74,64 @@ _ERROR_TEXT = {
     "blank-row": "整行为空",
     "unique-error": "与前面的行重复",
 }
+_CONSTRAINT_TEXT = {
+    "required": "必填却为空",
+    "enum": "不在可选的值之中",
+    "pattern": "格式不对",
+    "maxLength": "超过最大长度",
+    "minLength": "短于最小长度",
+}
+_CONSTRAINT = re.compile(r'constraint "(\w+)"')
 
 
-class ExportError(Exception):
-    """A record that does not fit the export schema; nothing has been served."""
+class Excluded(NamedTuple):
+    """A record left out of the package, as excluded.csv lists it: all in people's words."""
 
-    def __init__(self, campaign: Campaign, reference: str, problem: Problem, title: str):
-        what = _ERROR_TEXT.get(problem.type, problem.type)
-        super().__init__(
-            f"导出数据未通过校验：招募“{campaign.title}”第 {problem.row_number} 行"
-            f"（申请编号 {reference}）“{title}”{what}（{problem.note or problem.type}）"
-        )
-        self.campaign = campaign.id
-        self.reference = reference
-        self.problem = problem
+    reference: str  # as shown to people: ABCDE-23456
+    campaign: str  # the campaign's title
+    field: str  # the title of the field to blame, "" when no one field is
+    reason: str
 
 
 @dataclass
 class PackageSummary:
-    """What was written: rows per campaign and the cells Excel would read as formulas."""
+    """What was written: rows per campaign, the cells Excel would read as formulas and the
+    records left out."""
 
     rows: dict[str, int] = field(default_factory=dict)
     formula_like: dict[str, int] = field(default_factory=dict)
     #: campaign → [(row number, field name)], the first few of ``formula_like``.
     formula_samples: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     full_id_numbers: bool = False
+    #: How many records were left out; the first ``EXCLUDED_LISTED`` are in ``excluded``.
+    excluded_count: int = 0
+    excluded: list[Excluded] = field(default_factory=list)
+
+
+def excluded_name(campaigns: Iterable[str]) -> str:
+    """The ZIP member listing the excluded records: ``excluded.csv``, unless a campaign is
+    called "excluded" (an underscore, which no campaign id has, then keeps them apart)."""
+    return "excluded_records.csv" if "excluded" in campaigns else "excluded.csv"
+
+
+def read_excluded(
+    package: str | Path | IO[bytes], campaigns: Iterable[str], limit: int = EXCLUDED_LISTED
+) -> tuple[list[Excluded], int]:
+    """The first *limit* records a written package left out, and how many it left out."""
+    listed: list[Excluded] = []
+    count = 0
+    with zipfile.ZipFile(package) as archive:
+        name = excluded_name(campaigns)
+        if name not in archive.namelist():
+            return listed, 0
+        with archive.open(name) as member, io.TextIOWrapper(member, CSV_ENCODING) as text:
+            rows = csv.reader(text)
+            next(rows, None)
+            for row in rows:
+                count += 1
+                if count <= limit:
+                    listed.append(Excluded(*row))
+    return listed, count
 
 
 def write_package(
@@ -105,7 +152,8 @@ def write_package(
     *campaigns* are the resources, in order, each present even with no rows. *columns*
     picks the CSV columns (each campaign keeps those it has; see ``export_schema``); the
     roster sheets always have the scheme's roster columns. ``progress(rows)`` is called
-    every 10,000 rows for a background job's progress bar.
+    every 10,000 records for a background job's progress bar. A record that cannot be
+    exported is left out and listed (``PackageSummary.excluded``, ``excluded.csv``).
     """
     created = created or datetime.datetime.now(CHINA).replace(microsecond=0)
     today = today or created.astimezone(CHINA).date()
@@ -122,6 +170,7 @@ def write_package(
             campaign.id: _Part(campaign, deployment, schema, today, folder, workbook)
             for campaign, schema in zip(campaigns, schemas, strict=True)
         }
+        exclusions = _Exclusions(folder / excluded_name(parts), summary)
         try:
             for count, record in enumerate(records, start=1):
                 part = parts.get(record["campaign"])
@@ -130,17 +179,29 @@ def write_package(
                         f"record {record.get('reference')} of campaign "
                         f"{record['campaign']!r}, which is not being exported"
                     )
-                part.write(record, summary)
+                refused = part.write(record, summary)
+                if refused is not None:
+                    exclusions.add(record, part.campaign, *refused)
                 if progress and count % PROGRESS_EVERY == 0:
                     progress(count)
         except BaseException:
             for part in parts.values():
                 part.abort()
+            exclusions.close()
             raise
         for part in parts.values():
             part.close()
+        exclusions.close()
         workbook.save(folder / "roster.xlsx")
-        descriptor = _descriptor(parts.values(), deployment, created, title, full_id_numbers)
+        descriptor = _descriptor(
+            parts.values(),
+            deployment,
+            created,
+            title,
+            full_id_numbers,
+            summary.excluded_count,
+            exclusions.path.name,
+        )
         target = folder / "package.zip" if isinstance(out, (str, Path)) else out
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(
@@ -148,6 +209,8 @@ def write_package(
             )
             for part in parts.values():
                 archive.write(part.csv_path, part.csv_name)
+            if summary.excluded_count:
+                archive.write(exclusions.path, exclusions.path.name)
             archive.write(folder / "roster.xlsx", "roster.xlsx", zipfile.ZIP_STORED)
         if isinstance(out, (str, Path)):
             # Only a complete package ever appears under the name asked for.
@@ -205,7 +268,6 @@ class _Part:
         self.rows = 0
         self.csv_name = f"{campaign.id}.csv"
         self.csv_path = folder / self.csv_name
-        self._titles = {spec["name"]: spec.get("title", spec["name"]) for spec in schema.fields}
         self._checker = TableChecker(schema.descriptor())
         self._file = self.csv_path.open("w", encoding=CSV_ENCODING, newline="")
         self._csv = csv.writer(self._file, lineterminator=CSV_DIALECT["lineTerminator"])
@@ -222,20 +284,36 @@ class _Part:
             full_id_numbers=full_id_numbers,
         )
         self._maker = RowMaker(both, today)
+        self._names = both.names
+        self._titles = {spec["name"]: spec.get("title", spec["name"]) for spec in both.fields}
         self._width = len(schema.fields)
         self._roster_index = [both.names.index(name) for name in roster.names]
         self._sheet = workbook.create_sheet(_sheet_title(campaign, workbook))
         _start_sheet(self._sheet, titles)
 
-    def write(self, record: Mapping[str, Any], summary: PackageSummary) -> None:
-        cells = self._maker.row(record)
+    def write(self, record: Mapping[str, Any], summary: PackageSummary) -> tuple[str, str] | None:
+        """Write the record to the CSV and the sheet, or nothing and → (field title, reason)."""
+        unreadable = record.get("unreadable")
+        if unreadable:
+            return "", printable(str(unreadable))
+        try:
+            cells = self._maker.row(record)
+        except RowError as error:
+            return self._title(error.field), f"无法转换为导出格式（{type(error.error).__name__}）"
+        try:
+            # One encoding of the joined row; the cell to blame is looked for only after.
+            "".join(cells).encode("utf-8")
+        except UnicodeEncodeError:
+            bad = next(
+                name for name, cell in zip(self._names, cells, strict=True) if not encodable(cell)
+            )
+            return self._title(bad), UNENCODABLE
         row = cells[: self._width]
         row_number = self.rows + 2
         problems = self._checker.check_row(row_number, row)
         if problems:
             problem = problems[0]
-            title = self._titles.get(problem.field_name or "", problem.field_name or "")
-            raise ExportError(self.campaign, record.get("reference", ""), problem, title)
+            return self._title(problem.field_name), _reason(problem)
         self._csv.writerow(row)
         self.rows += 1
         for name, text in zip(self.schema.names, row, strict=True):
@@ -248,6 +326,10 @@ class _Part:
                     )
         sheet = self._sheet
         sheet.append([_text_cell(sheet, cells[index]) for index in self._roster_index])
+        return None
+
+    def _title(self, name: str | None) -> str:
+        return self._titles.get(name or "", name or "")
 
     def close(self) -> None:
         self._file.close()
@@ -279,21 +361,69 @@ class _Part:
         }
 
 
+def _reason(problem: Problem) -> str:
+    """Why the schema check refused a row, in Chinese, without the value itself."""
+    what = _ERROR_TEXT.get(problem.type, problem.type)
+    if problem.type == "constraint-error":
+        constraint = _CONSTRAINT.match(problem.note)
+        if constraint:
+            what = _CONSTRAINT_TEXT.get(constraint[1], what)
+    return f"未通过导出校验：{what}"
+
+
+class _Exclusions:
+    """The records left out: streamed to the excluded list, the first few kept in the summary."""
+
+    def __init__(self, path: Path, summary: PackageSummary):
+        self.path = path
+        self._summary = summary
+        self._file: IO[str] | None = None
+
+    def add(self, record: Mapping[str, Any], campaign: Campaign, field: str, reason: str) -> None:
+        excluded = Excluded(
+            _shown_reference(record.get("reference")), campaign.title, field, reason
+        )
+        if self._file is None:
+            self._file = self.path.open("w", encoding=CSV_ENCODING, newline="")
+            self._csv = csv.writer(self._file, lineterminator=CSV_DIALECT["lineTerminator"])
+            self._csv.writerow(EXCLUDED_HEADER)
+        self._csv.writerow(excluded)
+        self._summary.excluded_count += 1
+        if len(self._summary.excluded) < EXCLUDED_LISTED:
+            self._summary.excluded.append(excluded)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+def _shown_reference(reference: Any) -> str:
+    """``ABCDE23456`` → ``ABCDE-23456`` as the service shows it; anything else as it is."""
+    text = printable(str(reference or ""))
+    if len(text) == 10 and text.isascii() and text.isalnum():
+        return f"{text[:5]}-{text[5:]}"
+    return text
+
+
 def _descriptor(
     parts: Iterable[_Part],
     deployment: Deployment,
     created: datetime.datetime,
     title: str | None,
     full_id_numbers: bool,
+    excluded: int,
+    excluded_file: str,
 ) -> dict[str, Any]:
-    masked = "身份证号码为完整号码。" if full_id_numbers else "身份证号码已隐去出生日期。"
+    notes = "身份证号码为完整号码。" if full_id_numbers else "身份证号码已隐去出生日期。"
+    if excluded:
+        notes += f"有 {excluded} 份报名因数据有误未能导出，名单见 {excluded_file}。"
     return {
         "profile": "tabular-data-package",
         "name": re.sub(r"[^a-z0-9._-]+", "-", f"{deployment.id}-applications".lower()),
         "title": title or f"{deployment.name}报名数据",
         "description": (
             f"每个招募一个 CSV 资源（UTF-8，带 BOM）；roster.xlsx 为按方案名单格式排列的台账，"
-            f"每个招募一个工作表。{masked}"
+            f"每个招募一个工作表。{notes}"
         ),
         "created": created.isoformat(),
         "resources": [part.resource() for part in parts],

@@ -11,6 +11,9 @@ Input contract: each record is a mapping with these keys::
     id_number         str                   the full number, already decrypted by the caller
     mobile            str | None            already decrypted
     answers           dict[str, Any]        every other form field by its catalogue name
+    unreadable        str (optional)        why the caller could not read the record (in
+                                            Chinese, e.g. it could not be decrypted): the
+                                            export leaves it out with this reason
 
 A field is looked up as a top-level key first, then in ``answers``; a caller whose storage
 keeps a field elsewhere (``name``, ``category``, ``id_type``, decrypted sensitive fields
@@ -21,6 +24,9 @@ booleans, ``date``/ISO string for dates. Missing keys and ``None`` are written e
 Sex, birth date and age come from a resident ID number when it has the 18-character shape
 (age on the export date); otherwise from the answers, age from an answered birth date.
 ID numbers are masked unless the schema was built with ``full_id_numbers``.
+
+Whatever a record holds, making its row either gives strings or raises ``RowError``
+naming the field whose value could not be written (the original error chained).
 """
 
 from __future__ import annotations
@@ -41,6 +47,16 @@ _RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
 Record = Mapping[str, Any]
 
 
+class RowError(ValueError):
+    """A record's value that cannot be written as text; *field* is None when no one field
+    is to blame (the ID number, type, sex and birth date are read together)."""
+
+    def __init__(self, field: str | None, error: Exception):
+        super().__init__(f"field {field!r}: {type(error).__name__}")
+        self.field = field
+        self.error = error
+
+
 class RowMaker:
     """Turns records into rows for one export schema; build once, call per record."""
 
@@ -57,8 +73,23 @@ class RowMaker:
 
     def row(self, record: Record) -> list[str]:
         """The record's cells as written, in the schema's column order."""
-        person = _Person(record)
-        return [cell(record, person) for cell in self._cells]
+        try:
+            person = _Person(record)
+        except Exception as error:
+            raise RowError(None, error) from error
+        try:
+            return [cell(record, person) for cell in self._cells]
+        except Exception as error:
+            raise RowError(self._failing_field(record, person), error) from error
+
+    def _failing_field(self, record: Record, person: _Person) -> str | None:
+        """The first field whose cell raises (only asked once a row has failed)."""
+        for spec, cell in zip(self.schema.fields, self._cells, strict=True):
+            try:
+                cell(record, person)
+            except Exception:
+                return spec["name"]
+        return None
 
     def _cell_function(self, spec: dict[str, Any]) -> Callable[[Record, _Person], str]:
         name = spec["name"]
@@ -72,7 +103,7 @@ class RowMaker:
 
             return id_number
         if name == "sex":
-            return lambda record, person: person.sex or ""
+            return lambda record, person: str(person.sex or "")
         if name == "birth_date":
             return lambda record, person: person.birth_date.isoformat() if person.birth_date else ""
         if name == "age":
