@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .schemas import application_fields
+from .zhtext import zh_date
 
 if TYPE_CHECKING:
     from .deployment import Deployment
@@ -20,6 +21,21 @@ DERIVED_FIELDS: dict[str, dict[str, Any]] = {
     "volunteer_number": {"name": "volunteer_number", "title": "志愿者编号", "type": "string"},
     "submitted_at": {"name": "submitted_at", "title": "报名时间", "type": "datetime"},
 }
+
+
+#: How long a round takes applications (the campaign's ``window``), in the words of the county
+#: alliance's report: 建立健全长期招募、短期应急招募、储备招募多种方式补充的招募工作机制.
+WINDOWS = {
+    "dated": "定期招募",
+    "long_term": "长期招募",
+    "emergency": "短期应急招募",
+    "reserve": "储备招募",
+}
+#: Windows whose rounds must name a closing date, and the one whose rounds must not.
+DATED_WINDOWS = ("dated", "emergency")
+OPEN_ENDED_WINDOW = "long_term"
+#: What a notice says instead of a closing date when a round has none.
+NO_CLOSING_DATE = "常年招募，长期有效"
 
 
 #: Keys of application.schema.yaml that Table Schema does not define (see that file).
@@ -51,14 +67,30 @@ class Campaign:
         return datetime.date.fromisoformat(self.data["opens"])
 
     @property
-    def closes(self) -> datetime.date:
-        return datetime.date.fromisoformat(self.data["closes"])
+    def closes(self) -> datetime.date | None:
+        """The last day of applications; None for a round without one (long-term)."""
+        closes = self.data.get("closes")
+        return datetime.date.fromisoformat(closes) if closes else None
+
+    @property
+    def window(self) -> str:
+        """``dated`` (the default), ``long_term``, ``emergency`` or ``reserve``."""
+        return self.data.get("window", "dated")
 
     def status(self, day: datetime.date) -> str:
-        """``upcoming``, ``open`` or ``closed`` on *day* (both ends inclusive)."""
+        """``upcoming``, ``open`` or ``closed`` on *day* (both ends inclusive).
+
+        A round without a closing date stays open from its opening day on.
+        """
         if day < self.opens:
             return "upcoming"
-        return "open" if day <= self.closes else "closed"
+        closes = self.closes
+        return "open" if closes is None or day <= closes else "closed"
+
+    def deadline_text(self) -> str:
+        """``报名截止：2027 年 6 月 30 日``, or ``常年招募，长期有效`` without a closing date."""
+        closes = self.closes
+        return f"报名截止：{zh_date(closes)}" if closes else NO_CLOSING_DATE
 
     def accepts_public(self) -> bool:
         """Whether individuals can apply online (not purely directed recruitment)."""

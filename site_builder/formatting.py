@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 
+from pingan.campaigns import WINDOWS  # noqa: F401  (the templates read it as f.WINDOWS)
 from pingan.schemas import application_fields
 from pingan.zhtext import zh_date
 
@@ -16,6 +17,13 @@ RECRUITMENT_MODES = {
     "mixed": "定向招募与公开招募相结合",
 }
 RECRUITMENT_SHORT = {"open": "公开招募", "directed": "定向招募", "mixed": "定向与公开相结合"}
+#: What each window (see pingan.campaigns.WINDOWS) means for someone about to apply.
+WINDOW_TEXTS = {
+    "dated": "在公告的报名时间内报名，截止后不再接受报名。",
+    "long_term": "常年招募，长期有效，随时可以报名。",
+    "emergency": "为应急任务短期招募，截止后不再接受报名。",
+    "reserve": "报名经审核后编入储备力量，需要时统一调度。",
+}
 DOUBLE_REGISTRATION = {
     "allowed": "已在其他行业系统注册的志愿者也可以报名。",
     "refused": "已在其他行业系统注册为志愿者的，不再重复招募。",

@@ -123,7 +123,8 @@ def import_form(
     data = copy.deepcopy(form.campaign.data)
     data["recruitment"] = "open"
     data["opens"] = min(form.campaign.opens, day).isoformat()
-    data["closes"] = max(form.campaign.closes, day).isoformat()
+    if form.campaign.closes is not None:  # a long-term round has none and stays open
+        data["closes"] = max(form.campaign.closes, day).isoformat()
     age = data["eligibility"].get("age") or {"min": 18}
     if directed or age.get("in_principle"):
         data["eligibility"]["age"] = {"min": age.get("min", 18)}

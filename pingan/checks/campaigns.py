@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..campaigns import DERIVED_FIELDS, Campaign, application_units
+from ..campaigns import (
+    DATED_WINDOWS,
+    DERIVED_FIELDS,
+    OPEN_ENDED_WINDOW,
+    WINDOWS,
+    Campaign,
+    application_units,
+)
 from ..problems import Problems
 from ..schemas import application_fields
 from .common import check_unit_ref
@@ -24,10 +31,7 @@ def check_campaign(
     data, file = campaign.data, campaign.file
     before = len(problems)
     level_ids = [level["id"] for level in deployment.settings["levels"]]
-    if campaign.closes < campaign.opens:
-        problems.at(
-            file, data, ["closes"], f"截止日期 {data['closes']} 早于开始日期 {data['opens']}"
-        )
+    _check_window(campaign, problems)
     age = data["eligibility"]["age"]
     if age.get("max") is not None and age["max"] < age["min"]:
         problems.at(
@@ -118,3 +122,27 @@ def check_campaign(
         if end and end[:precision] < start[:precision]:
             path = ["phases", i, "end"]
             problems.at(file, data, path, f"结束时间 {phase['end']} 早于开始时间 {phase['start']}")
+
+
+def _check_window(campaign: Campaign, problems: Problems) -> None:
+    """A dated or emergency round closes on a day; a long-term one never closes."""
+    data, file, window = campaign.data, campaign.file, campaign.window
+    closes = campaign.closes
+    if closes is None and window in DATED_WINDOWS:
+        problems.at(
+            file,
+            data,
+            ["closes"],
+            f"{WINDOWS[window]}须写明截止日期；常年招募的请写 window: {OPEN_ENDED_WINDOW}",
+        )
+    elif closes is not None and window == OPEN_ENDED_WINDOW:
+        problems.at(
+            file,
+            data,
+            ["closes"],
+            f"{WINDOWS[window]}（常年招募）没有截止日期：请删除 closes，或改为 window: dated",
+        )
+    elif closes is not None and closes < campaign.opens:
+        problems.at(
+            file, data, ["closes"], f"截止日期 {data['closes']} 早于开始日期 {data['opens']}"
+        )

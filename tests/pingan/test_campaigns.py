@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 
 import frictionless
@@ -89,6 +90,34 @@ def fields(deployment):
 )
 def test_status_on_the_boundaries(deployment, day, status):
     assert deployment.campaigns["round-2"].status(day) == status
+
+
+@pytest.fixture
+def long_term(data_dir):
+    """round-1 of the tiny folder as a long-term round: opens 2026-01-01, never closes."""
+    text = edit(CAMPAIGN, "closes: 2026-12-31", "window: long_term")
+    return load_deployment(data_dir(campaign=text)).campaigns["round-1"]
+
+
+@pytest.mark.parametrize(
+    "day, status",
+    [
+        (D(2025, 12, 31), "upcoming"),
+        (D(2026, 1, 1), "open"),
+        (D(2027, 1, 1), "open"),  # the day after the old closing day
+        (D(2040, 6, 30), "open"),
+        (D(9999, 12, 31), "open"),
+    ],
+)
+def test_a_long_term_round_is_open_from_its_opening_day_on(long_term, day, status):
+    assert long_term.status(day) == status
+
+
+def test_the_deadline_reads_as_a_date_or_as_long_term(deployment):
+    dated = deployment.campaigns["round-2"]
+    long_term = Campaign({"opens": "2026-01-01", "window": "long_term"}, "x.yaml")
+    assert (dated.window, dated.deadline_text()) == ("dated", "报名截止：2026 年 3 月 31 日")
+    assert (long_term.closes, long_term.deadline_text()) == (None, "常年招募，长期有效")
 
 
 def test_open_campaigns_on_a_day(deployment):
@@ -224,3 +253,32 @@ def test_every_shipped_campaign_yields_valid_table_schema_fields(root):
         frictionless.Schema.from_descriptor({"fields": [table_schema_field(f) for f in fields]})
         for field in fields:
             assert field["choices"] is None or field["choices"], (campaign.id, field["name"])
+
+
+def demo_data_dir() -> Path:
+    """The folder `make demo` serves: the Makefile's DATA default."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    return REPO / re.search(r"^DATA \?= (\S+)$", makefile, re.MULTILINE).group(1)
+
+
+@pytest.mark.parametrize("root", [demo_data_dir(), *DEPLOYMENTS[1:]], ids=lambda p: p.name)
+@pytest.mark.parametrize("day", [datetime.date.today(), D(2027, 7, 1), D(2040, 1, 1)])
+def test_every_deployment_has_an_open_example_round_whatever_the_day(root, day):
+    """The demo's round is long-term, so `make demo` always has something to apply to."""
+    open_rounds = load_deployment(root).open_campaigns(day)
+    assert [(c.window, c.closes, c.data.get("example")) for c in open_rounds] == [
+        ("long_term", None, True)
+    ]
+
+
+def test_the_documents_historical_rounds_keep_their_dates():
+    historical = {
+        campaign.id: (campaign.window, campaign.opens, campaign.closes)
+        for root in DEPLOYMENTS
+        for campaign in load_deployment(root).campaigns.values()
+        if not campaign.data.get("example")
+    }
+    assert historical == {
+        "expo-2009": ("dated", D(2009, 10, 1), D(2009, 10, 31)),
+        "shanxi-2014": ("dated", D(2014, 10, 1), D(2014, 12, 31)),
+    }

@@ -98,10 +98,11 @@ def test_unknown_key_is_reported_as_a_likely_typo(data_dir):
 
 
 def test_misspelt_required_key_gives_both_sides(data_dir):
-    root = data_dir(campaign=edit(CAMPAIGN, "closes:", "close:"))
+    root = data_dir(campaign=edit(CAMPAIGN, "recruitment:", "recruitmnet:"))
     assert report(root) == [
-        "data/campaigns/round-1.yaml:1: closes: 缺少必填项",
-        "data/campaigns/round-1.yaml:4: close: 不认识的键（拼写错误？允许的键见 pingan/schemas/）",
+        "data/campaigns/round-1.yaml:1: recruitment: 缺少必填项",
+        "data/campaigns/round-1.yaml:5: recruitmnet: "
+        "不认识的键（拼写错误？允许的键见 pingan/schemas/）",
     ]
 
 
@@ -313,6 +314,52 @@ def test_campaign_closing_before_it_opens(data_dir):
     assert report(root) == [
         "data/campaigns/round-1.yaml:4: closes: 截止日期 2025-12-31 早于开始日期 2026-01-01"
     ]
+
+
+#: The window rule (pingan/checks/campaigns.py): a dated or emergency round names its closing
+#: day, a long-term one (常年招募) must not, a reserve round may or may not.
+DATED_NEEDS = "1: closes: 定期招募须写明截止日期；常年招募的请写 window: long_term"
+EMERGENCY_NEEDS = "1: closes: 短期应急招募须写明截止日期；常年招募的请写 window: long_term"
+LONG_TERM_REFUSES = (
+    "4: closes: 长期招募（常年招募）没有截止日期：请删除 closes，或改为 window: dated"
+)
+UNKNOWN = "5: window: “forever”不是允许的取值（可选：dated、long_term、emergency、reserve）"
+#: (id, window line, whether closes stays, expected "line: field: message").
+WINDOW_CASES = [
+    ("dated-by-default", "", False, [DATED_NEEDS]),
+    ("dated", "window: dated\n", False, [DATED_NEEDS]),
+    ("emergency", "window: emergency\n", False, [EMERGENCY_NEEDS]),
+    ("emergency-closes", "window: emergency\n", True, []),
+    ("long-term", "window: long_term\n", False, []),
+    ("long-term-closes", "window: long_term\n", True, [LONG_TERM_REFUSES]),
+    ("reserve", "window: reserve\n", False, []),
+    ("reserve-closes", "window: reserve\n", True, []),
+    ("unknown", "window: forever\n", True, [UNKNOWN]),
+]
+
+
+@pytest.mark.parametrize(
+    ("window", "closes", "problems"),
+    [case[1:] for case in WINDOW_CASES],
+    ids=[case[0] for case in WINDOW_CASES],
+)
+def test_closing_date_follows_the_window(data_dir, window, closes, problems):
+    text = edit(
+        CAMPAIGN, "closes: 2026-12-31\n", ("closes: 2026-12-31\n" if closes else "") + window
+    )
+    assert report(data_dir(campaign=text)) == [
+        f"data/campaigns/round-1.yaml:{problem}" for problem in problems
+    ]
+
+
+def test_a_long_term_round_loads_without_a_closing_date(data_dir):
+    root = data_dir(campaign=edit(CAMPAIGN, "closes: 2026-12-31", "window: long_term"))
+    campaign = load_deployment(root).campaigns["round-1"]
+    assert (campaign.window, campaign.closes, campaign.deadline_text()) == (
+        "long_term",
+        None,
+        "常年招募，长期有效",
+    )
 
 
 def test_age_maximum_below_minimum(data_dir):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from bs4 import BeautifulSoup
 from site_helpers import ROOT
 
-from pingan.campaigns import campaign_fields
+from pingan.campaigns import Campaign, campaign_fields
 from pingan.deployment import load_deployment
+from pingan.zhtext import zh_date
 
 
 def test_notice_lists_the_form_fields_from_the_campaign_fields(wujin):
@@ -24,20 +27,68 @@ def test_notice_lists_the_form_fields_from_the_campaign_fields(wujin):
 
 
 def test_notice_shows_eligibility_duties_and_timeline(wujin):
+    data = load_deployment(ROOT / "data").campaigns["wujin-2026"].data
     page = wujin.page("notices/wujin-2026/")
 
+    def texts(selector: str) -> list[str]:
+        return [item.get_text(" ", strip=True) for item in page.select(selector)]
+
     assert page.select_one(".pingan-age").get_text() == "18 周岁以上"
-    assert len(page.select(".pingan-conditions li")) == 6
-    assert len(page.select(".pingan-declarations li")) == 3
-    assert len(page.select(".pingan-duties > li")) == 7
-    assert len(page.select(".pingan-tags li")) == 7
-    assert [t["datetime"] for t in page.select(".pingan-timeline time")][:2] == [
-        "2026-09-01",
-        "2026-09-01",
+    assert texts(".pingan-conditions li") == data["eligibility"]["conditions"]
+    assert texts(".pingan-declarations li") == [
+        item["text"] for item in data["eligibility"]["declarations"]
     ]
-    assert "2026 年 9 月 1 日至 2027 年 6 月 30 日" in page.select_one(".pingan-meta").get_text()
+    assert [li.strong.get_text() for li in page.select(".pingan-duties > li")] == [
+        duty["title"] for duty in data["duties"]
+    ]
+    assert texts(".pingan-tags li") == [item["name"] for item in data["service_types"]]
+    assert [t["datetime"] for t in page.select(".pingan-timeline time")] == [
+        phase["start"] for phase in data["phases"]
+    ]
+    assert texts(".pingan-timeline time")[0] == "2026 年 9 月 1 日起"  # applications: no end
     minimums = [td.get_text() for td in page.select(".pingan-minimums td:nth-of-type(1)")]
     assert minimums == ["每月不少于 2 次", "每月不少于 1 次", "每季度不少于 1 次"]
+
+
+DAY = re.compile(r"\d{4} 年 \d{1,2} 月 \d{1,2} 日")
+
+
+def example_round(site) -> Campaign:
+    """The deployment's invented round, the one the demo applies to."""
+    campaigns = load_deployment(site.data_dir).campaigns.values()
+    return next(campaign for campaign in campaigns if campaign.data.get("example"))
+
+
+def test_a_long_term_notice_says_so_and_prints_no_closing_date(any_site):
+    campaign = example_round(any_site)
+    page = any_site.page(f"notices/{campaign.id}/")
+    head = page.select_one(".pingan-notice-head")
+    opens = zh_date(campaign.data["opens"])
+
+    assert campaign.window == "long_term"
+    assert head.select_one('.pingan-badge[data-window="long_term"]').get_text() == "长期招募"
+    assert head.select_one(".pingan-badge--open").get_text() == "正在招募"
+    meta = head.select_one(".pingan-meta").get_text()
+    assert meta.startswith(f"报名时间：{opens}起，常年招募，长期有效")
+    assert (
+        page.select_one(".pingan-window").get_text()
+        == "长期招募：常年招募，长期有效，随时可以报名。"
+    )
+    assert page.select_one(".pingan-deadline").get_text() == "常年招募，长期有效。"
+    # No closing date anywhere: every full date printed is the opening day or a phase's start.
+    starts = {zh_date(phase["start"]) for phase in campaign.data.get("phases", [])}
+    assert set(DAY.findall(page.select_one("article").get_text())) <= {opens} | starts
+    assert "截止" not in page.select_one("article").get_text()
+
+
+def test_campaign_cards_give_the_long_term_period(any_site):
+    campaign = example_round(any_site)
+    for url in ("", "notices/"):
+        card = any_site.page(url).select_one(f'article[data-campaign="{campaign.id}"]')
+        assert card.select_one(".pingan-meta").get_text() == (
+            f"报名时间：{zh_date(campaign.data['opens'])}起，常年招募，长期有效"
+        )
+        assert card.select_one('[data-window="long_term"]').get_text() == "长期招募"
 
 
 def test_yaml_line_folding_leaves_no_spaces_inside_chinese_text(wujin):
@@ -134,3 +185,23 @@ def test_photo_replaces_the_initial_avatar_and_is_copied(copy_of_wujin, build_si
     assert (site / "people/photos/zhang.png").read_bytes() == (
         copy_of_wujin / "photos" / "zhang.png"
     ).read_bytes()
+
+
+def test_an_emergency_round_names_its_window_and_closing_day(copy_of_wujin, build_site):
+    notice = copy_of_wujin / "campaigns" / "wujin-2026.yaml"
+    text = notice.read_text(encoding="utf-8")
+    notice.write_text(
+        text.replace("\nwindow: long_term\n", "\nwindow: emergency\ncloses: 2026-12-15\n"),
+        encoding="utf-8",
+    )
+    page = BeautifulSoup(
+        (build_site(copy_of_wujin) / "notices/wujin-2026/index.html").read_text(), "lxml"
+    )
+
+    assert page.select_one('[data-window="emergency"]').get_text() == "短期应急招募"
+    meta = page.select_one(".pingan-notice-head .pingan-meta").get_text()
+    assert meta.startswith("报名时间：2026 年 9 月 1 日至 2026 年 12 月 15 日 · ")
+    assert page.select_one(".pingan-deadline").get_text() == "报名截止：2026 年 12 月 15 日。"
+    assert page.select_one(".pingan-window").get_text() == (
+        "短期应急招募：为应急任务短期招募，截止后不再接受报名。"
+    )

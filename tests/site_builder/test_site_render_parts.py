@@ -89,6 +89,8 @@ def _enum(schema: str, *path: str) -> list[str]:
         ),
         (formatting.RECRUITMENT_MODES, _enum("campaign.schema.yaml", "properties", "recruitment")),
         (formatting.RECRUITMENT_SHORT, _enum("campaign.schema.yaml", "properties", "recruitment")),
+        (formatting.WINDOWS, _enum("campaign.schema.yaml", "properties", "window")),
+        (formatting.WINDOW_TEXTS, _enum("campaign.schema.yaml", "properties", "window")),
         (
             formatting.ROUNDING,
             _enum(
