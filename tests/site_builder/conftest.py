@@ -23,6 +23,16 @@ from site_helpers import (
 
 from site_builder.commands import build_site as build_into
 
+#: Fixtures that build whole sites with MkDocs: every test that uses one is marked ``slow``
+#: (``pytest -m "not slow"`` gives a quick run), so a new test needs no marker of its own.
+SITE_BUILDING_FIXTURES = frozenset({"build_site", "built_sites"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SITE_BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 def _build(data_dir: Path, site_dir: Path, **options) -> Path:
     options.setdefault("build_date", PRESENT)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import filecmp
+import io
 import json
 from pathlib import Path
 
+import cairosvg
 import pytest
+import zxingcpp
 from bs4 import BeautifulSoup
-from site_helpers import FORM_URL, ROOT
+from PIL import Image
+from site_helpers import FORM_URL, ROOT, example_site
 
 from pingan.cli import build_parser
 
@@ -56,24 +60,35 @@ def test_search_segments_chinese_words_with_jieba(wujin):
     assert any("\u200b志愿者\u200b" in text for text in texts)
 
 
+def decode_qr(svg: Path) -> list[str]:
+    """The texts of the QR codes in a built SVG file, read from a rasterised image of it."""
+    png = cairosvg.svg2png(url=str(svg), scale=4, background_color="white")
+    return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+
+
 def test_open_notice_has_apply_link_and_qr_code(wujin):
     page = wujin.page("notices/wujin-2026/")
     apply_url = f"{FORM_URL}/apply/wujin-2026"
 
     assert {a["href"] for a in page.select("a.pingan-apply-link")} == {apply_url}
-    qr = page.select_one(".pingan-qr img")
-    assert qr["src"] == "apply-qr.svg"
-    svg = BeautifulSoup(wujin.path("notices/wujin-2026/apply-qr.svg").read_text(), "xml")
-    assert svg.find("svg") is not None and svg.find("path") is not None
+    assert page.select_one(".pingan-qr img")["src"] == "apply-qr.svg"
+    assert decode_qr(wujin.path("notices/wujin-2026/apply-qr.svg")) == [apply_url]
 
 
-def test_qr_code_encodes_the_apply_link():
-    segno = pytest.importorskip("segno")
-    from site_builder.qrcode import qr_svg
-
-    url = f"{FORM_URL}/apply/wujin-2026"
-    expected = segno.make(url, error="m", micro=False)
-    assert expected.designator and qr_svg(url, "t").count("<path") == 1
+def test_every_qr_code_decodes_to_its_notices_apply_link(any_site):
+    """Each built QR code, rasterised and decoded, is the apply link printed beside it."""
+    notices = sorted(any_site.root.glob("notices/*/index.html"))
+    decoded = {}
+    for path in notices:
+        page = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+        image = page.select_one(".pingan-qr img")
+        if image is None:
+            continue
+        printed = page.select_one(".pingan-apply code").get_text()
+        assert printed == f"{FORM_URL}/apply/{path.parent.name}"
+        decoded[path.parent.name] = (decode_qr(path.parent / image["src"]), printed)
+    assert decoded, "no notice of this deployment has a QR code"
+    assert all(codes == [printed] for codes, printed in decoded.values()), decoded
 
 
 def test_home_lists_open_campaigns_with_apply_buttons(wujin):
@@ -83,17 +98,47 @@ def test_home_lists_open_campaigns_with_apply_buttons(wujin):
     assert card.select_one("a.pingan-apply-link")["href"] == f"{FORM_URL}/apply/wujin-2026"
 
 
-def test_closed_campaign_shows_closed_without_apply_button(build_site):
-    site = build_site(ROOT / "data", build_date="2027-07-01")
-    notice = BeautifulSoup((site / "notices/wujin-2026/index.html").read_text(), "lxml")
-    home = BeautifulSoup((site / "index.html").read_text(), "lxml")
+def test_closed_campaign_shows_closed_without_apply_button(built_sites):
+    site = example_site(built_sites, "shanxi-youth")
+    notice = site.page("notices/shanxi-2014/")
+    history = site.page("").select(".pingan-timeline li")
 
     assert notice.select_one(".pingan-badge--closed").get_text() == "已结束"
-    assert "已于 2027 年 6 月 30 日结束" in notice.select_one(".pingan-closed").get_text()
+    assert "已于 2014 年 12 月 31 日结束" in notice.select_one(".pingan-closed").get_text()
+    assert (
+        "2014 年 10 月 1 日至 2014 年 12 月 31 日" in notice.select_one(".pingan-meta").get_text()
+    )
     assert notice.select("a.pingan-apply-link") == []
-    assert not (site / "notices/wujin-2026/apply-qr.svg").exists()
+    assert not site.path("notices/shanxi-2014/apply-qr.svg").exists()
+    closed = [li for li in history if li.select_one('a[href="notices/shanxi-2014/"]')]
+    assert [li.get_text(" ", strip=True) for li in closed] == [
+        "2014 年 10 月 1 日 全省青年平安志愿者招募（2014 年） （已结束）"
+    ]
+
+
+def test_home_without_an_open_round_says_so(copy_of_wujin, build_site):
+    notice = copy_of_wujin / "campaigns" / "wujin-2026.yaml"
+    text = notice.read_text(encoding="utf-8")
+    notice.write_text(
+        text.replace("\nwindow: long_term\n", "\ncloses: 2027-06-30\n"), encoding="utf-8"
+    )
+    site = build_site(copy_of_wujin, build_date="2027-07-01")
+    home = BeautifulSoup((site / "index.html").read_text(), "lxml")
+
     assert home.select("a.pingan-apply-link") == []
     assert "目前没有正在进行的招募" in home.select_one(".pingan-empty").get_text()
+    assert not (site / "notices/wujin-2026/apply-qr.svg").exists()
+
+
+def test_the_demo_round_is_still_open_in_2040(build_site):
+    site = build_site(ROOT / "data", build_date="2040-01-01")
+    home = BeautifulSoup((site / "index.html").read_text(), "lxml")
+    notice = BeautifulSoup((site / "notices/wujin-2026/index.html").read_text(), "lxml")
+
+    apply_url = f"{FORM_URL}/apply/wujin-2026"
+    assert [a["href"] for a in home.select("a.pingan-apply-link")] == [apply_url]
+    assert notice.select_one(".pingan-badge--open").get_text() == "正在招募"
+    assert decode_qr(site / "notices/wujin-2026/apply-qr.svg") == [apply_url]
 
 
 def test_data_error_stops_the_build_before_anything_is_written(copy_of_wujin, tmp_path, capsys):
