@@ -292,8 +292,6 @@ def _check_list(check: _Checker, form_field: FormField) -> None:
         if form_field.required:
             check.error(name, f"请至少选择一项{title}")
         return
-    if isinstance(value, str):
-        value = [value]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         check.error(name, f"{title}应为文本列表")
         return

@@ -6,6 +6,8 @@ Exempt from CSRF tokens (no cookies are read) but refused to cross-site browser 
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
@@ -14,7 +16,7 @@ from ..applications import format_reference, progress, submit
 from ..db import get_db, read_session
 from ..errors import api_error
 from ..extensions import limiter
-from ..openapi import openapi_document
+from ..openapi import IDEMPOTENCY_KEY_PATTERN, openapi_document
 from ..security import cors_headers, cross_site_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -77,8 +79,8 @@ def create_application(campaign_id: str):
     if not isinstance(body, dict):
         return _errors(400, "请求内容应为 JSON 对象")
     key = request.headers.get("Idempotency-Key")
-    if key is not None and not (0 < len(key) <= 100 and key.isprintable()):
-        return _errors(400, "Idempotency-Key 应为 1–100 个可打印字符", "Idempotency-Key")
+    if key is not None and not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
+        return _errors(400, "Idempotency-Key 应为 1–100 个可打印 ASCII 字符", "Idempotency-Key")
     outcome = submit(
         get_db(),
         cipher(),
