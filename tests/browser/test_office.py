@@ -128,6 +128,17 @@ def _wait_for_download_link(browser, timeout: float = 20.0):
     raise AssertionError(f"the export job never finished: {browser.current_url}")
 
 
+def _submit(browser, element_id: str) -> None:
+    """Press a button whose form answers on a page of the same address, and wait for it.
+
+    The old page going stale is the only sign that the answer has arrived: until then
+    ``find_element`` would find the old page's elements.
+    """
+    page = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.ID, element_id).click()
+    WebDriverWait(browser, 15).until(expected.staleness_of(page))
+
+
 def _log_in(browser, password: str) -> None:
     browser.find_element(By.ID, "username").clear()
     browser.find_element(By.ID, "username").send_keys("hutang")
@@ -157,7 +168,7 @@ def test_an_office_user_reviews_exports_and_registers_on_accessible_pages(
     assert browser.find_element(By.ID, "reference").text == f"{reference[:5]}-{reference[5:]}"
     assert "*" in browser.find_element(By.ID, "id-number").text
     assert_accessible(browser)
-    browser.find_element(By.ID, "approve").click()
+    _submit(browser, "approve")
     assert browser.find_element(By.ID, "stage").text == "综治办审核通过"
     assert "已将报名" in browser.find_element(By.CSS_SELECTOR, ".flash").text
     assert_accessible(browser)
@@ -183,14 +194,14 @@ def test_an_office_user_reviews_exports_and_registers_on_accessible_pages(
     assert values[headers.index("审核阶段")] == "综治办审核通过"
 
     browser.get(detail)
-    browser.find_element(By.ID, "approve").click()
+    _submit(browser, "approve")
     assert browser.find_element(By.ID, "volunteer-number").text
     browser.find_element(By.ID, "certificate-link").click()
     assert browser.find_element(By.ID, "certificate-title").text == "平安志愿者证书"
     assert_accessible(browser)
     browser.get(detail)
 
-    browser.find_element(By.ID, "show-full-id").click()
+    _submit(browser, "show-full-id")
     assert "*" not in browser.find_element(By.ID, "id-number").text
     assert_accessible(browser)
 
@@ -216,6 +227,6 @@ def test_an_office_user_reviews_exports_and_registers_on_accessible_pages(
     browser.find_element(By.ID, "current-password").send_keys(PASSWORD)
     browser.find_element(By.ID, "new-password").send_keys(NEW_PASSWORD)
     browser.find_element(By.ID, "repeat-password").send_keys(NEW_PASSWORD)
-    browser.find_element(By.ID, "change-password").click()
+    _submit(browser, "change-password")
     assert "密码已修改" in browser.find_element(By.CSS_SELECTOR, ".flash").text
     assert_accessible(browser)
