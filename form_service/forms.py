@@ -16,14 +16,12 @@ from flask_wtf import FlaskForm
 
 from pingan.campaigns import Campaign, application_units, campaign_fields
 from pingan.deployment import Deployment
+from pingan.fields import Kind, kind_of
 from pingan.markup import render_markdown
 from pingan.schemas import application_fields
 
 #: Chinese names of the document types, from the catalogue's ``id_type`` choices.
 DOCUMENT_TYPE_NAMES = {c["id"]: c["name"] for c in application_fields()["id_type"]["choices"]}
-
-#: Fields with a format of their own; the others are free text (checked for formulas).
-FORMATTED_FIELDS = {"id_number", "mobile", "landline", "email", "qq", "via"}
 
 #: Keys besides the fields that an application carries.
 EXTRA_KEYS = ("declarations", "consent_notice", "consent_sensitive", "notice_version", "via")
@@ -39,7 +37,7 @@ class FormField:
 
     name: str
     title: str
-    type: str  # string | date | boolean | list
+    kind: Kind
     widget: str
     required: bool = False
     description: str | None = None
@@ -49,22 +47,25 @@ class FormField:
     pattern: str | None = None
     sensitive: bool = False
     derived_from: str | None = None
+    choices_from: str | None = None
 
     @property
     def values(self) -> list[str] | None:
         return [value for value, _ in self.choices] if self.choices is not None else None
 
     @property
-    def free_text(self) -> bool:
-        return self.type == "string" and self.choices is None and self.name not in FORMATTED_FIELDS
+    def type(self) -> str:
+        """The Table Schema type of the stored value (string, date, boolean or list)."""
+        return self.kind.type
 
     @classmethod
     def from_schema(cls, spec: dict[str, Any]) -> FormField:
         constraints = spec.get("constraints", {})
+        kind = kind_of(spec)
         return cls(
             name=spec["name"],
             title=spec["title"],
-            type=spec["type"],
+            kind=kind,
             widget=spec.get("widget", "text"),
             required=bool(constraints.get("required")),
             description=spec.get("description"),
@@ -72,8 +73,9 @@ class FormField:
             min_length=constraints.get("minLength"),
             max_length=constraints.get("maxLength"),
             pattern=constraints.get("pattern"),
-            sensitive=bool(spec.get("sensitive")),
+            sensitive=bool(spec.get("sensitive")) or kind.always_sensitive,
             derived_from=spec.get("derived_from"),
+            choices_from=spec.get("choices_from"),
         )
 
 
@@ -134,10 +136,10 @@ def build_campaign_form(campaign: Campaign, deployment: Deployment) -> CampaignF
     document_types = list(eligibility.get("document_types") or ["resident_id"])
     directed: dict[str, str] = {}
     for form_field in fields:
-        if form_field.name == "category":
+        if form_field.choices_from == "categories":
             directed = _directed_categories(campaign, deployment)
             form_field.choices = [c for c in form_field.choices or [] if c[0] not in directed]
-        if form_field.name == "unit" and form_field.choices is not None:
+        if form_field.choices_from == "units" and form_field.choices is not None:
             allowed = set(application_units(campaign, deployment))
             form_field.choices = [c for c in form_field.choices if c[0] in allowed]
     declarations = [(d["id"], d["text"]) for d in eligibility.get("declarations", [])]

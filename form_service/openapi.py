@@ -33,16 +33,6 @@ FORMATS = {
     "person-name": "姓名：文字、字母、空格和间隔号“·”",
     "birth-date": "出生日期 YYYY-MM-DD（或 YYYY-MM），年龄符合招募条件",
 }
-#: Fields whose format above (or whose e-mail rule) the schema cannot check.
-FORMATTED = {
-    "id_number": "cn-document-number",
-    "mobile": "cn-mobile",
-    "landline": "cn-landline",
-    "name": "person-name",
-    "birth_date": "birth-date",
-    "email": "email",
-}
-
 IDEMPOTENCY_KEY_PATTERN = "^[!-~](?:[ -~]{0,98}[!-~])?$"
 
 
@@ -72,7 +62,7 @@ def _char(code: int) -> str:
 
 def text_pattern(field: FormField) -> str:
     """What the validator accepts as free text: no refused character, no formula start."""
-    refused = _refused_class(field.widget == "textarea")
+    refused = _refused_class(field.kind.multiline)
     first = f"[^{refused}{SPACES}=+\\-@]"
     longest = (field.max_length or 10_000) - 1
     shortest = max((field.min_length or 1) - 1, 0)
@@ -105,8 +95,8 @@ def field_schema(field: FormField, *, required: bool | None = None) -> dict[str,
     schema = {"type": ["string", "null"] if nullable else "string", "title": field.title}
     if field.values is not None:
         schema["enum"] = field.values + ([None] if nullable else [])
-    elif field.name in FORMATTED:
-        schema["format"] = FORMATTED[field.name]
+    elif field.kind.openapi_format:
+        schema["format"] = field.kind.openapi_format
         schema["pattern"] = f"^{BLANK}$|[^{SPACES}]" if nullable else f"[^{SPACES}]"
     elif field.pattern:
         schema["pattern"] = f"^{BLANK}(?:{field.pattern}){BLANK}$"
@@ -117,8 +107,8 @@ def field_schema(field: FormField, *, required: bool | None = None) -> dict[str,
         if nullable:
             schema["pattern"] = f"^{BLANK}$|{schema['pattern']}"
     description = [field.description] if field.description else []
-    if field.name in FORMATTED and FORMATTED[field.name] in FORMATS:
-        description.append(FORMATS[FORMATTED[field.name]])
+    if field.kind.openapi_format in FORMATS:
+        description.append(FORMATS[field.kind.openapi_format])
     if field.max_length is not None:
         description.append(f"最多 {field.max_length} 个字")
     if description:
@@ -169,9 +159,8 @@ def application_schema(form: CampaignForm) -> dict[str, Any]:
 
 def beyond_schema(form: CampaignForm) -> list[str]:
     """The fields (and ``campaign``) whose 422 a schema-valid body may still get."""
-    names = [name for name in FORMATTED if name in form]
-    if "id_number" in form:
-        names += [name for name in ("sex", "birth_date") if name in form and name not in names]
+    # Formatted answers, and those the identity rule cross-checks with the ID number.
+    names = [f.name for f in form.fields if f.kind.openapi_format or f.derived_from]
     # A key reused with another body is a 422 too (as the IETF Idempotency-Key draft has it).
     return ["campaign", *names, "Idempotency-Key"]
 

@@ -14,17 +14,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-import phonenumbers
-
 from pingan.eligibility import age_on, age_problem
+from pingan.fields import AnswerError
 from pingan.idnumber import IdNumberError, normalise, parse_id_number
 from pingan.text_rules import formula_problem, printable, text_problem, unencodable_paths
 from pingan.zhtext import zh_date
 
 from .forms import DOCUMENT_TYPE_NAMES, EXTRA_KEYS, VIA, CampaignForm, FormField
-
-#: Characters a person's name may hold besides letters: spaces and the interpunct (·).
-NAME_MARKS = set(" ·•.-'")
 
 #: Document number formats other than the resident ID card (which has a check digit).
 DOCUMENT_PATTERNS = {
@@ -36,8 +32,6 @@ DOCUMENT_PATTERNS = {
     ),
     "passport": (re.compile(r"(?=.*\d)[A-Z0-9]{5,20}"), "5–20 位字母和数字"),
 }
-
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True)
@@ -128,8 +122,8 @@ def validate_application(
         for key in sorted(set(raw) - form.accepted_keys):
             check.error(key, f"“{key[:40]}”不是本次招募报名表中的字段")
     for form_field in form.fields:
-        if form_field.name in ("id_number", "sex", "birth_date"):
-            continue
+        if form_field.kind.name == "id_number" or form_field.derived_from:
+            continue  # the identity: checked together below
         _check_field(check, form_field)
     _check_identity(check)
     _check_declarations(check)
@@ -215,7 +209,8 @@ def _check_field(check: _Checker, form_field: FormField) -> None:
     if form_field.type == "boolean":
         _check_boolean(check, form_field)
         return
-    value = check.text(name, title, multiline=form_field.widget == "textarea")
+    kind = form_field.kind
+    value = check.text(name, title, multiline=kind.multiline)
     if value is None:
         if form_field.required and not any(e.field == name for e in check.errors):
             verb = "选择" if form_field.choices is not None else "填写"
@@ -226,21 +221,17 @@ def _check_field(check: _Checker, form_field: FormField) -> None:
         return
     if _check_length(check, form_field, value):
         return
-    # Telephone numbers may start with "+"; every other typed text is refused where a
-    # spreadsheet would read it as a formula.
-    problem = formula_problem(value) if form_field.widget != "tel" else None
+    problem = formula_problem(value) if kind.formula_checked else None
     if problem:
         check.error(name, f"{title}{problem}")
         return
     if form_field.pattern and not re.fullmatch(form_field.pattern, value):
         check.error(name, f"{title}格式不正确")
         return
-    special = _FORMATS.get(name)
-    if special:
-        value = special(check, form_field, value)
-        if value is None:
-            return
-    check.values[name] = value
+    try:
+        check.values[name] = kind.clean(form_field, value)
+    except AnswerError as error:
+        check.error(name, f"{title}{error}")
 
 
 def _check_boolean(check: _Checker, form_field: FormField) -> None:
@@ -268,11 +259,11 @@ def _check_length(check: _Checker, form_field: FormField, value: str) -> bool:
 
 def _check_choice(check: _Checker, form_field: FormField, value: str) -> None:
     name, title = form_field.name, form_field.title
-    if name == "category" and value in check.form.directed_categories:
+    if form_field.choices_from == "categories" and value in check.form.directed_categories:
         by = check.form.directed_categories[value]
         check.error(name, f"该类别为定向招募，由{by}统一报名，个人无需自行报名")
         return
-    if name == "unit" and value not in form_field.values:
+    if form_field.choices_from == "units" and value not in form_field.values:
         tree = check.form.deployment.tree
         if value in tree:
             check.error(name, f"“{tree[value].name}”不接受本次招募的报名，请选择其他单位")
@@ -308,68 +299,6 @@ def _check_list(check: _Checker, form_field: FormField) -> None:
         return
     order = allowed or value
     check.values[name] = [item for item in order if item in value]
-
-
-def _check_name(check: _Checker, form_field: FormField, value: str) -> str | None:
-    if not all(unicodedata.category(ch).startswith("L") or ch in NAME_MARKS for ch in value):
-        check.error(form_field.name, f"{form_field.title}只能包含文字、字母、空格和间隔号“·”")
-        return None
-    return value
-
-
-def _check_mobile(check: _Checker, form_field: FormField, value: str) -> str | None:
-    if not _PHONE_CHARACTERS.fullmatch(unicodedata.normalize("NFKC", value)):
-        check.error(form_field.name, f"{form_field.title}只能填写数字，请填写 11 位手机号码")
-        return None
-    number = _phone(value)
-    mobile_types = (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    )
-    if number is None or phonenumbers.number_type(number) not in mobile_types:
-        check.error(form_field.name, f"{form_field.title}不是有效的手机号码，请填写 11 位手机号码")
-        return None
-    if number.country_code == 86:
-        return str(number.national_number)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _check_landline(check: _Checker, form_field: FormField, value: str) -> str | None:
-    if not _PHONE_CHARACTERS.fullmatch(unicodedata.normalize("NFKC", value)):
-        check.error(form_field.name, f"{form_field.title}只能填写数字、空格、括号和连字符")
-        return None
-    number = _phone(value)
-    if number is None:
-        check.error(form_field.name, f"{form_field.title}不是有效的电话号码，请带区号填写")
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-#: What a typed telephone number may hold: phonenumbers would read letters as keypad digits.
-_PHONE_CHARACTERS = re.compile(r"\+?[0-9 ()\-]+")
-
-
-def _phone(value: str) -> phonenumbers.PhoneNumber | None:
-    try:
-        number = phonenumbers.parse(unicodedata.normalize("NFKC", value), "CN")
-    except phonenumbers.NumberParseException:
-        return None
-    return number if phonenumbers.is_valid_number(number) else None
-
-
-def _check_email(check: _Checker, form_field: FormField, value: str) -> str | None:
-    if not EMAIL.fullmatch(value):
-        check.error(form_field.name, f"{form_field.title}格式不正确，例如 name@example.com")
-        return None
-    return value
-
-
-_FORMATS = {
-    "name": _check_name,
-    "mobile": _check_mobile,
-    "landline": _check_landline,
-    "email": _check_email,
-}
 
 
 def _check_identity(check: _Checker) -> None:
@@ -473,22 +402,18 @@ def _entered_birth_date(check: _Checker) -> tuple[int, ...] | None:
     """An entered ``YYYY-MM-DD`` (or ``YYYY-MM``) as a tuple, or None; errors reported."""
     if "birth_date" not in check.form:
         return None
-    value = check.text("birth_date", "出生日期")
+    field = check.form["birth_date"]
+    value = check.text("birth_date", field.title)
     if value is None:
         return None
-    value = unicodedata.normalize("NFKC", value)
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", value)
-    if not match:
-        check.error("birth_date", "出生日期格式应为 年-月-日，例如 1990-05-01")
-        return None
-    parts = tuple(int(part) for part in match.groups() if part is not None)
     try:
-        day = datetime.date(parts[0], parts[1], parts[2] if len(parts) == 3 else 1)
-    except ValueError:
-        check.error("birth_date", "出生日期不是有效日期")
+        cleaned = field.kind.clean(field, value)
+    except AnswerError as error:
+        check.error("birth_date", f"{field.title}{error}")
         return None
-    if day > check.today or day.year < 1900:
-        check.error("birth_date", "出生日期不合理，请核对")
+    parts = tuple(int(part) for part in cleaned.split("-"))
+    if datetime.date(parts[0], parts[1], parts[2] if len(parts) == 3 else 1) > check.today:
+        check.error("birth_date", f"{field.title}不合理，请核对")
         return None
     return parts
 

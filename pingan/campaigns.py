@@ -7,6 +7,7 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .fields import KINDS
 from .schemas import application_fields
 from .zhtext import zh_date
 
@@ -39,12 +40,13 @@ NO_CLOSING_DATE = "常年招募，长期有效"
 
 
 #: Keys of application.schema.yaml that Table Schema does not define (see that file).
-CUSTOM_FIELD_KEYS = ("sensitive", "widget", "choices_from", "derived_from", "choices")
+CUSTOM_FIELD_KEYS = ("kind", "sensitive", "widget", "choices_from", "derived_from", "choices")
 
 
 def table_schema_field(field: dict[str, Any]) -> dict[str, Any]:
     """A catalogue or campaign field as a plain Frictionless Table Schema field."""
-    return {key: value for key, value in field.items() if key not in CUSTOM_FIELD_KEYS}
+    spec = {key: value for key, value in field.items() if key not in CUSTOM_FIELD_KEYS}
+    return KINDS[field["kind"]].table_schema(spec) if "kind" in field else spec
 
 
 @dataclass

@@ -6,6 +6,7 @@ A plain module (not conftest) so that test modules can import it by name.
 from __future__ import annotations
 
 import datetime
+import json
 from pathlib import Path
 from typing import Any
 
@@ -146,10 +147,16 @@ class Applicant:
         return self.client.post(f"/apply/{campaign}", data=MultiDict(data))
 
     def submit_json(self, campaign: str | None = None, headers=None, **overrides: Any):
+        """POST the answers as JSON text a client writes (a lone surrogate as \\ud800).
+
+        Not the test client's ``json=``: that encodes with the app's own JSON provider,
+        which prints stored surrogates as U+FFFD and so would never send one.
+        """
         campaign = campaign or self.campaign
         return self.client.post(
             f"/api/v1/campaigns/{campaign}/applications",
-            json=self.answers(campaign, **overrides),
+            data=json.dumps(self.answers(campaign, **overrides)),
+            content_type="application/json",
             headers=headers or {},
         )
 
