@@ -25,8 +25,32 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to *revision* inside one transaction."""
+    _run(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back down to *revision* inside one transaction."""
+    _run(engine, command.downgrade, revision)
+
+
+def _run(engine: Engine, step, revision: str) -> None:
+    """Run an alembic *step*; on SQLite with foreign keys off for its duration.
+
+    SQLite cannot drop a constraint, so alembic's batch mode copies the table and drops
+    the old one; with foreign keys on, that drop would first delete (or null) every row
+    that refers to it (stage events, audit events). The pragma is a no-op inside a
+    transaction, so it is set on the driver's connection before alembic begins one.
+    """
     config = alembic_config(engine)
     with engine.connect() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-        connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            config.attributes["connection"] = connection
+            step(config, revision)
+            connection.commit()
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")

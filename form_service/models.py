@@ -12,10 +12,12 @@ What is stored in clear and why (see docs in ``crypto.py`` for the keys):
   last four characters together *are* the ID number, so no masked ID (which shows the area
   code) is stored either; it is computed from the decrypted number when shown.
 
-``scope`` is what the scheme's double-registration rule says one person may apply to
-once: ``campaign:<id>``, or ``deployment:<id>`` where the campaign refuses people already
-registered elsewhere in the deployment. ``UNIQUE (scope, id_hmac)`` makes the database,
-not the code, decide between two concurrent submissions of one ID number.
+``scope`` is what the scheme's double-registration rule says one person may hold one open
+application in: ``campaign:<id>``, or ``deployment:<id>`` where the campaign refuses people
+already registered elsewhere in the deployment. A unique index on ``(scope, id_hmac)`` over
+the open applications (pending or registered: not rejected, not withdrawn) makes the
+database, not the code, decide between two concurrent submissions of one ID number, and
+lets a rejected or withdrawn applicant apply again (a new row; the old one stays).
 
 Tables for the offices' work (accounts, audit log) arrive with their own migration; stage
 changes already go to ``stage_events`` (who, when, why), which the status page reads.
@@ -36,8 +38,16 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from pingan.review import CLOSED_STAGES
+
+#: The rows the one-open-application-per-person index covers (stage ids are plain names).
+OPEN_STAGES = text(
+    "stage NOT IN ({})".format(", ".join(f"'{stage}'" for stage in sorted(CLOSED_STAGES)))
+)
 
 
 def utcnow() -> datetime.datetime:
@@ -53,7 +63,14 @@ class Application(Base):
 
     __tablename__ = "applications"
     __table_args__ = (
-        UniqueConstraint("scope", "id_hmac", name="uq_applications_scope_id_hmac"),
+        Index(
+            "uq_applications_open_scope_id_hmac",
+            "scope",
+            "id_hmac",
+            unique=True,
+            sqlite_where=OPEN_STAGES,
+            postgresql_where=OPEN_STAGES,
+        ),
         UniqueConstraint("deployment", "volunteer_number", name="uq_applications_volunteer_number"),
         Index("ix_applications_campaign_unit_stage", "campaign", "unit", "stage"),
         Index("ix_applications_id_hmac", "id_hmac"),
@@ -105,7 +122,8 @@ class StageEvent(Base):
     )
     from_stage: Mapped[str | None] = mapped_column(String(32))
     to_stage: Mapped[str] = mapped_column(String(32))
-    actor: Mapped[str] = mapped_column(String(80))  # "applicant", later "user:<id>"
+    actor: Mapped[str] = mapped_column(String(80))  # "applicant" or "user:<id>"
+    unit: Mapped[str | None] = mapped_column(String(64))  # the acting office's unit
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -8,17 +8,17 @@ import importlib.util
 import threading
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from applicants import TODAY, Applicant, get_db_of, stored
 from cryptography.fernet import Fernet
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from form_service.applications import REFERENCE_ALPHABET, submit
 from form_service.crypto import PersonalDataCipher
-from form_service.migrate import alembic_config, upgrade
+from form_service.migrate import alembic_config, downgrade, upgrade
 from form_service.models import Application, Base, StageEvent
 
 
@@ -39,7 +39,7 @@ def test_migrations_build_exactly_the_models_schema(storage_app):
 
 def test_the_migrations_have_one_head(storage_app):
     engine = get_db_of(storage_app).engine
-    assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == ["0004"]
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == ["0005"]
 
 
 def test_0004_drops_the_unit_time_index_and_its_downgrade_brings_it_back(storage_app):
@@ -50,14 +50,64 @@ def test_0004_drops_the_unit_time_index_and_its_downgrade_brings_it_back(storage
 
     assert "ix_applications_unit_submitted_at" not in indexes()
     assert "ix_applications_deployment_unit_submitted" in indexes()
-    config = alembic_config(engine)
-    with engine.connect() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
-        connection.commit()
+    downgrade(engine, "0003")
     assert "ix_applications_unit_submitted_at" in indexes()
     upgrade(engine)
     assert "ix_applications_unit_submitted_at" not in indexes()
+
+
+def test_0005_keeps_one_open_application_per_person_and_its_downgrade_keeps_every_row(
+    storage_app,
+):
+    """A rejected row and its successor survive down and up again, events and all."""
+    engine = get_db_of(storage_app).engine
+    applicant = Applicant(storage_app)
+    id_number = applicant.next_id()
+    assert applicant.submit(id_number=id_number).status_code == 303
+    table, events = Application.__table__, StageEvent.__table__
+    with engine.begin() as connection:  # rejected, then the same person applies again
+        first = connection.execute(select(table)).mappings().one()
+        connection.execute(table.update().values(stage="rejected"))
+        again = {**first, "reference": "AGAIN23456"}
+        del again["id"]
+        second = connection.execute(table.insert().values(again)).inserted_primary_key[0]
+        connection.execute(
+            events.insert().values(application_id=second, to_stage="submitted", actor="applicant")
+        )
+    with engine.begin() as connection, pytest.raises(IntegrityError):  # two open rows
+        connection.execute(text("UPDATE applications SET stage = 'submitted'"))
+
+    def rows() -> list[tuple]:
+        with engine.connect() as connection:
+            return connection.execute(
+                text(
+                    "SELECT a.id, a.stage, a.scope, count(e.id) FROM applications a"
+                    " JOIN stage_events e ON e.application_id = a.id"
+                    " GROUP BY a.id, a.stage, a.scope ORDER BY a.id"
+                )
+            ).all()
+
+    before = rows()
+    assert [(stage, events) for _id, stage, _scope, events in before] == [
+        ("rejected", 1),
+        ("submitted", 1),
+    ]
+    downgrade(engine, "0004")
+    after = rows()
+    assert [(row[0], row[1], row[3]) for row in after] == [
+        (row[0], row[1], row[3]) for row in before
+    ]
+    old, new = after
+    assert old[2] == f"{new[2]}#{old[0]}"  # the closed row steps out of the old constraint
+    columns = {column["name"] for column in inspect(engine).get_columns("stage_events")}
+    assert "unit" not in columns
+    upgrade(engine)
+    assert [(row[0], row[1], row[3]) for row in rows()] == [
+        (row[0], row[1], row[3]) for row in before
+    ]
+    assert "uq_applications_open_scope_id_hmac" in {
+        index["name"] for index in inspect(engine).get_indexes("applications")
+    }
 
 
 def test_sqlite_is_durable_and_concurrent(app):
