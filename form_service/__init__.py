@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
+from flask.json.provider import DefaultJSONProvider
+from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pingan.deployment import load_deployment
 from pingan.eligibility import age_range_text
+from pingan.text import printable
 
 from . import db
 from .config import DEFAULTS, environment_config, finish_config
@@ -34,6 +38,7 @@ from .security import init_security
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, deployment data, database, protection, blueprints."""
     app = Flask(__name__, instance_relative_config=True, static_url_path="/form-static")
+    _print_any_text(app)
     settings = {**DEFAULTS, **environment_config(), **(config or {})}
     instance_dir = Path(settings.get("INSTANCE_DIR") or app.instance_path)
     finish_config(settings, instance_dir)
@@ -71,6 +76,53 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(site.bp)
     app.jinja_env.globals.update(deployment=deployment, age_range_text=age_range_text)
     return app
+
+
+# --- output: any stored text prints --------------------------------------------------------
+
+
+def _print_any_text(app: Flask) -> None:
+    """Pages and JSON show a lone surrogate in stored text as U+FFFD instead of failing.
+
+    A rendered page is encoded as UTF-8 when the response is made, so one such character
+    in one stored answer would make the page answer 500 (and an e-mail fail) for every
+    office above it. ``finalize`` runs on everything a template prints, before escaping;
+    the JSON provider covers responses and the session, with or without ``ensure_ascii``.
+    """
+    app.jinja_env.finalize = _printable_output
+    app.json = _PrintableJSONProvider(app)
+
+
+def _printable_output(value: Any) -> Any:
+    if isinstance(value, Markup):
+        return Markup(printable(value))
+    if isinstance(value, str):
+        return printable(value)
+    if hasattr(value, "__html__"):
+        return Markup(printable(value.__html__()))
+    return value
+
+
+#: A surrogate in JSON text: raw (``ensure_ascii=False``) or escaped, paired or not.
+_JSON_SURROGATE = re.compile(r"[\ud800-\udfff]|\\u[dD][89abcdefABCDEF]")
+
+
+class _PrintableJSONProvider(DefaultJSONProvider):
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        text = super().dumps(obj, **kwargs)
+        if _JSON_SURROGATE.search(text):  # rare: a second pass over printable copies
+            text = super().dumps(_printable_data(obj), **kwargs)
+        return text
+
+
+def _printable_data(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {_printable_data(key): _printable_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable_data(item) for item in value]
+    return value
 
 
 def today() -> datetime.date:

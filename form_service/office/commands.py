@@ -176,8 +176,7 @@ def _export(args: argparse.Namespace) -> int:
 
     from pingan.export.schema import ColumnError
 
-    from ..db import get_db
-    from .exports import ExportRequest, audit_export, data_state, write_export
+    from .exports import ExportRequest, audit_export, write_export
 
     app = _app(args)
     with app.app_context():
@@ -195,17 +194,25 @@ def _export(args: argparse.Namespace) -> int:
             columns=tuple(args.column) if args.column else None,
             full_id_numbers=args.full_id_numbers,
         )
-        count, _key = data_state(deployment, request)
-        with get_db().write() as session:
-            audit_export(session, request, count, actor=_operator(), ip=None)
+        # Written beside the target and renamed once audited: the package appears under
+        # its name only complete and recorded in the audit log.
+        target = Path(args.out)
+        partial = target.with_name(f".{target.name}.part")
         try:
-            summary = write_export(request, Path(args.out))
+            summary = write_export(request, partial)
         except ColumnError as error:
             print(str(error), file=sys.stderr)
             return 1
         rows = sum(summary.rows.values())
+        try:
+            audit_export(request, rows, summary.excluded_count, actor=_operator(), ip=None)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        partial.replace(target)
         masked = "完整身份证号码" if args.full_id_numbers else "身份证号码已隐去出生日期"
         print(f"已导出 {rows} 份报名到 {args.out}（{masked}）。")
+        _print_excluded(summary)
         for campaign, count in summary.formula_like.items():
             print(
                 f"注意：招募 {campaign} 有 {count} 个以 = + - @ 开头的值"
@@ -213,3 +220,20 @@ def _export(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     return 0
+
+
+def _print_excluded(summary) -> None:
+    """Each record the package left out, by reference (never a value: no ID numbers)."""
+    if not summary.excluded_count:
+        return
+    print(
+        f"注意：有 {summary.excluded_count} 份报名因数据有误未能导出，"
+        "名单也在数据包的 excluded.csv 中：",
+        file=sys.stderr,
+    )
+    for item in summary.excluded:
+        field = f"“{item.field}”" if item.field else ""
+        print(f"  {item.reference}（{item.campaign}）{field}：{item.reason}", file=sys.stderr)
+    rest = summary.excluded_count - len(summary.excluded)
+    if rest:
+        print(f"  ……另有 {rest} 份，见 excluded.csv。", file=sys.stderr)

@@ -16,6 +16,14 @@ unchanged data gets the finished file again (and its own audit event).
 
 A job that was running when the process stopped is found by its stale ``updated_at``
 and marked failed, so its page tells the office to start it again.
+
+A record that cannot be exported (see ``pingan.export.package``; here also one whose
+stored data cannot be decrypted or read) is left out and listed in the package's
+``excluded.csv``; the export itself succeeds. Its audit event holds what was served:
+rows written and records left out. A download is built first and audited before it is
+sent, the command's package before it appears under its name. A background job is
+audited when it is asked for (as every request is), and its events are completed with
+those two figures when it ends.
 """
 
 from __future__ import annotations
@@ -36,16 +44,17 @@ from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from pingan.deployment import Deployment
-from pingan.export.package import PackageSummary, write_package
+from pingan.export.package import Excluded, PackageSummary, read_excluded, write_package
 
 from .. import cipher, today
 from ..db import get_db
 from ..models import Application, utcnow
-from ..office_models import ExportJob, User
+from ..office_models import AuditEvent, ExportJob, User
 from .audit import record
 
 EXPORT_KEEP_HOURS = 24
 STALE_JOB = datetime.timedelta(minutes=10)
+UNREADABLE = "存储的数据无法读取（无法解密或已损坏）"
 
 
 @dataclass(frozen=True)
@@ -128,25 +137,37 @@ def records(deployment: Deployment, request: ExportRequest) -> Iterator[dict[str
     )
     with get_db().sessions() as session:
         for row in session.execute(query):
-            answers = dict(row.answers or {})
-            if row.sensitive_encrypted:
-                answers.update(json.loads(decrypt(row.sensitive_encrypted)))
-            yield {
-                "reference": row.reference,
-                "campaign": row.campaign,
-                "unit": row.unit,
-                "stage": row.stage,
-                "submitted_at": row.submitted_at,
-                "volunteer_number": row.volunteer_number,
-                "name": row.name,
-                "category": row.category,
-                "id_type": row.id_type,
-                "sex": row.sex,
-                "via": row.via,
-                "id_number": decrypt(row.id_encrypted),
-                "mobile": decrypt(row.mobile_encrypted) if row.mobile_encrypted else None,
-                "answers": answers,
-            }
+            try:
+                record = _record(row, decrypt)
+            except Exception as error:  # one unreadable row must not stop the export
+                current_app.logger.warning(
+                    "export: application %s unreadable: %s", row.reference, type(error).__name__
+                )
+                record = {"reference": row.reference, "campaign": row.campaign}
+                record["unreadable"] = UNREADABLE
+            yield record
+
+
+def _record(row: Any, decrypt) -> dict[str, Any]:
+    answers = dict(row.answers or {})
+    if row.sensitive_encrypted:
+        answers.update(json.loads(decrypt(row.sensitive_encrypted)))
+    return {
+        "reference": row.reference,
+        "campaign": row.campaign,
+        "unit": row.unit,
+        "stage": row.stage,
+        "submitted_at": row.submitted_at,
+        "volunteer_number": row.volunteer_number,
+        "name": row.name,
+        "category": row.category,
+        "id_type": row.id_type,
+        "sex": row.sex,
+        "via": row.via,
+        "id_number": decrypt(row.id_encrypted),
+        "mobile": decrypt(row.mobile_encrypted) if row.mobile_encrypted else None,
+        "answers": answers,
+    }
 
 
 def write_export(
@@ -168,41 +189,53 @@ def write_export(
     )
 
 
-def audit_export(db_session, request: ExportRequest, rows: int, **who: Any) -> None:
-    record(
+def audit_export(request: ExportRequest, rows: int, excluded: int, **who: Any) -> None:
+    """Commit the audit event of an export about to be served: rows in it, records left out."""
+    with get_db().write() as db_session:
+        _audit(db_session, request, rows, excluded, **who)
+
+
+def _audit(
+    db_session, request: ExportRequest, rows: int, excluded: int | None, **who: Any
+) -> AuditEvent:
+    return record(
         db_session,
         "export_full_id" if request.full_id_numbers else "export",
         unit=request.unit,
         rows=rows,
+        excluded=excluded,
         campaigns=list(request.campaigns),
         columns=list(request.columns) if request.columns is not None else None,
         **who,
     )
 
 
-def export_now(request: ExportRequest, user: User | None = None, **who: Any) -> IO[bytes]:
-    """Build the package into an unlinked temporary file (audited first); return it at 0."""
-    _count, _key = data_state(current_app.extensions["pingan_deployment"], request)
-    with get_db().write() as db_session:
-        audit_export(db_session, request, _count, user=user, **who)
+def export_now(
+    request: ExportRequest, user: User | None = None, **who: Any
+) -> tuple[IO[bytes], PackageSummary]:
+    """Build the package into an unlinked temporary file, audit it; → (file at 0, summary)."""
     handle = tempfile.TemporaryFile(prefix="pingan-export-")
     try:
-        write_export(request, handle)
+        summary = write_export(request, handle)
+        audit_export(request, sum(summary.rows.values()), summary.excluded_count, user=user, **who)
     except BaseException:
         handle.close()
         raise
     handle.seek(0)
-    return handle
+    return handle, summary
 
 
 # --- background jobs ---------------------------------------------------------------------------
 
 
 def start_or_reuse_job(request: ExportRequest, user: User, cache_key: str, total: int) -> ExportJob:
-    """A job for *user*: a finished one for the same key reused, else a new running one."""
+    """A job for *user*: a finished one for the same key reused, else a new running one.
+
+    Every request is audited. A finished package's figures are known at once; a job still
+    to run keeps the ids of its events (``options["audit_events"]``) to complete them.
+    """
     _fail_stale_jobs()
     with get_db().write() as db_session:
-        audit_export(db_session, request, total, user=user, background=True)
         cached = db_session.scalar(
             select(ExportJob)
             .where(ExportJob.cache_key == cache_key, ExportJob.state.in_(("done", "running")))
@@ -213,21 +246,48 @@ def start_or_reuse_job(request: ExportRequest, user: User, cache_key: str, total
             if not Path(cached.path).exists():
                 cached = None
         if cached is not None and cached.user_id == user.id:
-            return cached
-        job = ExportJob(
-            token=secrets.token_hex(16),
-            user_id=user.id,
-            unit=request.unit,
-            options=request.as_dict(),
-            cache_key=cache_key,
-            total=total,
-        )
-        if cached is not None and cached.state == "done":
-            job.state, job.done, job.path = "done", cached.done, cached.path
-        db_session.add(job)
+            job = cached
+        else:
+            job = ExportJob(
+                token=secrets.token_hex(16),
+                user_id=user.id,
+                unit=request.unit,
+                options=request.as_dict(),
+                cache_key=cache_key,
+                total=total,
+                state="queued",
+            )
+            if cached is not None and cached.state == "done":
+                job.state, job.done, job.path = "done", cached.done, cached.path
+            db_session.add(job)
+        if job.state == "done":
+            _audit(db_session, request, job.done, job_excluded(job)[1], user=user, background=True)
+        else:
+            event = _audit(db_session, request, total, None, user=user, background=True)
+            db_session.flush()
+            events = [*job.options.get("audit_events", []), event.id]
+            job.options = {**job.options, "audit_events": events}
     if job.state == "queued":
         _start_thread(job.id)
     return job
+
+
+def job_request(job: ExportJob) -> ExportRequest:
+    """What *job* exports, from its stored options."""
+    options = job.options
+    return ExportRequest(
+        unit=options["unit"],
+        campaigns=tuple(options["campaigns"]),
+        columns=tuple(options["columns"]) if options["columns"] is not None else None,
+        full_id_numbers=bool(options["full_id_numbers"]),
+    )
+
+
+def job_excluded(job: ExportJob) -> tuple[list[Excluded], int]:
+    """The records a finished job's package left out (the first ones) and how many."""
+    if job.state != "done" or not job.path or not Path(job.path).exists():
+        return [], 0
+    return read_excluded(job.path, job.options["campaigns"])
 
 
 def _start_thread(job_id: int) -> None:
@@ -245,14 +305,8 @@ def _run_job(app: Flask, job_id: int) -> None:
         with database.write() as db_session:
             job = db_session.get(ExportJob, job_id)
             job.state = "running"
-            options = dict(job.options)
+            request = job_request(job)
             token = job.token
-        request = ExportRequest(
-            unit=options["unit"],
-            campaigns=tuple(options["campaigns"]),
-            columns=tuple(options["columns"]) if options["columns"] is not None else None,
-            full_id_numbers=bool(options["full_id_numbers"]),
-        )
         folder = Path(app.config["EXPORT_DIR"])
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         target = folder / f"{token}.zip"
@@ -278,6 +332,14 @@ def _run_job(app: Flask, job_id: int) -> None:
                 return
             job.state, job.path = "done", str(target)
             job.done = sum(summary.rows.values())
+            for event_id in job.options.get("audit_events", []):
+                event = db_session.get(AuditEvent, event_id)
+                if event is not None:
+                    event.detail = {
+                        **event.detail,
+                        "rows": job.done,
+                        "excluded": summary.excluded_count,
+                    }
         _prune(app)
 
 

@@ -542,15 +542,34 @@ def export_zip(unit: str):
         job = exports.start_or_reuse_job(export, g.office_user, key, total)
         return redirect(url_for("office.export_job", token=job.token), 303)
     try:
-        handle = exports.export_now(export, g.office_user)
+        handle, summary = exports.export_now(export, g.office_user)
     except ColumnError as error:
         flash(str(error), "error")
         return redirect(url_for("office.export_form", unit=unit), 303)
-    return send_file(
+    if summary.excluded_count:
+        # The download leaves the clerk on the export page; the next page they open says
+        # it, and excluded.csv in the package names every record.
+        flash(_excluded_message(summary.excluded_count, summary.excluded), "error")
+    response = send_file(
         handle,
         mimetype="application/zip",
         as_attachment=True,
         download_name=_download_name(unit),
+    )
+    response.headers["X-Pingan-Excluded"] = str(summary.excluded_count)
+    return response
+
+
+#: How many references a message names before "等".
+EXCLUDED_NAMED = 5
+
+
+def _excluded_message(count: int, excluded: list) -> str:
+    references = "、".join(item.reference for item in excluded[:EXCLUDED_NAMED])
+    more = "等" if count > EXCLUDED_NAMED else ""
+    return (
+        f"最近一次导出的数据包中有 {count} 份报名因数据有误未能导出"
+        f"（申请编号 {references}{more}），原因见数据包中的 excluded.csv。"
     )
 
 
@@ -588,7 +607,14 @@ def _job_of_user(token: str) -> ExportJob:
 @login_required
 def export_job(token: str):
     job = _job_of_user(token)
-    return render_template("office/export_job.html", job=job, unit=_deployment().tree[job.unit])
+    excluded, excluded_count = exports.job_excluded(job)
+    return render_template(
+        "office/export_job.html",
+        job=job,
+        unit=_deployment().tree[job.unit],
+        excluded=excluded,
+        excluded_count=excluded_count,
+    )
 
 
 @bp.get("/exports/<token>/download")
