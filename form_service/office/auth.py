@@ -42,14 +42,6 @@ MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
-DEFAULTS = {
-    "OFFICE_LOCKOUT_FAILURES": 5,
-    "OFFICE_LOCKOUT_IP_FAILURES": 20,
-    "OFFICE_LOCKOUT_MINUTES": 15,
-    "OFFICE_SESSION_IDLE_MINUTES": 30,
-    "OFFICE_SESSION_MAX_HOURS": 12,
-}
-
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)

@@ -1,7 +1,7 @@
 """Telling applicants: an e-mail on receipt and on the decision; SMS through a gateway.
 
 E-mail goes out only to an applicant who gave an address, and only when SMTP is
-configured (``PINGAN_SMTP_HOST`` and friends, read in ``smtp_settings``); without it the
+configured (``PINGAN_SMTP_HOST`` and friends, see ``form_service/config.py``); without it the
 service works the same and sends nothing. Messages are queued *after* the transaction
 that stored the application or the decision has committed, and sent by one background
 thread, so a slow or broken mail server never delays a response or loses an application;
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import queue
 import smtplib
 import threading
@@ -52,20 +51,17 @@ class SmtpSettings:
     starttls: bool
 
 
-def smtp_settings(environ: Mapping[str, str] | None = None) -> SmtpSettings | None:
-    """SMTP settings from ``PINGAN_SMTP_*``; None (e-mail off) when no host is set."""
-    environ = os.environ if environ is None else environ
-    host = environ.get("PINGAN_SMTP_HOST")
-    if not host:
+def smtp_settings(config: Mapping[str, Any]) -> SmtpSettings | None:
+    """The ``SMTP_*`` settings as one value; None (e-mail off) when no host is set."""
+    if not config["SMTP_HOST"]:
         return None
-    starttls = environ.get("PINGAN_SMTP_STARTTLS", "1").lower() in ("1", "true", "yes", "on")
     return SmtpSettings(
-        host=host,
-        port=int(environ.get("PINGAN_SMTP_PORT") or (587 if starttls else 25)),
-        user=environ.get("PINGAN_SMTP_USER") or None,
-        password=environ.get("PINGAN_SMTP_PASSWORD") or None,
-        sender=environ.get("PINGAN_SMTP_FROM") or f"noreply@{host}",
-        starttls=starttls,
+        host=config["SMTP_HOST"],
+        port=config["SMTP_PORT"],
+        user=config["SMTP_USER"] or None,
+        password=config["SMTP_PASSWORD"] or None,
+        sender=config["SMTP_FROM"],
+        starttls=config["SMTP_STARTTLS"],
     )
 
 

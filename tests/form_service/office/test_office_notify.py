@@ -10,6 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from offices import OfficeApplicant, reload
 
+from form_service.config import DEFAULTS, environment_config, finish_config
 from form_service.office.notify import LoggingSmsGateway, SmtpSettings, smtp_settings
 
 
@@ -107,19 +108,24 @@ def test_a_broken_mail_server_loses_no_application_and_logs_no_address(
     assert "wang@example.com" not in caplog.text
 
 
-def test_smtp_settings_come_from_the_environment():
-    assert smtp_settings({}) is None
-    settings = smtp_settings(
+def test_smtp_settings_come_from_the_environment(tmp_path):
+    def settings(environ):
+        config = {**DEFAULTS, **environment_config(environ)}
+        finish_config(config, tmp_path)
+        return smtp_settings(config)
+
+    assert settings({}) is None
+    configured = settings(
         {"PINGAN_SMTP_HOST": "mail.example", "PINGAN_SMTP_USER": "u", "PINGAN_SMTP_FROM": "a@b.cn"}
     )
-    assert (settings.host, settings.port, settings.starttls, settings.sender) == (
+    assert (configured.host, configured.port, configured.starttls, configured.sender) == (
         "mail.example",
         587,
         True,
         "a@b.cn",
     )
-    plain = smtp_settings({"PINGAN_SMTP_HOST": "m", "PINGAN_SMTP_STARTTLS": "0"})
-    assert (plain.port, plain.starttls) == (25, False)
+    plain = settings({"PINGAN_SMTP_HOST": "m", "PINGAN_SMTP_STARTTLS": "0"})
+    assert (plain.port, plain.starttls, plain.sender) == (25, False, "noreply@m")
 
 
 def test_sms_is_off_by_default_and_logs_without_the_number(office_app, office, caplog):
