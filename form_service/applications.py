@@ -1,10 +1,12 @@
 """Storing applications and finding them again: the steps that need the database.
 
-``submit`` is the single way in for the form, the API and (next) imports: it validates,
-checks the scheme's duplicate rules, encrypts, and commits one row with its first stage
-event in one write transaction. The ``UNIQUE (scope, id_hmac)`` constraint settles races
-that the look-up before the insert cannot see (PostgreSQL's READ COMMITTED), so two
-concurrent submissions of one ID number store exactly one application.
+``submit`` is the single way in for the form and the API: it validates, checks the
+scheme's rule on applying twice (``pingan.duplicates``, over ``earlier_applications``,
+which the roster import uses too), encrypts, and commits one row with its first stage
+event in one write transaction. The unique index on ``(scope, id_hmac)`` over open
+applications settles races that the look-up before the insert cannot see (PostgreSQL's
+READ COMMITTED), so two concurrent submissions of one ID number store exactly one
+application; a rejected or withdrawn one is not open and does not stand in the way.
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pingan.deployment import Deployment
+from pingan.duplicates import Earlier, duplicate_problem
+from pingan.review import CLOSED_STAGES, REGISTERED, WITHDRAWN, Workflow, state_of
+
 from .crypto import PersonalDataCipher
 from .db import Database
 from .forms import CampaignForm
-from .models import Application, IdempotencyKey, StageEvent
+from .models import Application, IdempotencyKey, StageEvent, utcnow
 from .validation import FieldError, Submission, unreadable_errors, validate_application
 
 log = logging.getLogger(__name__)
@@ -97,7 +103,9 @@ def submit(
     for _attempt in range(3):
         try:
             with database.write() as session:
-                earlier = _earlier_result(session, form, id_hmac, idempotency_key, request_hmac)
+                earlier = _earlier_result(
+                    session, form, id_hmac, submission.unit, idempotency_key, request_hmac
+                )
                 if earlier is not None:
                     return earlier
                 application = new_application(cipher, form, submission, id_hmac, channel)
@@ -124,7 +132,9 @@ def submit(
             # Someone else committed first: the same person, the same key, or (once in
             # 10^14) the same reference. Look again in a fresh transaction.
             with database.sessions() as session:
-                earlier = _earlier_result(session, form, id_hmac, idempotency_key, request_hmac)
+                earlier = _earlier_result(
+                    session, form, id_hmac, submission.unit, idempotency_key, request_hmac
+                )
             if earlier is not None:
                 return earlier
             continue
@@ -161,7 +171,7 @@ def new_application(
         campaign=submission.campaign,
         unit=submission.unit,
         category=submission.category,
-        stage=_first_stage(form),
+        stage=Workflow(form.campaign, form.deployment).first,
         scope=form.scope,
         name=submission.name,
         id_type=submission.id_type,
@@ -184,45 +194,53 @@ def new_application(
     )
 
 
-def _first_stage(form: CampaignForm) -> str:
-    stages = form.campaign.data.get("review", {}).get("stages") or [{"id": "submitted"}]
-    return stages[0]["id"]
-
-
-def _duplicate_errors(session: Session, form: CampaignForm, id_hmac: str) -> list[FieldError]:
-    """The scheme's rules on applying twice, as errors on the ID number field."""
-    campaign = form.campaign
+def earlier_applications(
+    session: Session, deployment: Deployment, id_hmacs: list[str]
+) -> dict[str, list[Earlier]]:
+    """Each keyed hash → the applications of that person in *deployment*, with their state."""
     rows = session.execute(
-        select(Application.campaign, Application.scope).where(
-            Application.deployment == form.deployment.id, Application.id_hmac == id_hmac
-        )
+        select(Application.id_hmac, Application.campaign, Application.unit, Application.stage)
+        .where(Application.deployment == deployment.id, Application.id_hmac.in_(id_hmacs))
+        .order_by(Application.id)
     ).all()
-    if any(row.campaign == campaign.id for row in rows):
-        return [
-            FieldError(
-                "id_number",
-                "该证件号码已报名本次招募，请勿重复报名；可凭报名编号在“报名进度查询”页面查看审核进度",
-            )
-        ]
-    rule = form.eligibility.get("double_registration", "allowed")
-    others = [row for row in rows if row.campaign != campaign.id]
-    if rule == "allowed":
-        others = [row for row in others if row.scope == form.scope]
-    if others:
-        principle = "原则上" if rule == "refused_in_principle" else ""
-        return [
-            FieldError(
-                "id_number",
-                f"该证件号码已在本地区其他平安志愿者队伍报名或登记。按本次招募的规定，"
-                f"已担任其他行业志愿者的{principle}不再招募；如有特殊情况，"
-                f"请联系{form.contact_text}",
-            )
-        ]
-    return []
+    flows: dict[str, Workflow | None] = {}
+    found: dict[str, list[Earlier]] = {}
+    for row in rows:
+        if row.campaign not in flows:
+            campaign = deployment.campaigns.get(row.campaign)
+            flows[row.campaign] = campaign and Workflow(campaign, deployment)
+        state = state_of(row.stage, flows[row.campaign])
+        found.setdefault(row.id_hmac, []).append(Earlier(row.campaign, row.unit, state))
+    return found
+
+
+def duplicate_message(form: CampaignForm, earlier: list[Earlier], unit: str | None) -> str | None:
+    """The scheme's rule on applying twice (``pingan.duplicates``) for *form*'s campaign."""
+    return duplicate_problem(
+        earlier,
+        campaign=form.campaign.id,
+        unit=unit,
+        rule=form.eligibility.get("double_registration", "allowed"),
+        contact=form.contact_text,
+    )
+
+
+def _duplicate_errors(
+    session: Session, form: CampaignForm, id_hmac: str, unit: str | None
+) -> list[FieldError]:
+    """The scheme's rule on applying twice, as an error on the ID number field."""
+    earlier = earlier_applications(session, form.deployment, [id_hmac]).get(id_hmac, [])
+    message = duplicate_message(form, earlier, unit)
+    return [FieldError("id_number", message)] if message else []
 
 
 def _earlier_result(
-    session: Session, form: CampaignForm, id_hmac: str, key: str | None, request_hmac: str
+    session: Session,
+    form: CampaignForm,
+    id_hmac: str,
+    unit: str | None,
+    key: str | None,
+    request_hmac: str,
 ) -> Outcome | None:
     """What an earlier, committed submission decides: a replay, a refusal, or None.
 
@@ -230,7 +248,7 @@ def _earlier_result(
     snapshot, and an application commits together with its key, so once the application
     is visible the key is too, and a retry is answered as a replay, not as a duplicate.
     """
-    errors = _duplicate_errors(session, form, id_hmac)
+    errors = _duplicate_errors(session, form, id_hmac, unit)
     if key:
         replay = _replay(session, form, key, request_hmac)
         if replay is not None:
@@ -257,6 +275,26 @@ def _replay(session: Session, form: CampaignForm, key: str, request_hmac: str) -
     return Outcome(application=application, replayed=True)
 
 
+def withdraw(session: Session, application: Application, workflow: Workflow | None) -> str | None:
+    """The applicant's 撤回 of a pending application, in *session*; why not, or None."""
+    refusal = workflow.withdrawal_refusal(application.stage) if workflow else "该招募已不再受理撤回"
+    if refusal:
+        return refusal
+    now = utcnow()
+    session.add(
+        StageEvent(
+            application_id=application.id,
+            from_stage=application.stage,
+            to_stage=WITHDRAWN,
+            actor="applicant",
+            at=now,
+        )
+    )
+    application.stage = WITHDRAWN
+    application.updated_at = now
+    return None
+
+
 def find_by_reference(session: Session, reference: str, last4: str) -> Application | None:
     """The application with this reference whose ID number ends in *last4*, else None."""
     application = session.execute(
@@ -279,16 +317,23 @@ def latest_reason(session: Session, application: Application) -> str | None:
 
 
 def progress(session: Session, form: CampaignForm) -> dict[str, dict[str, int]]:
-    """Applications and registrations per unit, each unit counting every unit below it."""
-    stages = form.campaign.data.get("review", {}).get("stages") or [{"id": "registered"}]
-    registered = stages[-1]["id"]
+    """Open applications and registrations per unit, each unit counting every unit below it.
+
+    A rejected or withdrawn application is not counted: its applicant may apply again,
+    and the new application counts instead.
+    """
+    workflow = Workflow(form.campaign, form.deployment)
+    registered = [s.id for s in workflow.stages if workflow.state(s.id) == REGISTERED]
     rows = session.execute(
         select(
             Application.unit,
             func.count(),
-            func.sum(case((Application.stage == registered, 1), else_=0)),
+            func.sum(case((Application.stage.in_(registered), 1), else_=0)),
         )
-        .where(Application.campaign == form.campaign.id)
+        .where(
+            Application.campaign == form.campaign.id,
+            Application.stage.not_in(sorted(CLOSED_STAGES)),
+        )
         .group_by(Application.unit)
     ).all()
     tree = form.deployment.tree

@@ -24,6 +24,8 @@ ACTIONS = {
     "view_full_id": "查看完整证件号码",
     "certificate": "打印志愿者证书",
     "stage_change": "变更审核阶段",
+    "reopen": "恢复审核被退回的报名",
+    "withdraw": "申请人撤回报名",
     "export": "导出数据",
     "export_full_id": "导出完整证件号码",
     "import": "导入定向招募名单",

@@ -28,7 +28,8 @@ The import form differs from the public one in exactly these ways:
   confirms that on the upload form, and the stored row carries the notice version.
 
 All or nothing: every row is checked, duplicates are looked for within the file and
-against stored applications (one query per 500 rows, by the keyed hash), and only a
+against stored applications (one query per 500 rows, by the keyed hash; the rule on
+applying twice is ``pingan.duplicates``, as for online applications), and only a
 roster without a single problem is stored, in one transaction. The report names each
 bad row and cell (第 5 行 C 列（身份证号）：…).
 """
@@ -44,7 +45,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pingan.campaigns import Campaign, campaign_fields
@@ -52,10 +52,15 @@ from pingan.eligibility import age_on
 from pingan.export.roster_import import RosterError, read_roster
 
 from .. import campaign_forms, cipher, today
-from ..applications import identity_hash, new_application
+from ..applications import (
+    duplicate_message,
+    earlier_applications,
+    identity_hash,
+    new_application,
+)
 from ..db import get_db
 from ..forms import DOCUMENT_TYPE_NAMES, CampaignForm, FormField
-from ..models import Application, StageEvent
+from ..models import StageEvent
 from ..office_models import User
 from ..validation import validate_application
 from .audit import record
@@ -322,32 +327,18 @@ def _derived_problems(row, values, submission, refs, titles, day) -> list[Import
 
 
 def _stored_duplicates(form: CampaignForm, valid, titles) -> list[ImportProblem]:
-    """Rows whose person already applied, by the scheme's rule on applying twice."""
-    rule = form.eligibility.get("double_registration", "allowed")
+    """Rows whose person may not apply again, by the scheme's rule (``pingan.duplicates``)."""
     problems = []
     with get_db().sessions() as session:
         for start in range(0, len(valid), LOOKUP_CHUNK):
             chunk = valid[start : start + LOOKUP_CHUNK]
-            rows = session.execute(
-                select(Application.id_hmac, Application.campaign, Application.scope).where(
-                    Application.deployment == form.deployment.id,
-                    Application.id_hmac.in_([item[2] for item in chunk]),
-                )
-            ).all()
-            found: dict[str, list[Any]] = {}
-            for row in rows:
-                found.setdefault(row.id_hmac, []).append(row)
-            for row_number, _submission, id_hmac, refs in chunk:
-                existing = found.get(id_hmac, [])
-                if any(r.campaign == form.campaign.id for r in existing):
-                    message = "该证件号码已报名本次招募，不能重复导入"
-                elif rule != "allowed" and existing:
-                    message = "该证件号码已在本地区其他平安志愿者队伍报名或登记"
-                elif any(r.scope == form.scope for r in existing):
-                    message = "该证件号码已有报名"
-                else:
-                    continue
-                problems.append(_problem(row_number, "id_number", message, refs, titles))
+            found = earlier_applications(
+                session, form.deployment, [id_hmac for _, _, id_hmac, _ in chunk]
+            )
+            for row_number, submission, id_hmac, refs in chunk:
+                message = duplicate_message(form, found.get(id_hmac, []), submission.unit)
+                if message:
+                    problems.append(_problem(row_number, "id_number", message, refs, titles))
     return problems
 
 

@@ -1,9 +1,13 @@
 """Moving applications between review stages, one or many in one transaction.
 
-``change_stages`` checks every selected application (in the user's scope, at the stage the
-office saw, allowed by the scheme's rules for the user's level) and then changes all of
-them or none: each change gets a ``StageEvent`` (who, when, why; the status page shows
-the reason) and an audit event in the same transaction. Volunteer numbers come from
+The rules (who may act at which stage, where a reopening goes) are ``pingan.review``; this
+module applies them to stored rows. ``change_stages`` checks every selected application
+(in the user's scope, at the stage the office saw, allowed by the scheme's rules for the
+user's unit and the application's history) and then changes all of them or none: each
+change gets a ``StageEvent`` (who, which office, when, why; the status page shows the
+reason) and an audit event in the same transaction. ``reopen`` takes a rejected
+application back to the stage at which it was rejected, unless its applicant has applied
+again meanwhile (one open application per person and scope). Volunteer numbers come from
 ``VolunteerCounter`` rows bumped in that transaction (``UPDATE … RETURNING``: PostgreSQL
 locks the row until commit, SQLite's ``BEGIN IMMEDIATE`` serialises writers), so two
 offices registering at once never get the same number; the ``UNIQUE (deployment,
@@ -20,13 +24,18 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pingan.review import CLOSED_STAGES, rejected_at
+
 from .. import cipher, today
 from ..db import get_db
 from ..models import Application, StageEvent, utcnow
 from ..office_models import User, VolunteerCounter
 from . import letters
 from .audit import record
-from .stages import MAX_REASON, REJECTED, Workflow
+from .stages import MAX_REASON, REJECTED, histories, workflows
+
+#: Why a rejected application cannot be reopened once its applicant applied again.
+APPLIED_AGAIN = "申请人已在退回后重新报名，请审核新的报名，原报名不能再恢复"
 
 
 class ReviewRefused(Exception):
@@ -45,10 +54,6 @@ class Change:
     from_stage: str
     to_stage: str
     volunteer_number: str | None
-
-
-def workflows() -> dict[str, Workflow]:
-    return current_app.extensions["pingan_workflows"]
 
 
 def clean_reason(reason: str | None, required: bool) -> str | None:
@@ -80,12 +85,11 @@ def change_stages(
     ids = sorted(set(application_ids))
     if not ids:
         raise ReviewRefused(["请至少选择一份报名"], 422)
-    level = current_app.extensions["pingan_deployment"].tree[user.unit].level
     for attempt in range(3):
         try:
             with get_db().write() as session:
                 changes, applications = _change(
-                    session, user, scope, ids, action, reason, seen_stages or {}, level
+                    session, user, scope, ids, action, reason, seen_stages or {}
                 )
             break
         except IntegrityError:
@@ -96,15 +100,9 @@ def change_stages(
     return changes
 
 
-def _change(session, user, scope, ids, action, reason, seen_stages, level):
-    applications = session.scalars(
-        select(Application)
-        .where(Application.id.in_(ids), Application.unit.in_(scope))
-        .order_by(Application.id)
-        .with_for_update()
-    ).all()
-    if len(applications) != len(ids):
-        raise ReviewRefused(["所选报名中有不存在或不在本单位管辖范围内的"], 404)
+def _change(session, user, scope, ids, action, reason, seen_stages):
+    applications = _locked(session, scope, ids)
+    history = histories(session, ids)
     problems = []
     for application in applications:
         workflow = workflows()[application.campaign]
@@ -113,8 +111,9 @@ def _change(session, user, scope, ids, action, reason, seen_stages, level):
         if seen is not None and seen != application.stage:
             problems.append(f"{label}已被他人处理，现为“{workflow.name(application.stage)}”")
             continue
-        unit_level = current_app.extensions["pingan_deployment"].tree[application.unit].level
-        refusal = workflow.refusal(application.stage, action, level, unit_level)
+        refusal = workflow.refusal(
+            application.stage, action, user.unit, application.unit, history[application.id]
+        )
         if refusal:
             problems.append(f"{label}：{refusal}")
     if problems:
@@ -136,6 +135,7 @@ def _change(session, user, scope, ids, action, reason, seen_stages, level):
                 from_stage=before,
                 to_stage=after,
                 actor=f"user:{user.id}",
+                unit=user.unit,
                 reason=reason,
                 at=now,
             )
@@ -158,6 +158,93 @@ def _change(session, user, scope, ids, action, reason, seen_stages, level):
             )
         )
     return changes, applications
+
+
+def _locked(session: Session, scope: frozenset[str], ids: list[int]) -> list[Application]:
+    """The applications *ids*, locked for this transaction; 404 unless all are in *scope*."""
+    applications = session.scalars(
+        select(Application)
+        .where(Application.id.in_(ids), Application.unit.in_(scope))
+        .order_by(Application.id)
+        .with_for_update()
+    ).all()
+    if len(applications) != len(ids):
+        raise ReviewRefused(["所选报名中有不存在或不在本单位管辖范围内的"], 404)
+    return applications
+
+
+def reopen(
+    user: User,
+    scope: frozenset[str],
+    application_id: int,
+    reason: str | None,
+    seen_stage: str | None = None,
+) -> Change:
+    """Take a rejected application back to the stage at which it was rejected (audited).
+
+    Refused when the applicant has an open application in the same scope by now: they
+    applied again after the rejection, and one person holds one open application.
+    """
+    reason = clean_reason(reason, required=True)
+    try:
+        with get_db().write() as session:
+            (application,) = _locked(session, scope, [application_id])
+            workflow = workflows()[application.campaign]
+            label = f"报名 {application.reference}（{application.name}）"
+            if seen_stage and seen_stage != application.stage:
+                current = workflow.name(application.stage)
+                raise ReviewRefused([f"{label}已被他人处理，现为“{current}”"])
+            history = histories(session, [application.id])[application.id]
+            refusal = workflow.reopen_refusal(
+                application.stage, user.unit, application.unit, history
+            )
+            if refusal:
+                raise ReviewRefused([f"{label}：{refusal}"])
+            _refuse_if_applied_again(session, application, label)
+            back = rejected_at(history)
+            application.stage = back
+            application.updated_at = now = utcnow()
+            session.add(
+                StageEvent(
+                    application_id=application.id,
+                    from_stage=REJECTED,
+                    to_stage=back,
+                    actor=f"user:{user.id}",
+                    unit=user.unit,
+                    reason=reason,
+                    at=now,
+                )
+            )
+            record(
+                session,
+                "reopen",
+                user=user,
+                unit=application.unit,
+                application_id=application.id,
+                reference=application.reference,
+                from_stage=REJECTED,
+                to_stage=back,
+                reason=reason,
+            )
+    except IntegrityError:
+        # The applicant's new application committed between our look and our write.
+        raise ReviewRefused([APPLIED_AGAIN]) from None
+    return Change(application.id, application.reference, REJECTED, back, None)
+
+
+def _refuse_if_applied_again(session: Session, application: Application, label: str) -> None:
+    newer = session.scalar(
+        select(Application.reference)
+        .where(
+            Application.scope == application.scope,
+            Application.id_hmac == application.id_hmac,
+            Application.id != application.id,
+            Application.stage.not_in(sorted(CLOSED_STAGES)),
+        )
+        .limit(1)
+    )
+    if newer is not None:
+        raise ReviewRefused([f"{label}：{APPLIED_AGAIN}（新报名编号 {newer}）"])
 
 
 def _numbers_needed(

@@ -31,6 +31,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from pingan.export.roster_import import write_template
 from pingan.export.schema import ColumnError, export_schema
 from pingan.idnumber import mask_id_number
+from pingan.review import rejected_at
 
 from .. import campaign_forms, cipher, today
 from ..db import get_db, read_session
@@ -39,8 +40,8 @@ from ..office_models import AuditEvent, ExportJob, User
 from . import auth, exports, imports, listing
 from .audit import ACTIONS, record_now
 from .auth import administrator_required, login_required, require_unit_in_scope
-from .review import ReviewRefused, change_stages, workflows
-from .stages import REJECTED, REJECTED_NAME
+from .review import ReviewRefused, change_stages, reopen
+from .stages import CLOSED_NAMES, histories, workflows
 
 bp = Blueprint(
     "office",
@@ -112,8 +113,8 @@ def _globals():
 
 def _stage_name(campaign: str, stage: str) -> str:
     workflow = workflows().get(campaign)
-    if stage == REJECTED or workflow is None:
-        return REJECTED_NAME if stage == REJECTED else stage
+    if workflow is None:
+        return CLOSED_NAMES.get(stage, stage)
     return workflow.name(stage)
 
 
@@ -267,7 +268,7 @@ def _stage_choices() -> list[tuple[str, str]]:
     for workflow in workflows().values():
         for stage in workflow.stages:
             seen.setdefault(stage.id, stage.name)
-    seen[REJECTED] = REJECTED_NAME
+    seen.update(CLOSED_NAMES)
     return list(seen.items())
 
 
@@ -401,7 +402,8 @@ def _render_application(application: Application, full_id: str | None = None):
             )
         }
     id_number = cipher().decrypt(application.id_encrypted)
-    level = _deployment().tree[g.office_user.unit].level
+    history = histories(read_session(), [application.id])[application.id]
+    office, unit = g.office_user.unit, application.unit
     return render_template(
         "office/application.html",
         application=application,
@@ -415,9 +417,10 @@ def _render_application(application: Application, full_id: str | None = None):
         actor_names={**names, "applicant": "申请人", "import": "导入"},
         workflow=workflow,
         next_stage=workflow.next_stage(application.stage),
-        refusal=workflow.refusal(
-            application.stage, "approve", level, _deployment().tree[application.unit].level
-        ),
+        refusal=workflow.refusal(application.stage, "approve", office, unit, history),
+        reopen_refusal=workflow.reopen_refusal(application.stage, office, unit, history),
+        reopen_stage=rejected_at(history),
+        certificate_refusal=workflow.certificate_refusal(application.stage),
     )
 
 
@@ -463,29 +466,58 @@ def stage(application_id: int):
     return redirect(url_for("office.application", application_id=found.id), 303)
 
 
+@bp.post("/applications/<int:application_id>/reopen")
+@login_required
+def reopen_application(application_id: int):
+    """退回 undone: back to the stage at which it was rejected, with a reason (audited)."""
+    found = _application_in_scope(application_id)
+    try:
+        change = reopen(
+            g.office_user,
+            g.office_scope,
+            found.id,
+            request.form.get("reason"),
+            request.form.get("stage") or None,
+        )
+    except ReviewRefused as refused:
+        for problem in refused.problems:
+            flash(problem, "error")
+        return redirect(url_for("office.application", application_id=found.id), 303)
+    name = _stage_name(found.campaign, change.to_stage)
+    flash(f"已恢复审核报名 {change.reference}，现为“{name}”。")
+    return redirect(url_for("office.application", application_id=found.id), 303)
+
+
 @bp.get("/applications/<int:application_id>/certificate")
 @login_required
 def certificate(application_id: int):
+    """Only after the scheme's last stage (Chongqing: the city's identity check)."""
     found = _application_in_scope(application_id)
-    if not found.volunteer_number:
-        abort(404)
+    workflow = workflows()[found.campaign]
+    refusal = workflow.certificate_refusal(found.stage)
+    if refusal or not found.volunteer_number:
+        flash(refusal or "该报名没有志愿者编号，不能打印证书", "error")
+        return redirect(url_for("office.application", application_id=found.id), 303)
     record_now("certificate", unit=found.unit, application_id=found.id, reference=found.reference)
     id_number = cipher().decrypt(found.id_encrypted)
-    registered = read_session().scalar(
-        select(StageEvent.at)
-        .where(
-            StageEvent.application_id == found.id,
-            StageEvent.to_stage == workflows()[found.campaign].numbering_stage,
+    registered_at, issued_at = (
+        read_session().scalar(
+            select(StageEvent.at)
+            .where(StageEvent.application_id == found.id, StageEvent.to_stage == stage)
+            .order_by(StageEvent.id.desc())
+            .limit(1)
         )
-        .order_by(StageEvent.id.desc())
-        .limit(1)
+        or found.updated_at
+        for stage in (workflow.numbering_stage, workflow.final)
     )
     return render_template(
         "office/certificate.html",
         application=found,
         campaign=_deployment().campaigns[found.campaign],
+        issuer=workflow.certificate_issuer,
         masked_id=mask_id_number(id_number) if found.id_type == "resident_id" else "",
-        registered_at=registered or found.updated_at,
+        registered_at=registered_at,
+        issued_at=issued_at,
     )
 
 

@@ -21,8 +21,10 @@ from applicants import (
     get_db_of,
     stored,
 )
+from sqlalchemy import update
 
 from form_service.applications import submit
+from form_service.models import Application
 from pingan.idnumber import compose_id_number
 
 Overrides = Callable[[Applicant], dict[str, Any]]
@@ -60,21 +62,38 @@ def duplicate(applicant: Applicant) -> dict[str, Any]:
     return {"id_number": id_number}
 
 
-def in_another_sector(applicant: Applicant) -> dict[str, Any]:
-    """Someone filed in the 2014 round (as an office import would) applies to the 2026 one."""
-    app = applicant.app
+def in_2014(unit: str, stage: str | None = None) -> Overrides:
+    """Someone filed for *unit* in the 2014 round (as an office import would), its
+    application now at *stage*, applies to the 2026 one for Taiyuan (the default unit)."""
+
+    def earlier(applicant: Applicant) -> dict[str, Any]:
+        app = applicant.app
+        id_number = applicant.next_id()
+        old_round = app.extensions["pingan_forms"]["shanxi-2014"]
+        answers = applicant.answers("shanxi-2014", id_number=id_number, unit=unit)
+        outcome = submit(
+            get_db_of(app),
+            app.extensions["pingan_cipher"],
+            old_round,
+            answers,
+            datetime.date(2014, 11, 1),
+            channel="import",
+        )
+        assert outcome.ok, outcome.errors
+        if stage is not None:
+            with get_db_of(app).write() as session:
+                session.get(Application, outcome.application.id).stage = stage
+        return {"id_number": id_number}
+
+    return earlier
+
+
+def rejected_then_again(applicant: Applicant) -> dict[str, Any]:
+    """A rejected application does not stand in the way of a new one (退回 → apply again)."""
     id_number = applicant.next_id()
-    old_round = app.extensions["pingan_forms"]["shanxi-2014"]
-    answers = applicant.answers("shanxi-2014", id_number=id_number)
-    outcome = submit(
-        get_db_of(app),
-        app.extensions["pingan_cipher"],
-        old_round,
-        answers,
-        datetime.date(2014, 11, 1),
-        channel="import",
-    )
-    assert outcome.ok, outcome.errors
+    assert applicant.submit(id_number=id_number).status_code == 303
+    with get_db_of(applicant.app).write() as session:
+        session.execute(update(Application).values(stage="rejected"))
     return {"id_number": id_number}
 
 
@@ -249,6 +268,7 @@ CASES = [
     ),
     Case("honeypot filled", W, {"website": "http://spam.example"}, 422, "website", "此项应留空"),
     Case("duplicate in the campaign", W, duplicate, 422, "id_number", "报名进度查询"),
+    Case("again after a rejection", W, rejected_then_again, 303),
     # --- Shanxi youth: 附件3, ages 18–45, residence, no double registration -------------------
     Case("shanxi valid", S, status=303),
     Case("shanxi age 45", S, {"id_number": born(45, TY)}, 303),
@@ -337,12 +357,38 @@ CASES = [
         "不能以 =、+、-、@ 开头",
     ),
     Case(
-        "shanxi registered in another sector",
+        "shanxi applied in another sector",
         S,
-        in_another_sector,
+        in_2014("datong"),
         422,
         "id_number",
         "原则上不再招募；如有特殊情况，请联系全省青年平安志愿者工作领导小组办公室",
+    ),
+    Case(
+        "shanxi registered in another sector",
+        S,
+        in_2014("datong", "registered"),
+        422,
+        "id_number",
+        "已在本地区其他平安志愿者队伍报名或登记",
+    ),
+    Case("shanxi rejected in another sector", S, in_2014("datong", "rejected"), 303),
+    Case("shanxi withdrawn in another sector", S, in_2014("datong", "withdrawn"), 303),
+    Case(
+        "shanxi registered with this unit in an earlier round",
+        S,
+        in_2014("taiyuan", "registered"),
+        422,
+        "id_number",
+        "已在此前的招募中登记为本单位的平安志愿者，无需再次报名",
+    ),
+    Case(
+        "shanxi pending with this unit in an earlier round",
+        S,
+        in_2014("taiyuan"),
+        422,
+        "id_number",
+        "已在此前的招募中向本单位报名，正在审核",
     ),
     Case(
         "shanxi 2014 round is closed",

@@ -57,18 +57,18 @@ def test_the_reason_of_a_decision_is_shown(app):
     applicant, reference, id_number = apply(app)
     with get_db_of(app).write() as session:
         application = session.scalars(select(Application)).one()
-        application.stage = "reviewed"
+        application.stage = "registered"
         session.add(
             StageEvent(
                 application_id=application.id,
                 from_stage="submitted",
-                to_stage="reviewed",
+                to_stage="registered",
                 actor="user:1",
                 reason="材料齐全，<b>审核通过</b>",
             )
         )
     page = BeautifulSoup(look_up(applicant, reference, id_number[-4:]).data, "html.parser")
-    assert page.select_one("#stage").get_text() == "综治办审核通过"
+    assert page.select_one("#stage").get_text() == "综治办审核通过，成为注册的平安志愿者"
     assert page.select_one(".reason").get_text() == "材料齐全，<b>审核通过</b>"
 
 

@@ -6,7 +6,8 @@ registered (every stage but ``rejected`` and ``withdrawn``), so a rejected or wi
 application stays in the history beside the new one. SQLite and PostgreSQL both build
 ``CREATE UNIQUE INDEX … WHERE``. ``stage_events.unit`` records the unit of the office that
 made a change: Chongqing's 上一级审核 must be passed by an office above the one that
-passed 初审, whatever happens to its account later.
+passed 初审, whatever happens to its account later (earlier events get the unit of their
+account, where it still exists).
 
 On SQLite dropping a table constraint recreates the table (alembic's batch mode);
 ``form_service.migrate`` runs migrations with foreign keys off, or dropping the old table
@@ -46,6 +47,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("stage_events") as batch:
         batch.add_column(sa.Column("unit", sa.String(64), nullable=True))
+    # Decisions made so far: the unit of the account that made them, where it still exists.
+    op.execute(
+        """
+        UPDATE stage_events SET unit = (
+            SELECT office_users.unit FROM office_users
+            WHERE 'user:' || CAST(office_users.id AS VARCHAR(12)) = stage_events.actor
+        )
+        WHERE actor LIKE 'user:%'
+        """
+    )
 
 
 def downgrade() -> None:

@@ -120,6 +120,29 @@ def test_duplicates_within_the_file_and_against_stored_applications_are_reported
     assert count(app) == 1
 
 
+def test_the_import_applies_the_forms_rule_on_applying_twice(app, office, applicant):
+    """One rule (pingan.duplicates): a rejected applicant may be filed again, a pending one
+    is refused in the words the online form uses."""
+    account = office(app, "wujin")
+    rejected, pending = applicant.stored(unit="hutang"), applicant.stored(unit="hutang")
+    account.decide(rejected, "reject", reason="注册地址不详，请补充到村")
+    with app.app_context():
+        from form_service import cipher
+
+        numbers = [cipher().decrypt(a.id_encrypted) for a in (rejected, pending)]
+    online = applicant.submit(id_number=numbers[1])
+    online_message = page(online).select_one("#field-id_number .error-message").get_text()
+    rows = [wujin_row(1, 身份证号=numbers[0]), wujin_row(2, 身份证号=numbers[1])]
+    response = upload(account, "wujin", "wujin-2026", roster_csv(rows, wujin_headers(app)))
+    assert response.status_code == 422
+    (problem,) = report(response)
+    assert problem.startswith("第 3 行")
+    assert problem.split("：", 1)[1] in online_message
+    response = upload(account, "wujin", "wujin-2026", roster_csv(rows[:1], wujin_headers(app)))
+    assert response.status_code == 303
+    assert count(app) == 3 and count(app, stage="rejected") == 1
+
+
 def test_a_directed_category_skips_the_open_recruitments_residence_condition(office_app, office):
     """The age above 65 is no problem in either category: the town's range is in principle,
     and its office admits exceptions on import (see test_office_import_age)."""

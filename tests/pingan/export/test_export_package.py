@@ -80,7 +80,10 @@ def test_schemas_in_datapackage_come_from_the_campaign_fields(
         "enum": [wujin.tree[u].name for u in _application_units(campaign, wujin)],
     }
     assert fields["service_type"]["constraints"]["enum"][0] == "参与平安创建"
-    assert fields["stage"]["constraints"]["enum"] == ["已提交", "综治办审核通过", "已注册"]
+    assert fields["stage"]["constraints"]["enum"] == [
+        "已提交",
+        "综治办审核通过，成为注册的平安志愿者",
+    ]
     assert "widget" not in fields["name"] and "sensitive" not in fields["id_number"]
     assert "出生日期" in fields["id_number"]["description"]
 

@@ -75,11 +75,11 @@ def test_choices_are_written_as_their_labels(wujin: Deployment, make_record: Rec
     record = make_record(
         campaign,
         wujin,
-        stage="reviewed",
+        stage="registered",
         answers={"service_type": "patrol", "availability": ["周六", "周日"]},
     )
     assert row_of(record, campaign, wujin, ["stage", "service_type", "availability"]) == {
-        "stage": "综治办审核通过",
+        "stage": "综治办审核通过，成为注册的平安志愿者",
         "service_type": "参与治安防范",
         "availability": "周六、周日",
     }
