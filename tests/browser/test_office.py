@@ -1,10 +1,11 @@
 """The offices' pages in headless Chromium: log in, review, export, import, audit, certificate,
 password; axe-core checks every page on the way.
 
-An office administrator of 湖塘 logs in (after one wrong password), approves an
-application made through the public form, downloads the data package from the background
-job's page, registers the applicant, opens the certificate, the import and audit pages,
-and changes their password.
+An office administrator of 湖塘 logs in (after one wrong password), rejects an application
+made through the public form and reopens it, registers the applicant with one approval,
+downloads the data package from the background job's page, opens the certificate, the
+import and audit pages, and changes their password. An applicant withdraws a pending
+application on the status page.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a much longer passphrase"
 TODAY = datetime.date(2026, 11, 23)
+#: Wujin's one stage after submission: 审核通过之后该申请人即成为注册的平安志愿者.
+REGISTERED = "综治办审核通过，成为注册的平安志愿者"
 
 pytestmark = pytest.mark.browser
 
@@ -168,8 +171,17 @@ def test_an_office_user_reviews_exports_and_registers_on_accessible_pages(
     assert browser.find_element(By.ID, "reference").text == f"{reference[:5]}-{reference[5:]}"
     assert "*" in browser.find_element(By.ID, "id-number").text
     assert_accessible(browser)
-    _submit(browser, "approve")
-    assert browser.find_element(By.ID, "stage").text == "综治办审核通过"
+    browser.find_element(By.ID, "reason").send_keys("注册地址不详，请补充到村")
+    _submit(browser, "reject")
+    assert browser.find_element(By.ID, "stage").text == "未通过审核"
+    assert_accessible(browser)  # the reopen form
+    browser.find_element(By.ID, "reopen-reason").send_keys("地址已电话核实，恢复审核")
+    _submit(browser, "reopen")
+    assert browser.find_element(By.ID, "stage").text == "已提交"
+    assert "已恢复审核" in browser.find_element(By.CSS_SELECTOR, ".flash").text
+    _submit(browser, "approve")  # Wujin: one 审核 registers
+    assert browser.find_element(By.ID, "stage").text == REGISTERED
+    assert browser.find_element(By.ID, "volunteer-number").text
     assert "已将报名" in browser.find_element(By.CSS_SELECTOR, ".flash").text
     assert_accessible(browser)
     detail = browser.current_url
@@ -191,11 +203,9 @@ def test_an_office_user_reviews_exports_and_registers_on_accessible_pages(
     assert headers[:4] == ["姓名", "性别", "年龄", "身份证号"]
     values = [cell.value for cell in sheet[2]]
     assert values[0] == "周示例"
-    assert values[headers.index("审核阶段")] == "综治办审核通过"
+    assert values[headers.index("审核阶段")] == REGISTERED
 
     browser.get(detail)
-    _submit(browser, "approve")
-    assert browser.find_element(By.ID, "volunteer-number").text
     browser.find_element(By.ID, "certificate-link").click()
     assert browser.find_element(By.ID, "certificate-title").text == "平安志愿者证书"
     assert_accessible(browser)
@@ -229,4 +239,24 @@ def test_an_office_user_reviews_exports_and_registers_on_accessible_pages(
     browser.find_element(By.ID, "repeat-password").send_keys(NEW_PASSWORD)
     _submit(browser, "change-password")
     assert "密码已修改" in browser.find_element(By.CSS_SELECTOR, ".flash").text
+    assert_accessible(browser)
+
+
+def test_an_applicant_withdraws_on_an_accessible_status_page(service, browser, assert_accessible):
+    app, url = service
+    reference = _apply(app)
+    with app.app_context(), get_db().sessions() as session:
+        last4 = session.scalar(select(Application.id_last4))
+    browser.implicitly_wait(5)
+    browser.get(f"{url}/status")
+    browser.find_element(By.ID, "input-reference").send_keys(reference)
+    browser.find_element(By.ID, "input-last4").send_keys(last4)
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    assert browser.find_element(By.ID, "stage").text == "已提交"
+    assert_accessible(browser)  # the withdraw form
+    browser.find_element(By.ID, "input-confirm").click()
+    browser.find_element(By.ID, "withdraw-button").click()
+    assert browser.find_element(By.ID, "status-notice").text == "您已撤回本次报名。"
+    assert browser.find_element(By.ID, "stage").text == "已撤回"
+    assert "重新报名" in browser.find_element(By.ID, "apply-again").text
     assert_accessible(browser)
