@@ -160,6 +160,11 @@ class Workflow:
             return None
         return self.stages[index + 1]
 
+    def choices(self) -> list[tuple[str, str]]:
+        """Every value an application's stage can take, with its name: the stages in order,
+        then the ends that are no stages (what an export's stage column may hold)."""
+        return [(stage.id, stage.name) for stage in self.stages] + list(CLOSED_NAMES.items())
+
     def stage(self, stage_id: str) -> Stage | None:
         index = self._index.get(stage_id)
         return self.stages[index] if index is not None else None

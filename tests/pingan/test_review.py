@@ -354,3 +354,12 @@ def test_chongqing_certificates_are_issued_in_the_city_offices_name():
 
 def test_only_chongqing_keeps_consecutive_stages_apart():
     assert {scheme for scheme in FOLDERS if workflow(scheme).distinct_offices} == {"chongqing"}
+
+
+def test_every_value_a_stage_can_take_has_a_name():
+    assert workflow("wujin").choices() == [
+        ("submitted", "已提交"),
+        ("registered", "综治办审核通过，成为注册的平安志愿者"),
+        (REJECTED, "未通过审核"),
+        (WITHDRAWN, "已撤回"),
+    ]
