@@ -129,7 +129,7 @@ def validate_application(
     _check_declarations(check)
     via = check.text(VIA.name, VIA.title)
     if via is not None and not re.fullmatch(VIA.pattern, via):
-        check.error(VIA.name, f"{VIA.title}应为 2–20 位字母、数字或连字符")
+        check.error(VIA.name, f"{VIA.title}{VIA.kind.pattern_message}")
     if check.errors:
         return None, _in_form_order(form, check.errors)
     values = check.values
@@ -226,7 +226,7 @@ def _check_field(check: _Checker, form_field: FormField) -> None:
         check.error(name, f"{title}{problem}")
         return
     if form_field.pattern and not re.fullmatch(form_field.pattern, value):
-        check.error(name, f"{title}格式不正确")
+        check.error(name, f"{title}{kind.pattern_message}")
         return
     try:
         check.values[name] = kind.clean(form_field, value)

@@ -56,6 +56,8 @@ class Kind:
     chosen: ClassVar[bool] = False
     #: The JSON Schema ``format`` of the OpenAPI document, where JSON Schema cannot say it.
     openapi_format: ClassVar[str | None] = None
+    #: What follows the title when an answer does not match the field's pattern.
+    pattern_message: ClassVar[str] = "格式不正确"
 
     def clean(self, field: FieldLike, value: str) -> Any:
         """The stored form of a stripped, non-empty typed answer; raises ``AnswerError``."""
@@ -67,7 +69,7 @@ class Kind:
             return ""
         return labels.get(value, str(value)) if isinstance(value, str) else str(value)
 
-    def from_cell(self, raw: Any) -> tuple[Any, str | None]:
+    def from_cell(self, raw: Any, spec: Mapping[str, Any]) -> tuple[Any, str | None]:
         """A roster cell as the form would send it, and a warning about the cell or None."""
         if raw is None:
             return None, None
@@ -148,8 +150,8 @@ class Choices(Kind):
         delimiter = spec.get("delimiter", ",")
         return delimiter.join(labels.get(item, item) for item in map(str, value))
 
-    def from_cell(self, raw: Any) -> tuple[Any, str | None]:
-        value, warning = Kind.from_cell(self, raw)
+    def from_cell(self, raw: Any, spec: Mapping[str, Any]) -> tuple[Any, str | None]:
+        value, warning = Kind.from_cell(self, raw, spec)
         if value is None:
             return None, warning
         return [part for part in self.SEPARATORS.split(value) if part], warning
@@ -169,10 +171,22 @@ class YesNo(Kind):
         words = spec.get("trueValues" if value else "falseValues") or ["是" if value else "否"]
         return words[0]
 
-    def from_cell(self, raw: Any) -> tuple[Any, str | None]:
+    #: What people type in a roster cell for yes and no, besides the field's own words.
+    YES = ("是", "有", "对", "√", "✓", "true", "yes", "1")
+    NO = ("否", "无", "不", "×", "false", "no", "0")
+
+    def from_cell(self, raw: Any, spec: Mapping[str, Any]) -> tuple[Any, str | None]:
         if isinstance(raw, bool):
             return raw, None
-        return Kind.from_cell(self, raw)
+        value, warning = Kind.from_cell(self, raw, spec)
+        if value is None:
+            return None, warning
+        word = value.lower()
+        if word in self.YES or value in spec.get("trueValues", ()):
+            return True, warning
+        if word in self.NO or value in spec.get("falseValues", ()):
+            return False, warning
+        return value, warning  # the validator names the field: 应为 true 或 false
 
 
 class Date(Kind):
@@ -212,8 +226,8 @@ class IdNumber(Kind):
     formula_checked = False
     openapi_format = "cn-document-number"
 
-    def from_cell(self, raw: Any) -> tuple[Any, str | None]:
-        value, warning = Kind.from_cell(self, raw)
+    def from_cell(self, raw: Any, spec: Mapping[str, Any]) -> tuple[Any, str | None]:
+        value, warning = Kind.from_cell(self, raw, spec)
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             warning = EXCEL_NUMBER  # any numeric ID cell: its X or last digits may be gone
         return value, warning
@@ -308,12 +322,14 @@ class QqNumber(Kind):
     label = "QQ 号码"
     digits = True
     formula_checked = False
+    pattern_message = "应为 5–12 位数字，不以 0 开头"
 
 
 class GridWorkerCode(Kind):
     name = "grid_worker_code"
     label = "网格员编号"
     formula_checked = False
+    pattern_message = "应为 2–20 位字母、数字或连字符"
 
 
 KINDS: dict[str, Kind] = {

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime
 import io
-import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,6 +34,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from pingan.campaigns import DERIVED_FIELDS, Campaign, campaign_fields
+from pingan.fields import kind_of
 from pingan.schemas import application_fields
 
 from .schema import ID_DERIVED_FIELDS, SYSTEM_FIELDS, export_schema
@@ -45,8 +44,6 @@ if TYPE_CHECKING:
 
 #: How many rows of the template are pre-formatted as text (so Excel keeps ID numbers).
 TEMPLATE_ROWS = 1000
-#: Separators people type between the items of a multiple choice.
-LIST_SEPARATORS = re.compile(r"[、,，;；/／\s]+")
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
@@ -337,7 +334,7 @@ def _converters(roster: Roster, campaign: Campaign, deployment: Deployment) -> d
     exported = export_schema(campaign, deployment).labels
     converters = {}
     for name in roster.fields:
-        spec = specs.get(name) or {"name": name, "type": "string", "choices": None}
+        spec = specs.get(name) or {"name": name, "kind": "text", "type": "string", "choices": None}
         converters[name] = _converter(spec, roster, exported.get(name, {}))
     return converters
 
@@ -354,61 +351,19 @@ def _label_ids(choices: list[tuple[str, str]], exported: dict[str, str]) -> dict
 
 
 def _converter(spec: dict[str, Any], roster: Roster, exported: dict[str, str]):
+    """A roster cell → the answer as the form sends it, read by the field's kind."""
     name = spec["name"]
-    kind = spec.get("type", "string")
+    kind = kind_of(spec)
     to_id = _label_ids(spec.get("choices") or [], exported)
 
-    def text(raw: Any, row_number: int, ref: str) -> str | None:
-        if raw is None:
-            return None
-        if isinstance(raw, bool):
-            return "是" if raw else "否"
-        if isinstance(raw, float) and raw.is_integer():
-            raw = int(raw)
-        if isinstance(raw, (int, float)) and name in ("id_number", "mobile", "landline", "qq"):
-            if name == "id_number" or len(str(raw)) > 15:
-                roster.problems.append(
-                    CellProblem(
-                        row_number,
-                        name,
-                        ref,
-                        "Excel 把这个号码存成了数字，末几位可能已丢失；"
-                        "请把这一列设为文本格式后重新填写",
-                    )
-                )
-        if isinstance(raw, datetime.datetime):
-            return raw.date().isoformat() if raw.time() == datetime.time() else raw.isoformat()
-        if isinstance(raw, datetime.date):
-            return raw.isoformat()
-        value = str(raw).strip()
-        return value or None
+    def convert(raw: Any, row_number: int, ref: str) -> Any:
+        value, warning = kind.from_cell(raw, spec)
+        if warning:
+            roster.problems.append(CellProblem(row_number, name, ref, warning))
+        if not to_id or value is None:
+            return value
+        if isinstance(value, list):
+            return [to_id.get(_normal(part), part) for part in value]
+        return to_id.get(_normal(value), value) if isinstance(value, str) else value
 
-    if kind == "list":
-
-        def items(raw: Any, row_number: int, ref: str) -> list[str] | None:
-            value = text(raw, row_number, ref)
-            if value is None:
-                return None
-            parts = [part for part in LIST_SEPARATORS.split(value) if part]
-            return [to_id.get(_normal(part), part) for part in parts]
-
-        return items
-    if kind == "boolean":
-        words = {word: True for word in spec.get("trueValues", [])}
-        words.update({word: False for word in spec.get("falseValues", [])})
-
-        def boolean(raw: Any, row_number: int, ref: str) -> Any:
-            if isinstance(raw, bool):
-                return raw
-            value = text(raw, row_number, ref)
-            return words.get(value, value) if value is not None else None
-
-        return boolean
-    if to_id:
-
-        def choice(raw: Any, row_number: int, ref: str) -> Any:
-            value = text(raw, row_number, ref)
-            return None if value is None else to_id.get(_normal(value), value)
-
-        return choice
-    return text
+    return convert

@@ -346,7 +346,9 @@ CASES = [
         "political_status",
         "不在可选范围内",
     ),
-    Case("shanxi bad QQ number", S, {"qq": "0123"}, 422, "qq", "QQ 号码格式不正确"),
+    Case(
+        "shanxi bad QQ number", S, {"qq": "0123"}, 422, "qq", "QQ 号码应为 5–12 位数字，不以 0 开头"
+    ),
     Case("shanxi bad landline", S, {"landline": "12"}, 422, "landline", "不是有效的电话号码"),
     Case(
         "shanxi formula in the specialty",
