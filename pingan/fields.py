@@ -175,6 +175,12 @@ class YesNo(Kind):
     YES = ("是", "有", "对", "√", "✓", "true", "yes", "1")
     NO = ("否", "无", "不", "×", "false", "no", "0")
 
+    def table_schema(self, spec: dict[str, Any]) -> dict[str, Any]:
+        # The words to_text writes, so that the package reads them back as booleans.
+        spec.setdefault("trueValues", ["是"])
+        spec.setdefault("falseValues", ["否"])
+        return spec
+
     def from_cell(self, raw: Any, spec: Mapping[str, Any]) -> tuple[Any, str | None]:
         if isinstance(raw, bool):
             return raw, None

@@ -45,6 +45,7 @@ from sqlalchemy import func, select
 
 from pingan.deployment import Deployment
 from pingan.export.package import Excluded, PackageSummary, read_excluded, write_package
+from pingan.records import application_record
 
 from .. import cipher, today
 from ..db import get_db
@@ -138,7 +139,7 @@ def records(deployment: Deployment, request: ExportRequest) -> Iterator[dict[str
     with get_db().sessions() as session:
         for row in session.execute(query):
             try:
-                record = _record(row, decrypt)
+                record = application_record(row, decrypt)
             except Exception as error:  # one unreadable row must not stop the export
                 current_app.logger.warning(
                     "export: application %s unreadable: %s", row.reference, type(error).__name__
@@ -146,28 +147,6 @@ def records(deployment: Deployment, request: ExportRequest) -> Iterator[dict[str
                 record = {"reference": row.reference, "campaign": row.campaign}
                 record["unreadable"] = UNREADABLE
             yield record
-
-
-def _record(row: Any, decrypt) -> dict[str, Any]:
-    answers = dict(row.answers or {})
-    if row.sensitive_encrypted:
-        answers.update(json.loads(decrypt(row.sensitive_encrypted)))
-    return {
-        "reference": row.reference,
-        "campaign": row.campaign,
-        "unit": row.unit,
-        "stage": row.stage,
-        "submitted_at": row.submitted_at,
-        "volunteer_number": row.volunteer_number,
-        "name": row.name,
-        "category": row.category,
-        "id_type": row.id_type,
-        "sex": row.sex,
-        "via": row.via,
-        "id_number": decrypt(row.id_encrypted),
-        "mobile": decrypt(row.mobile_encrypted) if row.mobile_encrypted else None,
-        "answers": answers,
-    }
 
 
 def write_export(

@@ -9,7 +9,6 @@ before the page is rendered.
 from __future__ import annotations
 
 import io
-import json
 import time
 from urllib.parse import unquote, urlsplit
 
@@ -30,8 +29,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from pingan.export.roster_import import write_template
 from pingan.export.schema import ColumnError, export_schema
+from pingan.fields import KINDS
 from pingan.idnumber import mask_id_number
+from pingan.records import application_record, field_value
 from pingan.review import rejected_at
+from pingan.schemas import application_fields
 
 from .. import campaign_forms, cipher, today
 from ..db import get_db, read_session
@@ -330,45 +332,24 @@ def _application_in_scope(application_id: int) -> Application:
 
 
 def _details(application: Application) -> list[tuple[str, str]]:
-    """(title, shown value) for each field of the application's form, masked ID."""
+    """(title, shown value) for each field of the application's form but the ID number.
+
+    Read back as the exports read it (``pingan.records``) and shown as its kind writes it.
+    """
     form = campaign_forms().get(application.campaign)
-    answers = dict(application.answers or {})
-    if application.sensitive_encrypted:
-        answers.update(json.loads(cipher().decrypt(application.sensitive_encrypted)))
+    if form is None:
+        return []
+    record = application_record(application, cipher().decrypt)
+    catalogue = application_fields()
     rows = []
-    for field in form.fields if form else []:
-        if field.name == "id_number":
-            continue
-        if field.name == "name":
-            value = application.name
-        elif field.name == "unit":
-            value = application.unit
-        elif field.name == "category":
-            value = application.category
-        elif field.name == "id_type":
-            value = application.id_type
-        elif field.name == "sex":
-            value = application.sex
-        elif field.name == "mobile":
-            value = (
-                cipher().decrypt(application.mobile_encrypted)
-                if application.mobile_encrypted
-                else None
-            )
-        else:
-            value = answers.get(field.name)
+    for field in form.fields:
+        if field.kind.name == "id_number":
+            continue  # shown masked, or in full on request (audited), on its own
         labels = dict(field.choices or [])
-        if field.name == "category" and form:
-            labels = {c.id: c.name for c in _categories(form)}
-        if isinstance(value, list):
-            shown = "、".join(labels.get(v, v) for v in value)
-        elif isinstance(value, bool):
-            shown = "是" if value else "否"
-        elif value is None:
-            shown = ""
-        else:
-            shown = labels.get(value, str(value))
-        rows.append((field.title, shown))
+        if field.choices_from == "categories":
+            labels = {c.id: c.name for c in _categories(form)}  # directed ones too
+        value = field_value(record, field.name)
+        rows.append((field.title, field.kind.to_text(value, labels, catalogue[field.name])))
     return rows
 
 
@@ -409,9 +390,7 @@ def _render_application(application: Application, full_id: str | None = None):
         application=application,
         campaign=_deployment().campaigns[application.campaign],
         details=_details(application),
-        masked_id=mask_id_number(id_number)
-        if application.id_type == "resident_id"
-        else (id_number[:2] + "*" * max(0, len(id_number) - 4) + id_number[-2:]),
+        masked_id=KINDS["id_number"].mask(id_number),
         full_id=full_id,
         events=events,
         actor_names={**names, "applicant": "申请人", "import": "导入"},

@@ -37,7 +37,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pingan.idnumber import mask_id_number
+from pingan.fields import KINDS
+from pingan.records import field_value
 
 from .schema import ExportSchema
 
@@ -94,17 +95,19 @@ class RowMaker:
     def _cell_function(self, spec: dict[str, Any]) -> Callable[[Record, _Person], str]:
         name = spec["name"]
         labels = self.schema.labels.get(name, {})
-        if name == "id_number":
+        kind = KINDS[spec["kind"]] if "kind" in spec else None
+        if kind is not None and kind.name == "id_number":
             full = self.schema.full_id_numbers
 
             def id_number(record: Record, person: _Person) -> str:
                 number = person.id_number
-                return number if full or not number else mask_id_number(number)
+                return number if full or not number else kind.mask(number)
 
             return id_number
-        if name == "sex":
+        # Answers the ID number tells (sex, birth date) are read from it when it can.
+        if spec.get("derived_from") == "id_number" and kind is not None and kind.chosen:
             return lambda record, person: str(person.sex or "")
-        if name == "birth_date":
+        if spec.get("derived_from") == "id_number":
             return lambda record, person: person.birth_date.isoformat() if person.birth_date else ""
         if name == "age":
             today = self.today
@@ -119,8 +122,10 @@ class RowMaker:
                 return str(years)
 
             return age
-        writer = _value_writer(spec, labels, self.tz)
-        return lambda record, person: writer(_lookup(record, name))
+        if kind is not None:
+            return lambda record, person: kind.to_text(field_value(record, name), labels, spec)
+        writer = _system_value_writer(spec, labels, self.tz)
+        return lambda record, person: writer(field_value(record, name))
 
 
 class _Person:
@@ -133,7 +138,8 @@ class _Person:
         self.id_number = number
         self.sex = None
         self.birth_date = None
-        if _RESIDENT_ID.fullmatch(number) and _lookup(record, "id_type") in (None, "resident_id"):
+        resident = field_value(record, "id_type") in (None, "resident_id")
+        if _RESIDENT_ID.fullmatch(number) and resident:
             try:
                 self.birth_date = datetime.date(
                     int(number[6:10]), int(number[10:12]), int(number[12:14])
@@ -143,15 +149,9 @@ class _Person:
             else:
                 self.sex = "男" if int(number[16]) % 2 else "女"
         if self.sex is None:
-            self.sex = _lookup(record, "sex")
+            self.sex = field_value(record, "sex")
         if self.birth_date is None:
-            self.birth_date = _as_date(_lookup(record, "birth_date"))
-
-
-def _lookup(record: Record, name: str) -> Any:
-    if name in record:
-        return record[name]
-    return (record.get("answers") or {}).get(name)
+            self.birth_date = _as_date(field_value(record, "birth_date"))
 
 
 def _as_date(value: Any) -> datetime.date | None:
@@ -167,35 +167,11 @@ def _as_date(value: Any) -> datetime.date | None:
     return None
 
 
-def _value_writer(
-    spec: dict[str, Any], labels: dict[str, str], tz: datetime.tzinfo
+def _system_value_writer(
+    spec: dict[str, Any], labels: Mapping[str, str], tz: datetime.tzinfo
 ) -> Callable[[Any], str]:
-    """value → text for one field's type; None → empty."""
-    kind = spec["type"]
-    if kind == "list":
-        delimiter = spec.get("delimiter", ",")
-
-        def write_list(value: Any) -> str:
-            if value is None:
-                return ""
-            if isinstance(value, str):
-                return value
-            return delimiter.join(labels.get(item, item) for item in map(str, value))
-
-        return write_list
-    if kind == "boolean":
-        true_text = spec.get("trueValues", ["true"])[0]
-        false_text = spec.get("falseValues", ["false"])[0]
-
-        def write_boolean(value: Any) -> str:
-            if value is None or value == "":
-                return ""
-            if isinstance(value, bool):
-                return true_text if value else false_text
-            return str(value)
-
-        return write_boolean
-    if kind == "datetime":
+    """value → text for a column the system writes (reference, submission time, stage…)."""
+    if spec["type"] == "datetime":
 
         def write_datetime(value: Any) -> str:
             if value is None or value == "":
@@ -207,10 +183,4 @@ def _value_writer(
             return value.astimezone(tz).replace(microsecond=0).isoformat()
 
         return write_datetime
-    if kind == "date":
-        return lambda value: (
-            "" if value is None else (value if isinstance(value, str) else value.isoformat())
-        )
-    if labels:
-        return lambda value: "" if value is None else labels.get(value, str(value))
-    return lambda value: "" if value is None else str(value)
+    return lambda value: "" if value is None else labels.get(value, str(value))

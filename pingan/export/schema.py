@@ -31,7 +31,9 @@ SYSTEM_FIELDS = ("reference", "submitted_at", "stage", "volunteer_number")
 ID_DERIVED_FIELDS = ("sex", "age", "birth_date")
 
 BIRTH_DATE_REFUSED = "出生日期只能在导出完整身份证号码时导出（否则可由它还原被隐去的号码）"
-MASKED_ID_DESCRIPTION = "已隐去出生日期（第 7–14 位），保留号码长度、地区码和后四位。"
+MASKED_ID_DESCRIPTION = (
+    "已隐去出生日期（第 7–14 位），保留号码长度、地区码和后四位；其他证件只保留前两位和后两位。"
+)
 
 
 class ColumnError(ValueError):
