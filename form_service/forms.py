@@ -48,6 +48,7 @@ class FormField:
     sensitive: bool = False
     derived_from: str | None = None
     choices_from: str | None = None
+    autocomplete: str | None = None
 
     @property
     def values(self) -> list[str] | None:
@@ -76,6 +77,7 @@ class FormField:
             sensitive=bool(spec.get("sensitive")) or kind.always_sensitive,
             derived_from=spec.get("derived_from"),
             choices_from=spec.get("choices_from"),
+            autocomplete=spec.get("autocomplete"),
         )
 
 

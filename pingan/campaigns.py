@@ -40,7 +40,15 @@ NO_CLOSING_DATE = "常年招募，长期有效"
 
 
 #: Keys of application.schema.yaml that Table Schema does not define (see that file).
-CUSTOM_FIELD_KEYS = ("kind", "sensitive", "widget", "choices_from", "derived_from", "choices")
+CUSTOM_FIELD_KEYS = (
+    "kind",
+    "sensitive",
+    "widget",
+    "autocomplete",
+    "choices_from",
+    "derived_from",
+    "choices",
+)
 
 
 def table_schema_field(field: dict[str, Any]) -> dict[str, Any]:

@@ -58,6 +58,16 @@ class Kind:
     openapi_format: ClassVar[str | None] = None
     #: What follows the title when an answer does not match the field's pattern.
     pattern_message: ClassVar[str] = "格式不正确"
+    #: The HTML input's keyboard on phones (``inputmode``), spell checking, and width.
+    input_mode: ClassVar[str | None] = None
+    spellcheck: ClassVar[bool] = True
+    input_width: ClassVar[str | None] = None
+    #: Whether a length limit is shown (in the input and the roster's guide).
+    length_hint: ClassVar[bool] = True
+
+    def cell_hint(self, spec: Mapping[str, Any]) -> str | None:
+        """What a roster cell of this kind holds, for the template's guide sheet."""
+        return "从可选值中选一项" if spec.get("choices") else None
 
     def clean(self, field: FieldLike, value: str) -> Any:
         """The stored form of a stripped, non-empty typed answer; raises ``AnswerError``."""
@@ -139,6 +149,10 @@ class Choices(Kind):
     type = "list"
     chosen = True
     formula_checked = False
+
+    def cell_hint(self, spec: Mapping[str, Any]) -> str | None:
+        return f"可多选，多项之间用“{spec.get('delimiter', '、')}”分隔"
+
     #: What separates items typed into one roster cell.
     SEPARATORS = re.compile(r"[、,，;；/／\s]+")
 
@@ -162,6 +176,9 @@ class YesNo(Kind):
     label = "是否"
     type = "boolean"
     formula_checked = False
+
+    def cell_hint(self, spec: Mapping[str, Any]) -> str | None:
+        return f"填“{self.to_text(True, {}, spec)}”或“{self.to_text(False, {}, spec)}”"
 
     def to_text(self, value: Any, labels: Mapping[str, str], spec: Mapping[str, Any]) -> str:
         if value is None or value == "":
@@ -201,6 +218,10 @@ class Date(Kind):
     type = "date"
     formula_checked = False
     openapi_format = "birth-date"
+    input_width = "short"
+
+    def cell_hint(self, spec: Mapping[str, Any]) -> str | None:
+        return "日期，如 1990-01-01"
 
     def clean(self, field: FieldLike, value: str) -> str:
         value = unicodedata.normalize("NFKC", value)
@@ -231,6 +252,13 @@ class IdNumber(Kind):
     always_sensitive = True
     formula_checked = False
     openapi_format = "cn-document-number"
+    input_mode = "text"
+    spellcheck = False
+    input_width = "medium"
+    length_hint = False
+
+    def cell_hint(self, spec: Mapping[str, Any]) -> str | None:
+        return "18 位居民身份证号码，末位可以是 X；请保持本列为文本格式"
 
     def from_cell(self, raw: Any, spec: Mapping[str, Any]) -> tuple[Any, str | None]:
         value, warning = Kind.from_cell(self, raw, spec)
@@ -263,6 +291,9 @@ class Mobile(Kind):
     always_sensitive = True
     formula_checked = False  # "+86 …" is a number, not a formula
     openapi_format = "cn-mobile"
+    input_mode = "tel"
+    spellcheck = False
+    input_width = "medium"
 
     def clean(self, field: FieldLike, value: str) -> str:
         value = unicodedata.normalize("NFKC", value)
@@ -306,6 +337,11 @@ class Email(Kind):
     name = "email"
     label = "电子邮箱"
     openapi_format = "email"
+    spellcheck = False
+
+    def cell_hint(self, spec: Mapping[str, Any]) -> str | None:
+        return "电子邮箱地址"
+
     RULE = "电子邮箱地址，按 RFC 5322/6531 的语法检查（email-validator，不查询域名）"
 
     def clean(self, field: FieldLike, value: str) -> str:
@@ -329,6 +365,9 @@ class QqNumber(Kind):
     digits = True
     formula_checked = False
     pattern_message = "应为 5–12 位数字，不以 0 开头"
+    input_mode = "numeric"
+    spellcheck = False
+    input_width = "medium"
 
 
 class GridWorkerCode(Kind):
@@ -336,6 +375,8 @@ class GridWorkerCode(Kind):
     label = "网格员编号"
     formula_checked = False
     pattern_message = "应为 2–20 位字母、数字或连字符"
+    spellcheck = False
+    input_width = "medium"
 
 
 KINDS: dict[str, Kind] = {

@@ -201,22 +201,13 @@ def _requirement(spec: dict[str, Any]) -> str:
     """What a column may hold, in words an office understands."""
     parts = []
     constraints = spec.get("constraints", {})
-    kind = spec["type"]
-    if spec["name"] == "id_number":
-        parts.append("18 位居民身份证号码，末位可以是 X；请保持本列为文本格式")
-    elif kind == "list":
-        parts.append(f"可多选，多项之间用“{spec.get('delimiter', '、')}”分隔")
-    elif kind == "boolean":
-        parts.append(f"填“{spec['trueValues'][0]}”或“{spec['falseValues'][0]}”")
-    elif kind == "date":
-        parts.append("日期，如 1990-01-01")
-    elif spec.get("format") == "email":
-        parts.append("电子邮箱地址")
-    elif spec.get("choices"):
-        parts.append("从可选值中选一项")
-    if "minLength" in constraints and "maxLength" in constraints and spec["name"] != "id_number":
+    kind = kind_of(spec)
+    hint = kind.cell_hint(spec)
+    if hint:
+        parts.append(hint)
+    if "minLength" in constraints and "maxLength" in constraints and kind.length_hint:
         parts.append(f"{constraints['minLength']}–{constraints['maxLength']} 个字")
-    elif "maxLength" in constraints and spec["name"] != "id_number":
+    elif "maxLength" in constraints and kind.length_hint:
         parts.append(f"不超过 {constraints['maxLength']} 个字")
     if spec.get("description"):
         parts.append(spec["description"])
