@@ -9,8 +9,14 @@ from the command line by the operating-system user who ran it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -49,11 +55,20 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="deployment data folder (PINGAN_DATA_DIR)")
 
 
-def _app(args: argparse.Namespace):
+@contextlib.contextmanager
+def _app_context(args: argparse.Namespace) -> Iterator[Flask]:
+    """The service's app, in its context; its database connections closed at the end (the
+    process may go on, as it does in the tests)."""
     from .. import create_app
+    from ..db import get_db
 
     config = {"DATA_DIR": args.data_dir} if args.data_dir else {}
-    return create_app(config)
+    app = create_app(config)
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            get_db().dispose()
 
 
 def _operator() -> str:
@@ -88,8 +103,7 @@ def _add_user(args: argparse.Namespace) -> int:
     from .audit import record
     from .auth import hash_password
 
-    app = _app(args)
-    with app.app_context():
+    with _app_context(args) as app:
         tree = app.extensions["pingan_deployment"].tree
         if args.unit not in tree:
             print(f"没有单位“{args.unit}”，请用 units.yaml 中的单位 id。", file=sys.stderr)
@@ -139,8 +153,7 @@ def _reset_password(args: argparse.Namespace) -> int:
     from .audit import record
     from .auth import hash_password, revoke_sessions_of
 
-    app = _app(args)
-    with app.app_context():
+    with _app_context(args):
         with get_db().sessions() as session:
             user = session.scalar(select(User).where(User.username == args.username))
         if user is None:
@@ -178,8 +191,7 @@ def _export(args: argparse.Namespace) -> int:
 
     from .exports import ExportRequest, audit_export, write_export
 
-    app = _app(args)
-    with app.app_context():
+    with _app_context(args) as app:
         deployment = app.extensions["pingan_deployment"]
         if args.unit not in deployment.tree:
             print(f"没有单位“{args.unit}”。", file=sys.stderr)

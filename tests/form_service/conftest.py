@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from applicants import DEPLOYMENTS, TEST_KEYS, TODAY, Applicant, get_db_of
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from form_service import create_app
@@ -58,6 +59,15 @@ def database_url(request, tmp_path):
 # --- apps ---------------------------------------------------------------------------------
 
 
+class ClosingClient(FlaskClient):
+    """A test client that reads each response whole and closes it, as a WSGI server does
+    once it has sent it: a file response (export, built site page) left unread would keep its
+    file open, a ResourceWarning that warnings-as-errors turns into a failure."""
+
+    def open(self, *args: Any, buffered: bool = True, **kwargs: Any):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 @pytest.fixture
 def make_app(tmp_path):
     """Build an app for a deployment; closes its database afterwards."""
@@ -76,6 +86,7 @@ def make_app(tmp_path):
             **config,
         }
         app = create_app(settings)
+        app.test_client_class = ClosingClient
         apps.append(app)
         return app
 
