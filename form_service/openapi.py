@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from pingan.text_rules import text_problem
+from pingan.text import text_problem
 
 from .forms import VIA, CampaignForm, FormField
 

@@ -17,7 +17,7 @@ from typing import Any
 from pingan.eligibility import age_on, age_problem
 from pingan.fields import AnswerError
 from pingan.idnumber import IdNumberError, normalise, parse_id_number
-from pingan.text_rules import formula_problem, printable, text_problem, unencodable_paths
+from pingan.text import formula_problem, printable, text_problem, unencodable_paths
 from pingan.zhtext import zh_date
 
 from .forms import DOCUMENT_TYPE_NAMES, EXTRA_KEYS, VIA, CampaignForm, FormField

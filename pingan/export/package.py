@@ -47,7 +47,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from pingan.campaigns import Campaign
-from pingan.text import encodable, printable
+from pingan.text import FORMULA_STARTS, encodable, printable
 
 from .fastcheck import CSV_DIALECT, Problem, TableChecker
 from .rows import CHINA, RowError, RowMaker
@@ -57,7 +57,6 @@ if TYPE_CHECKING:
     from pingan.deployment import Deployment
 
 CSV_ENCODING = "utf-8-sig"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 10_000
 #: How many formula-like cells to name per campaign (all are counted).
 FORMULA_SAMPLES = 20
@@ -317,7 +316,7 @@ class _Part:
         self._csv.writerow(row)
         self.rows += 1
         for name, text in zip(self.schema.names, row, strict=True):
-            if text.startswith(FORMULA_PREFIXES):
+            if text.startswith(FORMULA_STARTS):
                 count = summary.formula_like.get(self.campaign.id, 0) + 1
                 summary.formula_like[self.campaign.id] = count
                 if count <= FORMULA_SAMPLES:

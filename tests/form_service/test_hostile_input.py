@@ -11,7 +11,7 @@ import json
 import pytest
 from applicants import Applicant, errors_of, stored
 
-from pingan.text_rules import printable, text_problem
+from pingan.text import printable
 
 # field, value, words the message must hold
 REFUSED = [
@@ -112,30 +112,3 @@ def test_get_on_the_applications_address_is_405_with_allow(hostile_app):
     assert response.status_code == 405
     assert response.headers["Allow"] == "OPTIONS, POST"
     assert response.get_json()["errors"][0]["message"] == "不支持这种请求方法"
-
-
-@pytest.mark.parametrize(
-    ("value", "refused"),
-    [
-        ("张三", False),
-        ("阿卜杜拉·买买提", False),
-        ("Zoë", False),
-        ("e\u0301", False),  # combining accent
-        ("\ue000", False),  # private use: rare characters of names
-        ("👩\u200d🚒", False),  # zero-width joiner inside an emoji
-        ("ＡＢＣ１２３", False),  # full-width forms
-        ("a\ud800", True),
-        ("a\x00", True),
-        ("a\u2028b", True),
-        ("a\u2066b", True),
-        ("a\ufeffb", True),
-        ("a\U0010ffff", True),
-    ],
-)
-def test_text_rule(value, refused):
-    assert (text_problem(value) is not None) is refused
-
-
-def test_printable_replaces_only_lone_surrogates():
-    assert printable("a\ud800b👩") == "a\ufffdb👩"
-    assert printable("正常") == "正常"
