@@ -8,14 +8,12 @@ serves the built static site; set ``PINGAN_TRUSTED_PROXIES=1`` behind one proxy.
 
 from __future__ import annotations
 
-import datetime
 import logging
 import re
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -30,7 +28,7 @@ from .crypto import PersonalDataCipher
 from .dates import init_dates
 from .errors import init_errors
 from .extensions import csrf, limiter
-from .forms import CampaignForm, build_campaign_form
+from .forms import build_campaign_form
 from .redaction import RedactingFilter
 from .security import init_security
 
@@ -123,19 +121,3 @@ def _printable_data(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_printable_data(item) for item in value]
     return value
-
-
-def today() -> datetime.date:
-    """The day rules are checked on: ``TODAY`` if configured (tests), else today in China."""
-    fixed = current_app.config.get("TODAY")
-    if fixed:
-        return fixed
-    return datetime.datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
-
-
-def campaign_forms() -> dict[str, CampaignForm]:
-    return current_app.extensions["pingan_forms"]
-
-
-def cipher() -> PersonalDataCipher:
-    return current_app.extensions["pingan_cipher"]

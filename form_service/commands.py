@@ -68,7 +68,8 @@ def _upgrade(args: argparse.Namespace) -> int:
 def _rotate(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from . import cipher, create_app
+    from . import create_app
+    from .context import cipher
     from .db import get_db
     from .models import Application
 

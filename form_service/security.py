@@ -39,6 +39,11 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def client_ip() -> str:
+    """The client's address as the proxy set-up gives it (``PINGAN_TRUSTED_PROXIES``)."""
+    return (request.remote_addr or "unknown")[:45]
+
+
 def origin_of(url: str | None) -> str | None:
     """``https://example.org/path`` → ``https://example.org``."""
     if not url:

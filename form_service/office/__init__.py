@@ -19,7 +19,7 @@ def init_office(app: Flask) -> None:
     from .letters import install_confirmation_hook
     from .notify import Notifier, load_sms_gateway, smtp_settings
     from .stages import Workflow
-    from .views import bp
+    from .pages import bp
 
     deployment = app.extensions["pingan_deployment"]
     app.extensions["pingan_workflows"] = {

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..db import get_db
 from ..office_models import AuditEvent, User
 from ..redaction import redact
+from ..security import client_ip
 
 #: Action → how the audit page names it.
 ACTIONS = {
@@ -58,8 +59,6 @@ def record(
     if user is None and has_request_context():
         user = g.get("office_user")
     if ip is None and has_request_context():
-        from .auth import client_ip
-
         ip = client_ip()
     event = AuditEvent(
         user_id=user.id if user else None,

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from ..db import get_db, read_session
 from ..models import utcnow
 from ..office_models import LoginAttempt, OfficeSession, User
+from .audit import record
 
 SESSION_KEY = "office_token"
 MIN_PASSWORD_LENGTH = 10
@@ -142,8 +143,6 @@ def log_in(username: str, password: str, ip: str) -> LoginResult:
         ok = verify_password(user, password) and user is not None and user.active
         db_session.add(LoginAttempt(username=username, ip=ip, succeeded=ok, at=now))
         if not ok:
-            from .audit import record
-
             # The account's unit, so its administrators see attempts on it.
             unit = user.unit if user is not None else None
             record(db_session, "login_failed", actor=username or "-", unit=unit, ip=ip)
@@ -172,8 +171,6 @@ def _start_session(user: User, ip: str, audit: bool = True) -> None:
             _revoke(db_session, OfficeSession.token_hash == _token_hash(previous))
         db_session.add(OfficeSession(token_hash=_token_hash(token), user_id=user.id, ip=ip))
         if audit:
-            from .audit import record
-
             record(db_session, "login", user=user, ip=ip)
     session[SESSION_KEY] = token
     session.permanent = False
@@ -189,8 +186,6 @@ def change_password(user: User, current: str, new: str, repeated: str, ip: str) 
     """
     now = utcnow()
     database = get_db()
-    from .audit import record
-
     with database.write() as db_session:
         lock = lock_for(db_session, user.username, ip, now)
         if lock is not None:
@@ -287,10 +282,6 @@ def load_user() -> None:
     g.office_scope = frozenset(unit.id for unit in tree.descendants(user.unit))
 
 
-def client_ip() -> str:
-    return (request.remote_addr or "unknown")[:45]
-
-
 def login_required(view: Callable) -> Callable:
     """Send a visitor without a session to the log-in page."""
 
@@ -298,7 +289,7 @@ def login_required(view: Callable) -> Callable:
     def wrapped(*args, **kwargs):
         if g.get("office_user") is None:
             if request.method == "GET":
-                return redirect(url_for("office.login", next=request.full_path.rstrip("?")))
+                return redirect(url_for("office.account.login", next=request.full_path.rstrip("?")))
             abort(401)
         return view(*args, **kwargs)
 

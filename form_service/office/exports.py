@@ -47,7 +47,7 @@ from pingan.deployment import Deployment
 from pingan.export.package import Excluded, PackageSummary, read_excluded, write_package
 from pingan.records import application_record
 
-from .. import cipher, today
+from ..context import cipher, today
 from ..db import get_db
 from ..models import Application, utcnow
 from ..office_models import AuditEvent, ExportJob, User

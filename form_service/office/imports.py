@@ -51,13 +51,13 @@ from pingan.campaigns import Campaign, campaign_fields
 from pingan.eligibility import age_on
 from pingan.export.roster_import import RosterError, read_roster
 
-from .. import campaign_forms, cipher, today
 from ..applications import (
     duplicate_message,
     earlier_applications,
     identity_hash,
     new_application,
 )
+from ..context import campaign_forms, cipher, today
 from ..db import get_db
 from ..forms import DOCUMENT_TYPE_NAMES, CampaignForm, FormField
 from ..models import StageEvent

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from pingan.review import CLOSED_STAGES, rejected_at
 
-from .. import cipher, today
+from ..context import cipher, today
 from ..db import get_db
 from ..models import Application, StageEvent, utcnow
 from ..office_models import User, VolunteerCounter

@@ -11,8 +11,8 @@ import re
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from .. import campaign_forms, cipher, today
 from ..applications import format_reference, progress, submit
+from ..context import campaign_forms, cipher, today
 from ..db import get_db, read_session
 from ..errors import api_error
 from ..extensions import limiter

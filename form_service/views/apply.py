@@ -20,8 +20,8 @@ from werkzeug.datastructures import MultiDict
 
 from pingan.colours import readable_background
 
-from .. import campaign_forms, cipher, today
 from ..applications import format_reference, submit
+from ..context import campaign_forms, cipher, today
 from ..db import get_db
 from ..extensions import limiter
 from ..forms import VIA, CampaignForm, CsrfForm

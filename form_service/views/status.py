@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from pingan.review import PENDING, REJECTED, WITHDRAWN, Workflow
 
-from .. import campaign_forms, today
 from ..applications import find_by_reference, format_reference, latest_reason, withdraw
+from ..context import campaign_forms, today
 from ..db import get_db, read_session
 from ..extensions import limiter
 from ..forms import CsrfForm

@@ -141,7 +141,7 @@ def test_full_numbers_only_on_an_administrators_explicit_request_and_audited(
     unpack(response.data, tmp_path)
     rows = list(csv.DictReader(io.StringIO((tmp_path / "shanxi-2026.csv").read_text("utf-8-sig"))))
     with app.app_context():
-        from form_service import cipher
+        from form_service.context import cipher
 
         full = cipher().decrypt(plain.id_encrypted)
     assert full in [row["id_number"] for row in rows]

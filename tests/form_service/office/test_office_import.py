@@ -103,7 +103,7 @@ def test_duplicates_within_the_file_and_against_stored_applications_are_reported
     account = office(app, "wujin")
     online = applicant.stored(unit="hutang")
     with app.app_context():
-        from form_service import cipher
+        from form_service.context import cipher
 
         online_id = cipher().decrypt(online.id_encrypted)
     rows = [
@@ -127,7 +127,7 @@ def test_the_import_applies_the_forms_rule_on_applying_twice(app, office, applic
     rejected, pending = applicant.stored(unit="hutang"), applicant.stored(unit="hutang")
     account.decide(rejected, "reject", reason="注册地址不详，请补充到村")
     with app.app_context():
-        from form_service import cipher
+        from form_service.context import cipher
 
         numbers = [cipher().decrypt(a.id_encrypted) for a in (rejected, pending)]
     online = applicant.submit(id_number=numbers[1])

@@ -26,7 +26,7 @@ def events(app, application_id: int) -> list[tuple]:
 
 def id_number_of(app, application) -> str:
     with app.app_context():
-        from form_service import cipher
+        from form_service.context import cipher
 
         return cipher().decrypt(application.id_encrypted)
 

@@ -212,7 +212,7 @@ def test_no_id_or_mobile_number_reaches_audit_text_or_logs(app, office, applican
 def test_a_rejection_reason_is_escaped_on_the_status_page(app, office, applicant):
     application = applicant.stored(unit="hutang")
     with app.app_context():
-        from form_service import cipher
+        from form_service.context import cipher
 
         id_number = cipher().decrypt(application.id_encrypted)
     office(app, "hutang").decide(application, "reject", '<script>alert("x")</script>')

@@ -23,7 +23,7 @@ from offices import OfficeApplicant, audit_events, csrf_of, get_db_of, page
 from sqlalchemy import update
 from sqlalchemy.exc import DataError
 
-from form_service import cipher
+from form_service.context import cipher
 from form_service.models import Application
 from form_service.office.exports import UNREADABLE, wait_for_jobs
 from form_service.office_models import AuditEvent

@@ -1,0 +1,55 @@
+"""What the office pages share: the acting user's scope, stage names, safe redirects."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+from flask import abort, g
+from sqlalchemy import select
+
+from ...db import read_session
+from ...models import Application
+from ..stages import CLOSED_NAMES, workflows
+
+
+def stage_name(campaign: str, stage: str) -> str:
+    workflow = workflows().get(campaign)
+    if workflow is None:
+        return CLOSED_NAMES.get(stage, stage)
+    return workflow.name(stage)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path inside /office/ (no open redirect).
+
+    Browsers read a backslash as a slash (``/\\evil.example``) and drop tabs and line
+    breaks, and a line break in a ``Location`` header is a server error: any of them, or
+    a ``..`` segment (also percent-encoded), and the target is ignored.
+    """
+    if not target or len(target) > 2000:
+        return None
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/office/"):
+        return None
+    if ".." in unquote(parts.path).split("/"):
+        return None
+    return target
+
+
+def application_in_scope(application_id: int) -> Application:
+    application = read_session().scalar(
+        select(Application).where(
+            Application.id == application_id, Application.unit.in_(g.office_scope)
+        )
+    )
+    if application is None:
+        abort(404)
+    return application
+
+
+def categories(form):
+    """The recruitment categories of a campaign's quota table, directed ones included."""
+    table = form.deployment.quotas.get(form.campaign.data.get("quota", ""))
+    return table.categories if table else []
