@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pingan.campaigns import DERIVED_FIELDS, Campaign, campaign_fields, table_schema_field
+from pingan.review import Workflow
 from pingan.schemas import application_fields
 
 if TYPE_CHECKING:
@@ -179,10 +180,8 @@ def _build(
     for name in names:
         if name == "stage":
             spec = copy.deepcopy(DERIVED_FIELDS["stage"])
-            choices = [
-                (s["id"], s["name"]) for s in campaign.data.get("review", {}).get("stages", [])
-            ]
-            spec["choices"] = choices or None
+            # Every value a stage can take: the scheme's stages, rejected and withdrawn.
+            spec["choices"] = Workflow(campaign, deployment).choices()
         elif name in DERIVED_FIELDS:
             spec = copy.deepcopy(DERIVED_FIELDS[name])
             spec["choices"] = None

@@ -3,6 +3,10 @@ certificate only after the scheme's last stage (Chongqing: the city's identity c
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
+
 import pytest
 from offices import OfficeApplicant, audit_actions, audit_events, csrf_of, page, reload
 from sqlalchemy import select
@@ -288,3 +292,21 @@ def test_the_quota_progress_counts_open_applications_only(app, office, applicant
 
         with get_db().sessions() as session:
             assert session.query(Application).count() == 2
+
+
+def test_rejected_and_withdrawn_applications_are_exported_with_their_stage(app, office, applicant):
+    rejected = applicant.stored(unit="hutang")
+    withdrawn = applicant.stored(unit="hutang")
+    office(app, "hutang").decide(rejected, "reject", reason=REASON)
+    client, token, _ = status_page(app, withdrawn)
+    assert withdraw(client, token, withdrawn).status_code == 200
+
+    response = office(app, "wujin", "administrator", username="wujin-exporter").get(
+        "/office/units/wujin/export.zip?campaign=wujin-2026"
+    )
+    assert response.status_code == 200
+    assert response.headers["X-Pingan-Excluded"] == "0"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        rows = list(csv.DictReader(io.StringIO(archive.read("wujin-2026.csv").decode("utf-8-sig"))))
+    stages = {row["reference"]: row["stage"] for row in rows}
+    assert stages == {rejected.reference: "未通过审核", withdrawn.reference: "已撤回"}
