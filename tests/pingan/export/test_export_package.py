@@ -83,6 +83,8 @@ def test_schemas_in_datapackage_come_from_the_campaign_fields(
     assert fields["stage"]["constraints"]["enum"] == [
         "已提交",
         "综治办审核通过，成为注册的平安志愿者",
+        "未通过审核",  # a rejected or withdrawn application is exported too
+        "已撤回",
     ]
     assert "widget" not in fields["name"] and "sensitive" not in fields["id_number"]
     assert "出生日期" in fields["id_number"]["description"]
