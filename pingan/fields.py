@@ -276,12 +276,21 @@ class IdNumber(Kind):
 _PHONE_CHARACTERS = re.compile(r"\+?[0-9 ()\-]+")
 
 
-def _phone(value: str) -> phonenumbers.PhoneNumber | None:
+def _phone(value: str, characters: str, invalid: str) -> phonenumbers.PhoneNumber:
+    """A valid telephone number from typed text; *characters* and *invalid* say what's wrong.
+
+    Letters are refused before phonenumbers reads them as keypad digits (13912345abc).
+    """
+    value = unicodedata.normalize("NFKC", value)
+    if not _PHONE_CHARACTERS.fullmatch(value):
+        raise AnswerError(characters)
     try:
         number = phonenumbers.parse(value, "CN")
     except phonenumbers.NumberParseException:
-        return None
-    return number if phonenumbers.is_valid_number(number) else None
+        raise AnswerError(invalid) from None
+    if not phonenumbers.is_valid_number(number):
+        raise AnswerError(invalid)
+    return number
 
 
 class Mobile(Kind):
@@ -295,17 +304,13 @@ class Mobile(Kind):
     spellcheck = False
     input_width = "medium"
 
+    INVALID = "不是有效的手机号码，请填写 11 位手机号码"
+    TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
     def clean(self, field: FieldLike, value: str) -> str:
-        value = unicodedata.normalize("NFKC", value)
-        if not _PHONE_CHARACTERS.fullmatch(value):
-            raise AnswerError("只能填写数字，请填写 11 位手机号码")
-        number = _phone(value)
-        mobile_types = (
-            phonenumbers.PhoneNumberType.MOBILE,
-            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-        )
-        if number is None or phonenumbers.number_type(number) not in mobile_types:
-            raise AnswerError("不是有效的手机号码，请填写 11 位手机号码")
+        number = _phone(value, "只能填写数字，请填写 11 位手机号码", self.INVALID)
+        if phonenumbers.number_type(number) not in self.TYPES:
+            raise AnswerError(self.INVALID)
         if number.country_code == 86:
             return str(number.national_number)
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -322,12 +327,9 @@ class Landline(Kind):
     openapi_format = "cn-landline"
 
     def clean(self, field: FieldLike, value: str) -> str:
-        value = unicodedata.normalize("NFKC", value)
-        if not _PHONE_CHARACTERS.fullmatch(value):
-            raise AnswerError("只能填写数字、空格、括号和连字符")
-        number = _phone(value)
-        if number is None:
-            raise AnswerError("不是有效的电话号码，请带区号填写")
+        number = _phone(
+            value, "只能填写数字、空格、括号和连字符", "不是有效的电话号码，请带区号填写"
+        )
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
