@@ -305,6 +305,30 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "`module:factory` of the SMS provider's gateway; SMS is off (only logged) while unset.",
     ),
+    Setting(
+        "OUTBOX_RETRY_SECONDS",
+        60,
+        "Wait before the first retry of an unsent message; doubles for each later one.",
+        parse=integer,
+    ),
+    Setting(
+        "OUTBOX_MAX_ATTEMPTS",
+        8,
+        "Tries before a message is marked failed and left for an operator.",
+        parse=integer,
+    ),
+    Setting(
+        "OUTBOX_POLL_SECONDS",
+        30,
+        "Longest wait between looks at the outbox while messages are pending.",
+        parse=integer,
+    ),
+    Setting(
+        "OUTBOX_KEEP_DAYS",
+        30,
+        "Days a sent message stays in the outbox before it is deleted.",
+        parse=integer,
+    ),
 )
 
 BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}

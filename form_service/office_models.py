@@ -17,6 +17,10 @@ with migration 0002. What each table is for:
   request reuse a finished file until the data changes.
 - ``volunteer_counters``: the last sequence number given out per scheme and year, bumped
   in the registering transaction so two offices never hand out the same number.
+- ``outbox``: e-mails and text messages to applicants, written in the transaction of the
+  decision (or application) that causes them and sent afterwards by ``office/notify.py``;
+  a message is never lost with a process, and is marked sent once delivered (migration
+  0006).
 
 Two indexes on ``applications`` serve the office list (``office/listing.py``), newest
 first by ``(submitted_at, id)``: one for a list of the whole tree (no unit condition, the
@@ -29,7 +33,7 @@ import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .models import Application, Base, utcnow
 
@@ -140,6 +144,37 @@ class VolunteerCounter(Base):
 
     key: Mapped[str] = mapped_column(String(160), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OutboxMessage(Base):
+    """One e-mail or text message to an applicant, from its decision until it is sent.
+
+    ``state`` is ``pending`` until the sender delivers it (``sent``) or gives up after the
+    last attempt (``failed``, with ``last_error``, for an operator). A pending row is due
+    at ``next_try_at``; a sender claims it by moving that time past the send (a lease), so
+    a process that dies mid-send leaves it due again later. ``recipient`` is the e-mail
+    address, or for SMS the mobile number as the application stores it, encrypted.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_next_try_at", "state", "next_try_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))  # email | sms
+    recipient: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="SET NULL")
+    )
+    state: Mapped[str] = mapped_column(String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(120))
+
+    application: Mapped[Application | None] = relationship()
 
 
 #: The office list of a whole deployment: ``deployment = ?`` in ``(submitted_at, id)`` order.

@@ -1,9 +1,11 @@
-"""The texts applicants receive by e-mail or SMS (zh-CN), and when they are queued.
+"""The texts applicants receive by e-mail or SMS (zh-CN), and when they are written.
 
-Confirmations are queued by a session hook for every application stored through the
-form or the API (``queue_confirmations``), after the commit; decisions (rejection with its
-reason, registration with the volunteer number) by ``review.change_stages`` after its
-commit. Texts never carry the ID number.
+Each message goes into the outbox (``notify.Notifier``) in the transaction that causes
+it: a confirmation for every application stored through the form or the API, by a
+session hook before the application's row is flushed; a decision (rejection with its
+reason, registration with the volunteer number) by ``queue_decisions``, which
+``review.change_stages`` calls inside its write transaction. Texts never carry the ID
+number.
 """
 
 from __future__ import annotations
@@ -15,9 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..models import Application
-from .stages import REJECTED, Workflow
-
-_PENDING = "pingan_confirmations"
+from .stages import REJECTED, Workflow, workflows
 
 
 def _status_url() -> str:
@@ -75,45 +75,46 @@ def sms_decision(application: Application, workflow: Workflow) -> str:
     )
 
 
+def queue_decisions(session: Session, applications: list[Application], reason: str | None) -> None:
+    """Write the e-mail and SMS of each final decision into *session*'s transaction."""
+    notifier = current_app.extensions["pingan_notifier"]
+    for application in applications:
+        workflow = workflows()[application.campaign]
+        if application.stage not in (REJECTED, workflow.numbering_stage):
+            continue
+        subject, body = decision(application, workflow, reason)
+        email = (application.answers or {}).get("email")
+        notifier.email(session, email, subject, body, application=application)
+        notifier.text(
+            session,
+            application.mobile_encrypted,
+            sms_decision(application, workflow),
+            application=application,
+        )
+
+
 # --- the confirmation hook ---------------------------------------------------------------
 
 
 def install_confirmation_hook() -> None:
-    """Queue a confirmation for each application stored online, once committed."""
-    if not event.contains(Session, "after_flush", _collect):
-        event.listen(Session, "after_flush", _collect)
-        event.listen(Session, "after_commit", _send)
-        event.listen(Session, "after_rollback", _forget)
+    """Write a confirmation for each application stored online, in its own transaction."""
+    if not event.contains(Session, "before_flush", _queue_confirmations):
+        event.listen(Session, "before_flush", _queue_confirmations)
 
 
-def _collect(session: Session, _context) -> None:
+def _queue_confirmations(session: Session, _context, _instances) -> None:
     if not has_app_context() or "pingan_notifier" not in current_app.extensions:
         return
-    for obj in session.new:
-        if isinstance(obj, Application) and obj.channel in ("form", "api"):
-            email = (obj.answers or {}).get("email")
-            if email:
-                session.info.setdefault(_PENDING, []).append(
-                    {
-                        "email": email,
-                        "name": obj.name,
-                        "reference": obj.reference,
-                        "campaign": obj.campaign,
-                    }
-                )
-
-
-def _send(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if not pending or not has_app_context():
-        return
-    notifier = current_app.extensions.get("pingan_notifier")
-    if notifier is None:
-        return
-    for values in pending:
-        subject, body = confirmation(values)
-        notifier.email(values["email"], subject, body)
-
-
-def _forget(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    notifier = current_app.extensions["pingan_notifier"]
+    for obj in list(session.new):
+        if not isinstance(obj, Application) or obj.channel not in ("form", "api"):
+            continue
+        email = (obj.answers or {}).get("email")
+        if email:
+            values = {
+                "name": obj.name,
+                "reference": obj.reference,
+                "campaign": obj.campaign,
+            }
+            subject, body = confirmation(values)
+            notifier.email(session, email, subject, body, application=obj)

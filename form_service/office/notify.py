@@ -2,30 +2,68 @@
 
 E-mail goes out only to an applicant who gave an address, and only when SMTP is
 configured (``PINGAN_SMTP_HOST`` and friends, see ``form_service/config.py``); without it the
-service works the same and sends nothing. Messages are queued *after* the transaction
-that stored the application or the decision has committed, and sent by one background
-thread, so a slow or broken mail server never delays a response or loses an application;
-a failure is logged with the error's type only (no address, no name).
+service works the same and sends nothing.
+
+The outbox: every message is an ``OutboxMessage`` row, added by ``Notifier.email`` and
+``Notifier.text`` to the session of the transaction that stores the application or the
+decision, so it is committed with it or not at all, and a process that dies after the
+commit loses nothing. After the commit one background thread per process sends what is
+due: it claims a row (moving ``next_try_at`` a lease ahead, so two workers never send one
+row at once), sends it, and marks it ``sent`` in a transaction of its own. A failure is
+logged with the error's type only (no address, no name) and tried again after
+``OUTBOX_RETRY_SECONDS``, doubling each time, until ``OUTBOX_MAX_ATTEMPTS`` marks it
+``failed``. The thread runs while any row is pending (waking at the next due time, at
+least every ``OUTBOX_POLL_SECONDS``) and is started at start-up when an earlier process
+left rows behind, and after every commit that wrote one. It is the service's background
+worker until background work moves to a task queue; it stops when the app's database
+engine is disposed.
+
+Delivery is at least once, not exactly once: a process that dies between the mail
+server's acceptance and the ``sent`` mark leaves its claim to expire, and the message is
+sent again. SMTP offers no way to make the send and the mark one step, and a lost
+rejection (with the reason the applicant must put right) costs more than a second copy;
+the copy carries the same ``Message-ID``, by which mail systems can recognise it.
 
 SMS: ``SmsGateway`` is the interface a deployment implements for its provider (configure
 ``SMS_GATEWAY = "package.module:factory"``, called with the app's config). The default
-gateway sends nothing and logs that a message was due: SMS is off unless configured.
+gateway sends nothing and logs that a message was due: SMS is off unless configured. The
+outbox keeps the mobile number encrypted as the application does (``pingan db
+rotate-keys`` leaves outbox rows alone, so keep a retired key listed until the messages
+written under it are sent).
 """
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import logging
-import queue
 import smtplib
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 from typing import Any, Protocol
 
+from sqlalchemy import delete, event, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from ..crypto import PersonalDataCipher
+from ..db import Database
+from ..models import Application, utcnow
+from ..office_models import OutboxMessage
+
 log = logging.getLogger(__name__)
+
+#: How long a claimed message is its sender's: far beyond the SMTP timeout, so only a
+#: sender that died mid-send loses its claim (and the message is tried again).
+LEASE = datetime.timedelta(minutes=5)
+SMTP_TIMEOUT_SECONDS = 15
+#: The longest wait between two tries of one message, however many attempts are allowed.
+MAX_RETRY_DELAY = datetime.timedelta(days=1)
+#: ``session.info`` key: the notifier to wake once the session's transaction commits.
+_WROTE = "pingan_outbox"
 
 
 class SmsGateway(Protocol):
@@ -77,75 +115,303 @@ def load_sms_gateway(config: Mapping[str, Any]) -> SmsGateway:
 
 
 @dataclass(frozen=True)
-class Email:
-    to: str
-    subject: str
-    body: str
+class OutboxPolicy:
+    """When to try again and when to give up (the ``OUTBOX_*`` settings)."""
+
+    retry_seconds: int = 60
+    max_attempts: int = 8
+    poll_seconds: int = 30
+    keep_days: int = 30
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> OutboxPolicy:
+        return cls(
+            retry_seconds=config["OUTBOX_RETRY_SECONDS"],
+            max_attempts=config["OUTBOX_MAX_ATTEMPTS"],
+            poll_seconds=config["OUTBOX_POLL_SECONDS"],
+            keep_days=config["OUTBOX_KEEP_DAYS"],
+        )
+
+    def retry_delay(self, attempts: int) -> datetime.timedelta:
+        """The wait after the *attempts*-th failed try."""
+        seconds = self.retry_seconds * 2 ** min(attempts - 1, 32)
+        return min(datetime.timedelta(seconds=seconds), MAX_RETRY_DELAY)
 
 
 class Notifier:
-    """Queues e-mails and text messages and sends them from one background thread."""
+    """Writes messages into the outbox with their decision; sends them in the background."""
 
-    def __init__(self, smtp: SmtpSettings | None, sms: SmsGateway, sender_name: str):
+    def __init__(
+        self,
+        database: Database,
+        smtp: SmtpSettings | None,
+        sms: SmsGateway,
+        sender_name: str,
+        cipher: PersonalDataCipher,
+        policy: OutboxPolicy,
+    ):
+        self.database = database
         self.smtp = smtp
         self.sms = sms
         self.sender_name = sender_name
-        self._queue: queue.Queue = queue.Queue()
+        self.cipher = cipher
+        self.policy = policy
+        self._sending = threading.Lock()  # one sender per process at a time
+        self._state = threading.Lock()  # guards _thread against a wake while it stops
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._stopped = False
+        self._pools: set[Any] = set()  # every pool the thread took a connection from
+        event.listen(database.engine, "engine_disposed", lambda _engine: self.stop())
 
-    def email(self, to: str | None, subject: str, body: str) -> None:
+    # --- writing, inside the caller's transaction
+
+    def email(
+        self,
+        session: Session,
+        to: str | None,
+        subject: str,
+        body: str,
+        application: Application | None = None,
+    ) -> None:
+        """Add an e-mail to *session*'s transaction (nothing when e-mail is off)."""
         if self.smtp is None or not to:
             return
-        self._put(("email", Email(to, subject, body)))
+        self._add(session, "email", to, subject, body, application)
 
-    def text(self, mobile: str | None, text: str) -> None:
-        if mobile:
-            self._put(("sms", mobile, text))
+    def text(
+        self,
+        session: Session,
+        mobile_encrypted: str | None,
+        text: str,
+        application: Application | None = None,
+    ) -> None:
+        """Add a text message to the mobile number stored encrypted as *mobile_encrypted*."""
+        if mobile_encrypted:
+            self._add(session, "sms", mobile_encrypted, None, text, application)
 
-    def drain(self, timeout: float = 10.0) -> None:
-        """Wait until everything queued so far has been handled (tests, shutdown)."""
-        done = threading.Event()
-        self._put(("mark", done))
-        done.wait(timeout)
+    def _add(self, session, channel, recipient, subject, body, application) -> None:
+        session.add(
+            OutboxMessage(
+                channel=channel,
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                application=application,
+                state="pending",
+                attempts=0,
+                next_try_at=utcnow(),
+            )
+        )
+        session.info[_WROTE] = self
 
-    def _put(self, item: tuple) -> None:
-        with self._lock:
+    # --- sending
+
+    def start(self) -> None:
+        """Send, in the background, whatever an earlier process left in the outbox."""
+        try:
+            pending = self._seconds_to_next() is not None
+        except SQLAlchemyError as error:  # no outbox table yet: `pingan db upgrade` comes next
+            log.info("outbox not read at start-up: %s", type(error).__name__)
+            return
+        if pending:
+            self.wake()
+
+    def wake(self) -> None:
+        """Look at the outbox now; start the sending thread if it is not running."""
+        with self._state:
+            if self._stopped:
+                return
+            self._wake.set()
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="pingan-notifier", daemon=True
-                )
+                self._thread = threading.Thread(target=self._run, name="pingan-outbox", daemon=True)
                 self._thread.start()
-        self._queue.put(item)
+
+    def stop(self, timeout: float = SMTP_TIMEOUT_SECONDS + 5) -> None:
+        """Stop sending from this process: its database is closing (pending rows wait).
+
+        Called when the engine is disposed. A connection the thread was using then goes
+        back to the old pool after that pool was emptied, so the pools are emptied again
+        once the thread has finished.
+        """
+        with self._state:
+            self._stopped = True
+            self._wake.set()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        for pool in (*self._pools, self.database.engine.pool):
+            pool.dispose()
+        self._pools.clear()
+
+    def drain(self) -> int:
+        """Send everything due now, in this thread, after any send in progress (tests)."""
+        return self.send_due()
+
+    def send_due(self) -> int:
+        """Send each message due now once; return how many were tried."""
+        tried: set[int] = set()
+        with self._sending:
+            while not self._stopped and (message := self._claim(tried)) is not None:
+                tried.add(message.id)
+                self._deliver(message)
+        return len(tried)
 
     def _run(self) -> None:
+        self._pools.add(self.database.engine.pool)
+        self._forget_old()
         while True:
-            item = self._queue.get()
+            self._wake.clear()
+            with self._state:
+                if self._stopped:
+                    self._thread = None
+                    return
+            self._pools.add(self.database.engine.pool)
             try:
-                if item[0] == "email":
-                    self._send_email(item[1])
-                elif item[0] == "sms":
-                    self.sms.send(item[1], item[2])
-                elif item[0] == "mark":
-                    item[1].set()
-            except Exception as error:  # never let one message stop the others
-                log.warning("notification not sent: %s", type(error).__name__)
-            finally:
-                self._queue.task_done()
+                self.send_due()
+                wait = self._seconds_to_next()
+            except Exception as error:  # the database may be away: look again later
+                log.warning("outbox not read: %s", type(error).__name__)
+                wait = self.policy.poll_seconds
+            with self._state:
+                if wait is None and not self._wake.is_set():
+                    self._thread = None
+                    return
+            self._wake.wait(min(wait or 0, self.policy.poll_seconds))
 
-    def _send_email(self, email: Email) -> None:
+    def _channels(self) -> list[str]:
+        return ["sms", "email"] if self.smtp is not None else ["sms"]
+
+    def _claim(self, skip: set[int]) -> OutboxMessage | None:
+        """Take the next due message for this sender: one attempt more, leased ahead."""
+        now = utcnow()
+        query = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.state == "pending",
+                OutboxMessage.next_try_at <= now,
+                OutboxMessage.channel.in_(self._channels()),
+                OutboxMessage.id.not_in(skip),
+            )
+            .order_by(OutboxMessage.next_try_at, OutboxMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's writers take turns
+        )
+        with self.database.write() as session:
+            message = session.scalars(query).first()
+            if message is None:
+                return None
+            message.attempts += 1
+            message.next_try_at = now + LEASE
+        return message
+
+    def _deliver(self, message: OutboxMessage) -> None:
+        try:
+            if message.channel == "email":
+                self._send_email(message)
+            else:
+                self.sms.send(self.cipher.decrypt(message.recipient), message.body)
+        except Exception as error:  # never let one message stop the others
+            self._failed(message, error)
+            return
+        self._update(message.id, state="sent", sent_at=utcnow(), last_error=None)
+
+    def _failed(self, message: OutboxMessage, error: Exception) -> None:
+        reason = type(error).__name__[:120]
+        if message.attempts >= self.policy.max_attempts:
+            log.warning(
+                "notification not sent: %s; attempt %d of %d, given up (outbox row %d)",
+                reason,
+                message.attempts,
+                self.policy.max_attempts,
+                message.id,
+            )
+            self._update(message.id, state="failed", last_error=reason)
+            return
+        delay = self.policy.retry_delay(message.attempts)
+        log.warning(
+            "notification not sent: %s; attempt %d of %d, next in %d s",
+            reason,
+            message.attempts,
+            self.policy.max_attempts,
+            delay.total_seconds(),
+        )
+        self._update(message.id, next_try_at=utcnow() + delay, last_error=reason)
+
+    def _update(self, message_id: int, **values: Any) -> None:
+        with self.database.write() as session:
+            session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+            )
+
+    def _seconds_to_next(self) -> float | None:
+        """Seconds until the next pending message is due (0 if one is), None if none is."""
+        with self.database.sessions() as session:
+            earliest = session.scalar(
+                select(func.min(OutboxMessage.next_try_at)).where(
+                    OutboxMessage.state == "pending",
+                    OutboxMessage.channel.in_(self._channels()),
+                )
+            )
+        if earliest is None:
+            return None
+        if earliest.tzinfo is None:  # SQLite returns naive UTC
+            earliest = earliest.replace(tzinfo=datetime.UTC)
+        return max(0.0, (earliest - utcnow()).total_seconds())
+
+    def _forget_old(self) -> None:
+        """Delete messages sent more than ``OUTBOX_KEEP_DAYS`` ago."""
+        cutoff = utcnow() - datetime.timedelta(days=self.policy.keep_days)
+        try:
+            with self.database.write() as session:
+                session.execute(
+                    delete(OutboxMessage).where(
+                        OutboxMessage.state == "sent", OutboxMessage.sent_at < cutoff
+                    )
+                )
+        except SQLAlchemyError as error:
+            log.warning("outbox not cleaned: %s", type(error).__name__)
+
+    def _send_email(self, message: OutboxMessage) -> None:
         smtp = self.smtp
         assert smtp is not None
-        message = EmailMessage()
-        message["From"] = formataddr((self.sender_name, smtp.sender))
-        message["To"] = email.to
-        message["Subject"] = email.subject
-        message["Message-ID"] = make_msgid(domain=smtp.sender.rpartition("@")[2] or None)
-        message.set_content(email.body)
-        with smtplib.SMTP(smtp.host, smtp.port, timeout=15) as client:
+        email = EmailMessage()
+        email["From"] = formataddr((self.sender_name, smtp.sender))
+        email["To"] = message.recipient
+        email["Subject"] = message.subject or ""
+        email["Message-ID"] = _message_id(message, smtp.sender)
+        email.set_content(message.body)
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=SMTP_TIMEOUT_SECONDS) as client:
             if smtp.starttls:
                 client.starttls()
             if smtp.user:
                 client.login(smtp.user, smtp.password or "")
-            client.send_message(message)
-        log.info("e-mail sent: %s", email.subject.split("：")[0])
+            client.send_message(email)
+        log.info("e-mail sent: %s", (message.subject or "").split("：")[0])
+
+
+def _message_id(message: OutboxMessage, sender: str) -> str:
+    """The same for every try of one row, so a second copy can be recognised as one."""
+    domain = sender.rpartition("@")[2] or "localhost"
+    created = message.created_at.strftime("%Y%m%d%H%M%S%f")
+    return f"<outbox.{message.id}.{created}@{domain}>"
+
+
+# --- waking the sender once a transaction that wrote to the outbox commits ------------------
+
+
+def install_outbox_hook() -> None:
+    """Wake the notifier after each commit that wrote a message (once per process)."""
+    if not event.contains(Session, "after_commit", _wake_after_commit):
+        event.listen(Session, "after_commit", _wake_after_commit)
+        event.listen(Session, "after_rollback", _forget_after_rollback)
+
+
+def _wake_after_commit(session: Session) -> None:
+    notifier = session.info.pop(_WROTE, None)
+    if notifier is not None:
+        notifier.wake()
+
+
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_WROTE, None)

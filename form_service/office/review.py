@@ -11,7 +11,8 @@ again meanwhile (one open application per person and scope). Volunteer numbers c
 ``VolunteerCounter`` rows bumped in that transaction (``UPDATE … RETURNING``: PostgreSQL
 locks the row until commit, SQLite's ``BEGIN IMMEDIATE`` serialises writers), so two
 offices registering at once never get the same number; the ``UNIQUE (deployment,
-volunteer_number)`` constraint guards the rest. Decisions are e-mailed after the commit.
+volunteer_number)`` constraint guards the rest. Decisions go into the outbox in the same
+transaction (``letters.queue_decisions``) and are sent after the commit.
 """
 
 from __future__ import annotations
@@ -19,14 +20,13 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pingan.review import CLOSED_STAGES, rejected_at
 
-from ..context import cipher, today
+from ..context import today
 from ..db import get_db
 from ..models import Application, StageEvent, utcnow
 from ..office_models import User, VolunteerCounter
@@ -91,12 +91,12 @@ def change_stages(
                 changes, applications = _change(
                     session, user, scope, ids, action, reason, seen_stages or {}
                 )
+                letters.queue_decisions(session, applications, reason)
             break
         except IntegrityError:
             # Two first registrations of a year raced to create the counter row: retry.
             if attempt == 2:
                 raise
-    _notify(applications, reason)
     return changes
 
 
@@ -288,21 +288,3 @@ def _reserve(session: Session, key: str, count: int) -> int:
         session.flush()
         last = count
     return last - count + 1
-
-
-def _notify(applications: list[Application], reason: str | None) -> None:
-    notifier = current_app.extensions["pingan_notifier"]
-    for application in applications:
-        workflow = workflows()[application.campaign]
-        decided = application.stage == REJECTED or application.stage == workflow.numbering_stage
-        if not decided:
-            continue
-        email = (application.answers or {}).get("email")
-        if email:
-            subject, body = letters.decision(application, workflow, reason)
-            notifier.email(email, subject, body)
-        if application.mobile_encrypted:
-            notifier.text(
-                cipher().decrypt(application.mobile_encrypted),
-                letters.sms_decision(application, workflow),
-            )

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 #: Every table, children first: a PostgreSQL test leaves the shared database empty.
 TABLES = (
     "audit_events, export_jobs, office_sessions, login_attempts, office_users, "
-    "volunteer_counters, idempotency_keys, stage_events, applications"
+    "volunteer_counters, outbox, idempotency_keys, stage_events, applications"
 )
 
 

@@ -54,7 +54,7 @@ def drain(app):
     app.extensions["pingan_notifier"].drain()
 
 
-def test_an_applicant_with_an_e_mail_address_gets_a_confirmation(office_app, inbox):
+def test_an_applicant_with_an_e_mail_address_gets_a_confirmation(inbox, office_app):
     app = office_app("wujin", SMTP=smtp_for(inbox))
     application = OfficeApplicant(app).stored(unit="hutang", email="zhang@example.com")
     drain(app)
@@ -66,14 +66,14 @@ def test_an_applicant_with_an_e_mail_address_gets_a_confirmation(office_app, inb
     assert application.id_last4 not in body.replace(application.reference, "")
 
 
-def test_no_e_mail_without_an_address(office_app, inbox):
+def test_no_e_mail_without_an_address(inbox, office_app):
     app = office_app("wujin", SMTP=smtp_for(inbox))
     OfficeApplicant(app).stored(unit="hutang", email=None)
     drain(app)
     assert inbox.messages == []
 
 
-def test_the_decision_and_its_reason_are_e_mailed_after_the_commit(office_app, office, inbox):
+def test_the_decision_and_its_reason_are_e_mailed_after_the_commit(inbox, office_app, office):
     app = office_app("wujin", SMTP=smtp_for(inbox))
     application = OfficeApplicant(app).stored(unit="hutang", email="li@example.com")
     account = office(app, "hutang")
@@ -84,7 +84,7 @@ def test_the_decision_and_its_reason_are_e_mailed_after_the_commit(office_app, o
     assert "所填服务时间本站暂无岗位。" in decision.get_content()
 
 
-def test_registration_mails_the_volunteer_number(office_app, office, inbox):
+def test_registration_mails_the_volunteer_number(inbox, office_app, office):
     app = office_app("wujin", SMTP=smtp_for(inbox))
     application = OfficeApplicant(app).stored(unit="hutang", email="li@example.com")
     account = office(app, "hutang")
