@@ -20,39 +20,68 @@ if TYPE_CHECKING:
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    office = subparsers.add_parser("office", help="manage office accounts")
-    actions = office.add_subparsers(dest="office_command", required=True)
+    office = subparsers.add_parser(
+        "office", help="管理办公室账号", description="创建办公室账号，重置密码。"
+    )
+    actions = office.add_subparsers(
+        dest="office_command", required=True, title="操作", metavar="操作"
+    )
 
-    add = actions.add_parser("add-user", help="create an office account")
-    add.add_argument("username", help="log-in name, e.g. hutang-review")
-    add.add_argument("--unit", required=True, help="the unit id the account belongs to")
-    add.add_argument("--role", choices=("reviewer", "administrator"), default="reviewer")
-    add.add_argument("--name", help="the person's name as shown in the review history")
+    add = actions.add_parser(
+        "add-user",
+        help="创建办公室账号",
+        description="创建办公室账号；密码在提示时输入两次（不显示），至少 10 个字符。",
+    )
+    add.add_argument("username", metavar="用户名", help="登录名，如 hutang-review")
+    add.add_argument(
+        "--unit", metavar="单位", required=True, help="账号所属单位的 id（见 units.yaml）"
+    )
+    add.add_argument(
+        "--role",
+        choices=("reviewer", "administrator"),
+        default="reviewer",
+        help="角色：reviewer 审核员（默认）或 administrator 管理员",
+    )
+    add.add_argument("--name", metavar="姓名", help="审核记录中显示的姓名")
     _common(add)
     add.set_defaults(func=_add_user)
 
-    reset = actions.add_parser("reset-password", help="set a new password, end all sessions")
-    reset.add_argument("username")
+    reset = actions.add_parser(
+        "reset-password",
+        help="设置新密码，结束该账号的所有登录会话",
+        description="设置新密码，结束该账号的所有登录会话，并解除锁定。",
+    )
+    reset.add_argument("username", metavar="用户名", help="账号的登录名")
     _common(reset)
     reset.set_defaults(func=_reset_password)
 
-    export = subparsers.add_parser("export", help="write a unit's data package (ZIP)")
-    export.add_argument("--unit", required=True, help="the unit id; its whole subtree is exported")
-    export.add_argument("--out", required=True, help="the ZIP file to write")
-    export.add_argument("--campaign", action="append", help="only this campaign (repeatable)")
-    export.add_argument("--column", action="append", help="only these CSV columns (repeatable)")
-    export.add_argument(
-        "--full-id-numbers", action="store_true", help="unmasked ID numbers (audited)"
+    export = subparsers.add_parser(
+        "export",
+        help="导出一个单位的数据包（ZIP）",
+        description="把一个单位及其下所有单位的报名导出为数据包（ZIP），并记入审计日志。",
     )
-    export.add_argument("--data-dir", help="deployment data folder (PINGAN_DATA_DIR)")
+    export.add_argument(
+        "--unit", metavar="单位", required=True, help="单位 id，连同其下所有单位一起导出"
+    )
+    export.add_argument("--out", metavar="文件", required=True, help="要写入的 ZIP 文件")
+    export.add_argument(
+        "--campaign", metavar="招募", action="append", help="只导出这个招募（可重复）"
+    )
+    export.add_argument(
+        "--column", metavar="列", action="append", help="只导出这些 CSV 列（可重复）"
+    )
+    export.add_argument(
+        "--full-id-numbers", action="store_true", help="导出完整的身份证号码（记入审计日志）"
+    )
+    export.add_argument("--data-dir", metavar="目录", help="部署的数据目录（即 PINGAN_DATA_DIR）")
     export.set_defaults(func=_export)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
+        "--password-stdin", action="store_true", help="从标准输入读取密码（供脚本使用）"
     )
-    parser.add_argument("--data-dir", help="deployment data folder (PINGAN_DATA_DIR)")
+    parser.add_argument("--data-dir", metavar="目录", help="部署的数据目录（即 PINGAN_DATA_DIR）")
 
 
 @contextlib.contextmanager
