@@ -9,28 +9,60 @@ production run ``gunicorn -w 4 -b 127.0.0.1:8000 'form_service:create_app()'`` w
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
+import sys
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    serve = subparsers.add_parser("serve", help="run the form service (development server)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--data-dir", help="deployment data folder (PINGAN_DATA_DIR)")
-    serve.add_argument("--site-dir", help="also serve this built site at / (PINGAN_SITE_DIR)")
-    serve.add_argument("--debug", action="store_true", help="Flask debug mode (not in production)")
+    serve = subparsers.add_parser(
+        "serve",
+        help="运行报名服务（开发用服务器）",
+        description="在本机运行报名服务（开发用服务器）；正式环境请用 gunicorn。",
+    )
+    serve.add_argument(
+        "--host", metavar="地址", default="127.0.0.1", help="监听的地址（默认：127.0.0.1）"
+    )
+    serve.add_argument(
+        "--port", metavar="端口", type=_port, default=8000, help="监听的端口（默认：8000）"
+    )
+    serve.add_argument("--data-dir", metavar="目录", help=_DATA_DIR)
+    serve.add_argument(
+        "--site-dir", metavar="目录", help="同时在 / 提供这个已生成的网站（即 PINGAN_SITE_DIR）"
+    )
+    serve.add_argument("--debug", action="store_true", help="Flask 调试模式（不可用于正式环境）")
     serve.set_defaults(func=_serve)
 
-    database = subparsers.add_parser("db", help="manage the form service's database")
-    actions = database.add_subparsers(dest="db_command", required=True)
-    upgrade = actions.add_parser("upgrade", help="apply the migrations (PINGAN_DATABASE_URL)")
-    upgrade.add_argument("--data-dir", help="deployment data folder (PINGAN_DATA_DIR)")
+    database = subparsers.add_parser(
+        "db", help="管理报名服务的数据库", description="管理报名服务的数据库。"
+    )
+    actions = database.add_subparsers(
+        dest="db_command", required=True, title="操作", metavar="操作"
+    )
+    upgrade = actions.add_parser(
+        "upgrade",
+        help="把数据库升级到最新版本（PINGAN_DATABASE_URL 所指的数据库）",
+        description="执行数据库迁移，把 PINGAN_DATABASE_URL 所指的数据库升级到最新版本。",
+    )
+    upgrade.add_argument("--data-dir", metavar="目录", help=_DATA_DIR)
     upgrade.set_defaults(func=_upgrade)
     rotate = actions.add_parser(
-        "rotate-keys", help="re-encrypt personal data under the first key of PINGAN_DATA_KEYS"
+        "rotate-keys",
+        help="用 PINGAN_DATA_KEYS 的第一个密钥重新加密个人信息",
+        description="用 PINGAN_DATA_KEYS 的第一个密钥重新加密所有报名中的个人信息。",
     )
-    rotate.add_argument("--data-dir", help="deployment data folder (PINGAN_DATA_DIR)")
+    rotate.add_argument("--data-dir", metavar="目录", help=_DATA_DIR)
     rotate.set_defaults(func=_rotate)
+
+
+_DATA_DIR = "部署的数据目录（即 PINGAN_DATA_DIR）"
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"“{text}”不是有效的端口号（1–65535）")
+    return int(text)
 
 
 def _config(args: argparse.Namespace, **extra) -> dict:
@@ -45,12 +77,48 @@ def _config(args: argparse.Namespace, **extra) -> dict:
 def _serve(args: argparse.Namespace) -> int:
     from . import create_app
 
+    problem = _port_problem(args.host, args.port)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     config = _config(args)
     config.setdefault("PUBLIC_URL", f"http://{args.host}:{args.port}")
     app = create_app(config)
     print(f"平安志愿者报名服务：http://{args.host}:{args.port}/apply/ （按 Ctrl+C 停止）")
     app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False)
     return 0
+
+
+def _port_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on *host*:*port*, in Chinese; None if it can.
+
+    Binds and closes a socket as Werkzeug will (SO_REUSEADDR, so a port left in TIME_WAIT
+    by the last run counts as free), before the URL is printed: otherwise Werkzeug prints
+    the URL and then its English "Address already in use".
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError):
+        return f"找不到地址“{host}”，请检查 --host（本机用 127.0.0.1）。"
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return (
+                    f"端口 {port} 已被其他程序占用（{host}:{port}），报名服务无法启动。"
+                    f"请换一个端口，例如 make demo PORT={_other_port(port)}，"
+                    f"或 pingan serve --port {_other_port(port)}。"
+                )
+            if error.errno == errno.EACCES:
+                return f"没有权限使用端口 {port}（1024 以下的端口需要管理员权限），请换一个端口。"
+            return f"无法在 {host}:{port} 上启动报名服务（{os.strerror(error.errno or 0)}）。"
+    return None
+
+
+def _other_port(port: int) -> int:
+    return port + 1 if port < 65535 else 8001
 
 
 def _upgrade(args: argparse.Namespace) -> int:

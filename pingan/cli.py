@@ -11,6 +11,7 @@ import importlib
 import sys
 from pathlib import Path
 
+from .cli_text import ChineseArgumentParser
 from .deployment import check_deployment
 
 COMMAND_MODULES = ("site_builder.commands", "form_service.commands", "form_service.office.commands")
@@ -27,11 +28,20 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pingan", description="平安志愿者门户：建站、报名与审核")
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    check = subparsers.add_parser("check", help="validate a deployment's data folder")
+    parser = ChineseArgumentParser(
+        prog="pingan",
+        description="平安志愿者门户：建站、报名与审核。“pingan 命令 --help”显示某个命令的说明。",
+    )
+    # Every sub-command's parser is a ChineseArgumentParser too: argparse gives them the
+    # class of the parser that owns the sub-commands.
+    subparsers = parser.add_subparsers(dest="command", required=True, title="命令", metavar="命令")
+    check = subparsers.add_parser(
+        "check",
+        help="检查部署的数据目录",
+        description="检查数据目录中的每个文件，逐条列出问题（文件:行号: 字段: 说明）。",
+    )
     check.add_argument(
-        "data_dir", help="the deployment's data folder, e.g. data or examples/chongqing"
+        "data_dir", metavar="数据目录", help="部署的数据目录，如 data 或 examples/chongqing"
     )
     check.set_defaults(func=_check)
     for name in COMMAND_MODULES:

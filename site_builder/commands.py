@@ -28,18 +28,23 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``pingan build`` on the ``pingan`` command."""
     build = subparsers.add_parser(
         "build",
-        help="build a deployment's static site",
+        help="生成部署的静态网站",
         description="检查数据，然后生成静态网站（任何网站服务器都可以发布）。",
     )
-    build.add_argument("data_dir", help="the deployment's data folder, e.g. data")
-    build.add_argument("--site-dir", default="site", help="output folder (default: site)")
-    build.add_argument("--form-url", help="public URL of the form service (apply links, QR codes)")
+    build.add_argument("data_dir", metavar="数据目录", help="部署的数据目录，如 data")
+    build.add_argument(
+        "--site-dir", metavar="目录", default="site", help="网站生成到这个目录（默认：site）"
+    )
+    build.add_argument(
+        "--form-url", metavar="网址", help="报名服务的公开网址（报名按钮和二维码指向这里）"
+    )
     build.add_argument(
         "--build-date",
         type=_date,
-        help="treat this day (YYYY-MM-DD) as today; also pins SOURCE_DATE_EPOCH",
+        metavar="日期",
+        help="把这一天（YYYY-MM-DD）当作今天生成网站，也用作 SOURCE_DATE_EPOCH",
     )
-    build.add_argument("--strict", action="store_true", help="fail on any MkDocs warning")
+    build.add_argument("--strict", action="store_true", help="MkDocs 有任何警告即视为失败")
     build.add_argument("--config-file", default=str(DEFAULT_CONFIG), help=argparse.SUPPRESS)
     build.set_defaults(func=run_build)
 
@@ -69,6 +74,7 @@ def run_build(args: argparse.Namespace) -> int:
             deployment_dir=Path(args.data_dir),
             site_dir=Path(args.site_dir),
             form_url=args.form_url,
+            site_url=args.site_url,
             build_date=args.build_date,
             strict=args.strict,
             config_file=Path(args.config_file),
@@ -91,6 +97,7 @@ def build_site(
     site_dir: Path,
     *,
     form_url: str | None = None,
+    site_url: str | None = None,
     build_date: str | None = None,
     strict: bool = False,
     config_file: Path = DEFAULT_CONFIG,
@@ -128,6 +135,7 @@ def build_site(
             **plugin.config,
             "data_dir": str(deployment_dir.resolve()),
             "form_url": form_url or "",
+            "site_url": site_url or "",
             "build_date": build_date or "",
         }
         errors, warnings = plugin.load_config(options, config.config_file_path)
