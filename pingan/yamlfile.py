@@ -41,7 +41,10 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
         key = key_node.value
         if key in result:
             raise yaml.constructor.ConstructorError(
-                None, None, f"键“{key}”重复出现", key_node.start_mark
+                None,
+                None,
+                f"键“{key}”重复出现（同一层的键只能写一次，请删去或合并其中一个）",
+                key_node.start_mark,
             )
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
@@ -75,27 +78,100 @@ class YamlError(Exception):
         self.message = message
 
 
-#: The commonest complaints of libyaml (and of PyYAML, when libyaml is missing), said so
-#: that someone editing by hand knows what to do.
-_EXPLAINED = {
-    # libyaml does not name the character; a Tab used for indenting is the usual culprit.
-    "found character that cannot start any token": (
-        "这里的字符不能开始一个值（常见原因：用了 Tab 缩进，请改用空格）"
+_TAB = "这一行用 Tab 缩进了；YAML 只能用空格缩进，请把 Tab 换成空格"
+_DASH = "列表的这一项前面缺少“- ”（列表中每一项都以“- ”开头，并与上一项的“- ”对齐）"
+_KEY = "缩进不对齐：同一层的键要和上一个键左对齐（也可能是引号后面多了文字）"
+_BRACKET = "方括号没有闭合（缺少“]”或“,”）"
+_BRACE = "花括号没有闭合（缺少“}”或“,”）"
+_NO_VALUE = "这里缺少值（“[”“{”“- ”或“: ”之后没有内容）"
+
+#: What libyaml (or PyYAML, when libyaml is missing) complains of, said so that someone
+#: editing by hand knows what to do. Keys are the start of the parser's *problem* text
+#: (PyYAML adds what it found); the first one that matches explains.
+_EXPLAINED: tuple[tuple[str, str], ...] = (
+    ("found a tab character", _TAB),
+    ("found character '\\t'", _TAB),
+    ("did not find expected '-' indicator", _DASH),
+    ("expected <block end>, but found '?'", _DASH),
+    ("could not find expected ':'", "这一行缺少“: ”（键和值之间要写英文冒号和一个空格）"),
+    ("did not find expected ',' or ']'", _BRACKET),
+    ("expected ',' or ']'", _BRACKET),
+    ("did not find expected ',' or '}'", _BRACE),
+    ("expected ',' or '}'", _BRACE),
+    (
+        "mapping values are not allowed",
+        "这里不能出现“: ”（含冒号的文字请用引号括起来；也可能是这一行比上一行多缩进了）",
     ),
-    "found character '\\t' that cannot start any token": "不能用 Tab 缩进，请改用空格",
-    "did not find expected ',' or ']'": "方括号没有闭合（缺少“]”或“,”）",
-    "did not find expected ',' or '}'": "花括号没有闭合（缺少“}”或“,”）",
-    "mapping values are not allowed in this context": (
-        "这里不能出现“: ”（含冒号的文字请用引号括起来，或检查缩进）"
+    ("did not find expected key", _KEY),
+    ("expected <block end>", _KEY),
+    ("did not find expected node content", _NO_VALUE),
+    ("expected the node content", _NO_VALUE),
+    (
+        "found unknown escape character",
+        "双引号中的“\\”后面不是有效的转义（要写“\\”本身，请改用单引号括起整个值）",
     ),
-    "mapping values are not allowed here": (
-        "这里不能出现“: ”（含冒号的文字请用引号括起来，或检查缩进）"
+    ("found unexpected end of stream", "文件在引号或括号闭合之前就结束了"),
+    ("but found another document", "一个文件只能有一个文档（删去多余的“---”）"),
+    ("found undefined alias", "引用了未定义的锚点（*名称 之前须有 &名称）"),
+    (
+        "could not determine a constructor for the tag",
+        "不认识以“!”开头的写法（以“!”开头的值请用引号括起来）",
     ),
-    "did not find expected key": "缩进不对齐（同一层的键要对齐）",
-    "found unexpected end of stream": "文件在引号或括号闭合之前就结束了",
-    "but found another document": "一个文件只能有一个文档（删去多余的“---”）",
-    "found undefined alias": "引用了未定义的锚点（*名称 之前须有 &名称）",
-}
+)
+
+#: A quote that never closes runs to the end of the file: the line it opened on is the news.
+_UNCLOSED_QUOTE = "这一行的引号没有闭合（缺少右边的引号；值里要用引号时，请用另一种引号括起整个值）"
+
+
+def _explain(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
+    """The line to name and a Chinese sentence for one of the parser's complaints."""
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or ""
+    context = exc.context or ""
+    ran_off_the_end = mark is not None and not text[mark.index :].strip()
+    if "quoted scalar" in context and ran_off_the_end and exc.context_mark:
+        return exc.context_mark.line + 1, _UNCLOSED_QUOTE
+    if exc.context_mark and (ran_off_the_end or problem == "could not find expected ':'"):
+        mark = exc.context_mark  # the opening bracket, or the line without its colon
+    line = mark.line + 1 if mark else 1
+    wide_colon = _full_width_colon(text, line)
+    if wide_colon and problem.startswith(("mapping values", "could not find expected ':'")):
+        return wide_colon, "这一行用了中文冒号“：”；键和值之间要用英文冒号和一个空格“: ”"
+    if any("\u4e00" <= char <= "\u9fff" for char in problem):
+        return line, problem  # our constructor's own complaints (a repeated key) are Chinese
+    if problem.startswith("found character") and "cannot start any token" in problem:
+        char = _char_at(text, mark)
+        if char == "\t":
+            return line, _TAB
+        return line, f"值不能以“{char}”开头（请用引号把整个值括起来）"
+    if problem.startswith(("did not find expected '-'", "expected <block end>, but found '?'")):
+        # A key level with the list's "- " lacks its dash; one that is not is misaligned.
+        if exc.context_mark and mark and mark.column != exc.context_mark.column:
+            return line, _KEY
+    for start, explained in _EXPLAINED:
+        if problem.startswith(start):
+            return line, explained
+    column = mark.column + 1 if mark else 1
+    return line, f"第 {column} 列附近不符合 YAML 格式（请检查缩进、冒号“: ”、“- ”和引号）"
+
+
+def _full_width_colon(text: str, line: int) -> int | None:
+    """The line (this one or the one before) whose key is followed by "：" instead of ": "."""
+    lines = text.split("\n")
+    for number in (line - 1, line):
+        if 1 <= number <= len(lines):
+            key, colon, _ = lines[number - 1].partition("：")
+            if colon and ": " not in key and not key.lstrip().startswith("#"):
+                return number
+    return None
+
+
+def _char_at(text: str, mark: yaml.Mark | None) -> str:
+    """The character at *mark* (by line and column: libyaml's index counts bytes)."""
+    lines = text.split("\n")
+    if mark is None or mark.line >= len(lines) or mark.column >= len(lines[mark.line]):
+        return ""
+    return lines[mark.line][mark.column]
 
 
 def _line_of_text(text: str, position: int) -> int:
@@ -116,12 +192,7 @@ def load_yaml(path: Path) -> Any:
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark and mark and not text[mark.index :].strip():
-            mark = exc.context_mark  # ran off the end: the opening bracket or quote is the news
-        line = mark.line + 1 if mark else 1
-        problem = exc.problem or exc.context or ""
-        explained = _EXPLAINED.get(problem, problem)
+        line, explained = _explain(exc, text)
         raise YamlError(path, line, f"YAML 格式错误：{explained}") from None
     except yaml.reader.ReaderError as exc:
         # libyaml counts the position in bytes, PyYAML in characters: find the character.

@@ -38,7 +38,7 @@ def test_tab_indentation_is_explained(data_dir):
     root = data_dir(units="units:\n\t- {id: qu, name: 示例区}\n")
     assert report(root) == [
         "data/units.yaml:2: (文件): YAML 格式错误："
-        "这里的字符不能开始一个值（常见原因：用了 Tab 缩进，请改用空格）"
+        "这一行用 Tab 缩进了；YAML 只能用空格缩进，请把 Tab 换成空格"
     ]
 
 
@@ -46,6 +46,7 @@ def test_duplicate_key_is_an_error_not_a_silent_overwrite(data_dir):
     root = data_dir(campaign=CAMPAIGN + "title: 又一个标题\n")
     assert report(root) == [
         "data/campaigns/round-1.yaml:13: (文件): YAML 格式错误：键“title”重复出现"
+        "（同一层的键只能写一次，请删去或合并其中一个）"
     ]
 
 
@@ -532,7 +533,7 @@ def test_every_problem_of_every_file_is_reported_at_once(data_dir):
         quotas=edit(QUOTAS, "stated_total: 6410", "stated_total: 6411"),
     )
     assert report(root) == [
-        "data/honours.yaml:2: (文件): YAML 格式错误：did not find expected node content",
+        "data/honours.yaml:2: (文件): YAML 格式错误：这里缺少值（“[”“{”“- ”或“: ”之后没有内容）",
         "data/campaigns/round-1.yaml:5: recruitment: "
         "“public”不是允许的取值（可选：open、directed、mixed）",
         "data/units.yaml:5: units[3].parent: 上级单位“nan”不存在",
