@@ -39,6 +39,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "--form-url", metavar="网址", help="报名服务的公开网址（报名按钮和二维码指向这里）"
     )
     build.add_argument(
+        "--site-url",
+        metavar="网址",
+        help="网站本身的公开网址（页面的规范链接、og:url 和站点地图用它）",
+    )
+    build.add_argument(
         "--build-date",
         type=_date,
         metavar="日期",

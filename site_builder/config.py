@@ -41,6 +41,9 @@ class PinganConfig(base.Config):
     data_dir = c.Type(str, default="data")
     #: Public URL of the form service; empty means deployment.yaml's ``form_url``.
     form_url = UrlOption()
+    #: Public URL of the site itself (canonical links, og:url, sitemap); empty means
+    #: deployment.yaml's ``site_url``.
+    site_url = UrlOption()
     #: "Today" for open/closed campaigns; empty means SOURCE_DATE_EPOCH, else today in China.
     build_date = DateOption()
     #: Entries per paginated index page (units, honour roll, stories).

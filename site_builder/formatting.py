@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 
 from pingan.campaigns import WINDOWS  # noqa: F401  (the templates read it as f.WINDOWS)
+from pingan.markup import join_cjk_lines
 from pingan.schemas import application_fields
 from pingan.zhtext import zh_date
 
@@ -77,6 +79,41 @@ def per_year_text(per_year: str) -> str:
 def minimum_text(item: dict) -> str:
     """An activity minimum: ``每月不少于 2 次``."""
     return f"{PERIODS[item['per']]}不少于 {item['count']} 次"
+
+
+def number(value: object) -> object:
+    """A whole number with thousands separators, as the site writes every count: ``37,596``.
+
+    Anything else (``不低于 1%``, ``600多``, None) is returned as it is.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return value
+
+
+def until_text(item: dict) -> str:
+    """When an activity minimum applies: ``2010 年 5 月至 2010 年 10 月``; an end alone reads
+    as the document words it, ``2010 年 4 月底前`` (``截至 2010 年 4 月 30 日`` for a day)."""
+    start, end = item.get("from"), item.get("until")
+    if start and end:
+        return f"{zh_date(start)}至 {zh_date(end)}"
+    if start:
+        return f"{zh_date(start)}起"
+    if end:
+        whole_day = isinstance(end, datetime.date) or str(end).count("-") == 2
+        return f"截至 {zh_date(end)}" if whole_day else f"{zh_date(end)}底前"
+    return "全年"
+
+
+def excerpt(markdown: str | None, length: int = 80) -> str:
+    """The first lines of a story as plain text, cut after *length* characters: a card's
+    teaser (links keep their words; emphasis and heading marks are dropped)."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", markdown or "") if p.strip()]
+    if not paragraphs:
+        return ""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", join_cjk_lines(paragraphs[0]))
+    text = " ".join(re.sub(r"[*_`#>]", "", text).split())
+    return text if len(text) <= length else text[:length].rstrip() + "……"
 
 
 def initial(name: str) -> str:

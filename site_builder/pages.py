@@ -89,6 +89,15 @@ class Site:
     def progress_url(self, campaign: Campaign) -> str:
         return f"{self.form_url}/api/v1/campaigns/{campaign.id}/progress"
 
+    @property
+    def status_url(self) -> str:
+        return status_url(self.form_url)
+
+
+def status_url(form_url: str) -> str:
+    """The form service's status look-up (查询进度) at *form_url*."""
+    return f"{form_url.rstrip('/')}/status"
+
 
 # Where each kind of page lives. Lists use a plural folder, items a singular one, so that
 # no id can collide with a list page.
@@ -194,11 +203,24 @@ def _home(site: Site, campaigns: list[Campaign]) -> GeneratedPage:
         {
             "open": by_status["open"],
             "upcoming": by_status["upcoming"],
-            "closed": by_status["closed"],
+            "history": _history(site.deployment, by_status["closed"]),
         },
         in_nav=True,
         hide=("toc",),
     )
+
+
+def _history(deployment: Deployment, closed: list[Campaign]) -> list[dict[str, Any]]:
+    """工作历程: the documents' events and the closed rounds, oldest first.
+
+    Dates are as precise as the documents give them (``2016``, ``2014-10``, ``2014-10-09``);
+    ISO text sorts a year or month before the days within it.
+    """
+    events = [
+        dict(event, date=str(event["date"])) for event in deployment.settings.get("history") or []
+    ]
+    events += [{"date": str(c.data["opens"]), "title": c.title, "campaign": c} for c in closed]
+    return sorted(events, key=lambda event: event["date"])
 
 
 def _notices(site: Site, plan: SitePlan, campaigns: list[Campaign]) -> list[tuple[str, str]]:
@@ -401,11 +423,17 @@ def _projects(site: Site, plan: SitePlan) -> str:
 def _stories(site: Site, plan: SitePlan) -> str:
     stories = sorted(site.deployment.stories, key=lambda s: (s["date"], s["id"]), reverse=True)
     people = {person["id"]: person for person in site.deployment.volunteers}
+    # A story's card shows its first volunteer who has a photo, else its first volunteer.
+    faces = {}
+    for story in stories:
+        named = [people[person_id] for person_id in story.get("volunteers", [])]
+        with_photo = [person for person in named if person.get("photo")]
+        faces[story["id"]] = (with_photo or named or [None])[0]
     for story in stories:
         context = {"story": story, "people": people}
         plan.add(GeneratedPage(story_uri(story["id"]), story["title"], "story.md.j2", context))
     for pager, chunk in paginate(stories, site.page_size, lambda n: list_page_uri("stories", n)):
         title = "平安故事" if pager.number == 1 else f"平安故事（第 {pager.number} 页）"
-        context = {"stories": chunk, "pager": pager}
+        context = {"stories": chunk, "pager": pager, "faces": faces}
         plan.add(GeneratedPage(pager.uris[pager.number - 1], title, "stories.md.j2", context))
     return "stories/index.md"

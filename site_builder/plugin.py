@@ -23,7 +23,7 @@ from pingan.markup import join_cjk_lines
 from .config import PinganConfig
 from .formatting import build_day
 from .identity import identity_css
-from .pages import Site, SitePlan, plan_site
+from .pages import Site, SitePlan, plan_site, status_url
 from .render import render_page
 
 log = logging.getLogger("mkdocs.plugins.pingan")
@@ -31,6 +31,10 @@ log = logging.getLogger("mkdocs.plugins.pingan")
 DEFAULT_FORM_URL = "http://127.0.0.1:8000"
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 IDENTITY_CSS = "assets/stylesheets/pingan-identity.css"
+#: The unit directory's filter (theme/assets): acts only on pages that have the filter box.
+UNIT_FILTER_JS = "assets/javascripts/unit-filter.js"
+#: Written in a content page's Markdown link, e.g. ``[查询进度](pingan:status)``.
+STATUS_LINK = "(pingan:status)"
 
 
 class PinganPlugin(BasePlugin[PinganConfig]):
@@ -63,15 +67,24 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         config.docs_dir = str(deployment.content_dir)
         config.site_name = deployment.name
         config.site_description = _plain(settings.get("description")) or deployment.name
-        config.site_url = config.site_url or settings.get("site_url") or DEFAULT_SITE_URL
+        site_url = self.config.site_url or settings.get("site_url") or config.site_url
+        config.site_url = site_url.rstrip("/") + "/" if site_url else DEFAULT_SITE_URL
         config.copyright = f"{settings.get('short_name', deployment.name)} · {settings['region']}"
         config.extra_css = [*config.extra_css, IDENTITY_CSS]
+        config.extra_javascript = [*config.extra_javascript, UNIT_FILTER_JS]
         config.watch.append(str(data_dir))
-        form_url = self.config.form_url or settings.get("form_url") or DEFAULT_FORM_URL
+        form_url = (self.config.form_url or settings.get("form_url") or DEFAULT_FORM_URL).rstrip(
+            "/"
+        )
+        # The theme's footer links every page to the form service's status look-up.
+        config.extra["pingan"] = {
+            **(config.extra.get("pingan") or {}),
+            "status_url": status_url(form_url),
+        }
         self.site = Site(
             deployment=deployment,
             day=build_day(self.config.build_date),
-            form_url=form_url.rstrip("/"),
+            form_url=form_url,
             page_size=self.config.page_size,
             tree_limit=self.config.tree_limit,
             use_directory_urls=config.use_directory_urls,
@@ -101,6 +114,11 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         files.append(File.generated(config, IDENTITY_CSS, content=css))
         config.nav = _nav_config(plan.nav) + _content_nav(content_pages)
         return files
+
+    # on_page_markdown: content pages name the status look-up without knowing its address.
+    def on_page_markdown(self, markdown: str, **kwargs: Any) -> str:
+        assert self.site is not None
+        return markdown.replace(STATUS_LINK, f"({status_url(self.site.form_url)})")
 
 
 def _plain(text: str | None) -> str:

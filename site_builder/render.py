@@ -34,6 +34,9 @@ def environment() -> jinja2.Environment:
         stars_text=formatting.stars_text,
         per_year=formatting.per_year_text,
         minimum=formatting.minimum_text,
+        until=formatting.until_text,
+        number=formatting.number,
+        excerpt=formatting.excerpt,
         initial=formatting.initial,
         json_script=_json_script,
     )

@@ -125,7 +125,7 @@ def test_honour_roll_cards_show_avatar_stars_points_and_example_badge(wujin):
     assert first.select_one(".pingan-avatar--initial").get_text() == "张"
     assert first.select_one(".pingan-stars")["aria-label"] == "五星"
     assert first.select_one(".pingan-stars").get_text() == "★★★★★"
-    assert first.select_one(".pingan-points strong").get_text() == "1280"
+    assert first.select_one(".pingan-points strong").get_text() == "1,280"
     assert first.select_one(".pingan-badge--example").get_text() == "示例"
     assert "2025 年平安志愿者先进个人" in first.select_one(".pingan-meta").get_text()
     assert first.select_one(".pingan-card__title a")["href"] == "../people/zhang-demo/"

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 PROGRESS = {
     "campaign": "wujin-2026",
     "units": {
-        "hutang": {"applications": 12, "registered": 3},
+        "hutang": {"applications": 1200, "registered": 3},  # thousands: 1,202
         "hutang-village-a": {"applications": 2, "registered": 1},
         "niutang": {"applications": 5, "registered": 0},
     },
@@ -101,10 +101,10 @@ def test_progress_column_shows_live_counts(build_site, serve, browser, assert_ac
     WebDriverWait(browser, 10).until(lambda b: progress_cells(b)["hutang"][0])
     cells = progress_cells(browser)
 
-    assert cells["hutang"] == (True, "14 / 4")
+    assert cells["hutang"] == (True, "1,202 / 4")  # written as the site writes numbers
     assert cells["niutang"] == (True, "5 / 0")
     assert cells["luoyang"] == (True, "0 / 0")
-    assert cells["grand"] == (True, "19 / 4")
+    assert cells["grand"] == (True, "1,207 / 4")
     assert_accessible(browser)
 
 
@@ -124,5 +124,5 @@ def test_quotas_alone_when_the_form_service_is_unreachable(
 
     assert not any(displayed for displayed, _ in cells.values())
     count = browser.find_element(By.CSS_SELECTOR, 'tr[data-unit="hutang"] td.pingan-count')
-    assert count.text == "6330"
+    assert count.text == "6,330"
     assert_accessible(browser)

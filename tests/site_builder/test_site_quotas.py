@@ -27,8 +27,8 @@ def count_of(page, row_selector: str) -> int:
 def test_wujin_town_quota_is_four_percent_of_registered_population(wujin):
     rows = cells_by_row(wujin.page("quotas/wujin-2026/"))
 
-    assert rows["湖塘"]["户籍人口"] == "158253"
-    assert rows["湖塘"]["名额"] == "6330"
+    assert rows["湖塘"]["户籍人口"] == "158,253"
+    assert rows["湖塘"]["名额"] == "6,330"
     assert rows["潞城"]["名额"] == "889"
     assert len([label for label in rows if label not in ("合计", "文件所列合计")]) == 17
 
@@ -40,15 +40,15 @@ def test_wujin_total_is_the_sum_of_rounded_town_quotas(wujin):
     assert count_of(page, "#quota-table tr.pingan-quota__stated") == 37596
     assert page.select_one("tr.pingan-quota__grand .pingan-base")["data-value"] == "939870"
     levels = cells_by_row(page, ".pingan-level-totals")
-    assert levels["镇（开发区、街道）"]["名额"] == "37596"
-    assert levels["区"]["名额"] == "37596"  # the district's total is its towns' rounded quotas
+    assert levels["镇（开发区、街道）"]["名额"] == "37,596"
+    assert levels["区"]["名额"] == "37,596"  # the district's total is its towns' rounded quotas
     assert "村（社区）" not in levels  # invented villages carry no quota
 
 
 def test_wujin_notice_states_the_planned_total_and_links_the_table(wujin):
     page = wujin.page("notices/wujin-2026/")
 
-    assert page.select_one(".pingan-total").get_text(strip=True) == "37596"
+    assert page.select_one(".pingan-total").get_text(strip=True) == "37,596"
     assert page.select_one('a[href="../../quotas/wujin-2026/"]') is not None
 
 
@@ -89,7 +89,7 @@ def test_shanxi_allocations_to_34_units_total_30000(built_sites):
     page = site.page(quota_pages[0].parent.relative_to(site.root).as_posix() + "/")
     rows = cells_by_row(page)
 
-    assert rows["太原市"]["名额"] == "1000"
+    assert rows["太原市"]["名额"] == "1,000"
     assert count_of(page, "#quota-table tr.pingan-quota__grand") == 30000
     assert len(page.select("#quota-table tbody tr.pingan-quota__unit")) == 34
 
