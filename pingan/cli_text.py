@@ -25,7 +25,7 @@ _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for pattern, chinese in (
         (r"the following arguments are required: (.+)", "缺少必需的参数：{0}"),
         (r"unrecognized arguments: (.+)", "无法识别的参数：{0}"),
-        (r"invalid choice: '(.*)' \(choose from (.+)\)", "无效的取值“{0}”（可选：{1}）"),
+        (r"invalid choice: '?(.*?)'? \(choose from (.+)\)", "无效的取值“{0}”（可选：{1}）"),
         (r"invalid int value: '(.*)'", "“{0}”不是整数"),
         (r"invalid float value: '(.*)'", "“{0}”不是数字"),
         (r"invalid \S+ value: '(.*)'", "无效的取值“{0}”"),
@@ -44,8 +44,8 @@ _ARGUMENT = re.compile(r"argument (.+?): (.*)", re.DOTALL)
 
 
 def _choices(text: str) -> str:
-    """``'a', 'b'`` (argparse's repr list) → ``a、b``."""
-    return "、".join(re.findall(r"'([^']*)'", text)) or text
+    """``'a', 'b'`` (argparse's list of choices, quoted or not) → ``a、b``."""
+    return "、".join(choice.strip("'") for choice in text.split(", "))
 
 
 def translate_error(message: str) -> str:
@@ -68,9 +68,32 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
+#: Punctuation that may not begin a line (禁则): it stays at the end of the line before.
+_NO_LINE_START = "，。、；：？！）》」』”’…"
+_TOKEN = re.compile(r"\s+|[\u2e80-\uffff]|[^\s\u2e80-\uffff]+")
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """*text* in lines of at most *width* columns, breaking between Chinese characters or
+    at spaces, never before closing punctuation."""
+    lines: list[str] = []
+    line = ""
+    for token in _TOKEN.findall(" ".join(text.split())):
+        fits = _display_width(line + token) <= width
+        if fits or not line.strip() or token in _NO_LINE_START:
+            line += token
+        elif not token.isspace():
+            lines.append(line.rstrip())
+            line = token
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
 class ChineseHelpFormatter(argparse.HelpFormatter):
-    """Says ``用法：`` for ``usage:``, ends section titles with a full-width colon and lines
-    up help texts after Chinese metavars (argparse counts characters, not columns)."""
+    """Says ``用法：`` for ``usage:``, ends section titles with a full-width colon, and
+    counts columns where argparse counts characters: help texts line up after Chinese
+    metavars and wrap at the terminal's width."""
 
     class _Section(argparse.HelpFormatter._Section):
         def format_help(self) -> str:
@@ -78,6 +101,12 @@ class ChineseHelpFormatter(argparse.HelpFormatter):
             if self.heading and self.heading is not argparse.SUPPRESS:
                 text = text.replace(f"{self.heading}:\n", f"{self.heading}：\n", 1)
             return text
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return wrap(text, width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in wrap(text, width - len(indent)))
 
     def add_usage(self, usage, actions, groups, prefix=None) -> None:
         super().add_usage(usage, actions, groups, USAGE if prefix is None else prefix)

@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from pingan.cli import build_parser, main
-from pingan.cli_text import translate_error
+from pingan.cli_text import translate_error, wrap
 
 #: What argparse says in English (Python 3.11–3.13); none of it may reach the staff.
 ARGPARSE_ENGLISH = (
@@ -177,3 +177,22 @@ def test_serve_on_an_unknown_host(capsys):
     assert capsys.readouterr().err == (
         "找不到地址“no-such-host.invalid”，请检查 --host（本机用 127.0.0.1）。\n"
     )
+
+
+def test_help_wraps_at_the_terminal_width_counting_chinese_as_two_columns():
+    text = "网站生成到这个目录（默认：site），可以是相对路径。"
+    lines = wrap(text, 20)
+    assert "".join(lines) == text
+    assert all(_width(line) <= 20 for line in lines[:-1])
+    assert not any(line[0] in "，。）" for line in lines)
+
+
+def test_long_help_lines_fit_a_narrow_terminal(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    _, out, _ = _run(["build", "--help"], capsys)
+    after_usage = out.split("\n\n", 1)[1]
+    assert max(_width(line) for line in after_usage.splitlines()) <= 60
+
+
+def _width(text: str) -> int:
+    return sum(2 if "\u2e80" <= char <= "\uffff" else 1 for char in text)
