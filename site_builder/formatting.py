@@ -111,8 +111,8 @@ def excerpt(markdown: str | None, length: int = 80) -> str:
     paragraphs = [p for p in re.split(r"\n\s*\n", markdown or "") if p.strip()]
     if not paragraphs:
         return ""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", join_cjk_lines(paragraphs[0]))
-    text = " ".join(re.sub(r"[*_`#>]", "", text).split())
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", paragraphs[0])
+    text = " ".join(join_cjk_lines(re.sub(r"[*_`#>]", "", text)).split())
     return text if len(text) <= length else text[:length].rstrip() + "……"
 
 
