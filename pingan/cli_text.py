@@ -108,6 +108,21 @@ class ChineseHelpFormatter(argparse.HelpFormatter):
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         return "\n".join(indent + line for line in wrap(text, width - len(indent)))
 
+    def _format_usage(self, usage, actions, groups, prefix) -> str:
+        # argparse indents the usage's later lines and wraps it by characters: indent by
+        # the columns "用法：" takes, and wrap once more, narrower, if Chinese overflows.
+        extra = _display_width(prefix or "") - len(prefix or "")
+        width = self._width
+        try:
+            for _ in range(2):
+                first, *rest = super()._format_usage(usage, actions, groups, prefix).split("\n")
+                lines = [first, *(" " * extra + line if line else line for line in rest)]
+                over = max(map(_display_width, lines)) - width
+                self._width -= max(over, 0)
+        finally:
+            self._width = width
+        return "\n".join(lines)
+
     def add_usage(self, usage, actions, groups, prefix=None) -> None:
         super().add_usage(usage, actions, groups, USAGE if prefix is None else prefix)
 

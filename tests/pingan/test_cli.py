@@ -196,3 +196,15 @@ def test_long_help_lines_fit_a_narrow_terminal(capsys, monkeypatch):
 
 def _width(text: str) -> int:
     return sum(2 if "\u2e80" <= char <= "\uffff" else 1 for char in text)
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda argv: " ".join(argv) or "pingan")
+def test_usage_lines_fit_and_line_up(argv, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    _, out, _ = _run([*argv, "--help"], capsys)
+    first, *rest = out.split("\n\n", 1)[0].splitlines()
+    assert max(_width(line) for line in [first, *rest]) <= 80
+    prog = "用法：" + " ".join(["pingan", *argv]) + " "
+    assert first.startswith(prog)
+    # Later lines start under the first argument, counting "用法：" as six columns.
+    assert all(len(line) - len(line.lstrip()) == _width(prog) for line in rest)
