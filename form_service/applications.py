@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from pingan.deployment import Deployment
 from pingan.duplicates import Earlier, duplicate_problem
+from pingan.records import format_reference as format_reference  # re-exported for the views
 from pingan.review import CLOSED_STAGES, REGISTERED, WITHDRAWN, Workflow, state_of
 
 from .crypto import PersonalDataCipher
@@ -46,11 +47,6 @@ def new_reference() -> str:
 def normalise_reference(text: str) -> str:
     """What the applicant typed → the stored form: no spaces or dashes, upper case."""
     return "".join(ch for ch in (text or "").upper() if ch.isalnum())
-
-
-def format_reference(reference: str) -> str:
-    """``ABCDE23456`` → ``ABCDE-23456`` for reading and copying."""
-    return f"{reference[:5]}-{reference[5:]}"
 
 
 @dataclass

@@ -195,10 +195,17 @@ COMMON_SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["reference", "reference_display", "campaign", "stage", "status_url"],
         "properties": {
-            "reference": {"type": "string", "pattern": "^[2-9A-HJKMNP-Z]{10}$"},
+            "reference": {
+                "type": "string",
+                "pattern": "^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$",
+                "description": "报名编号，按申请人看到的格式（ABCDE-23456）；"
+                "查询进度时带不带连字符均可。",
+            },
             "reference_display": {
                 "type": "string",
                 "pattern": "^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$",
+                "description": "与 reference 相同，为兼容旧客户端保留。",
+                "deprecated": True,
             },
             "campaign": {"type": "string"},
             "stage": {"type": "string"},

@@ -51,3 +51,15 @@ def field_value(record: Mapping[str, Any], name: str) -> Any:
     if name in record:
         return record[name]
     return (record.get("answers") or {}).get(name)
+
+
+def format_reference(reference: Any) -> str:
+    """A reference as people read it, on every page, export and message: ``ABCDE-23456``.
+
+    The stored form is ``ABCDE23456`` (what people type is read with or without the
+    hyphen); anything that is not a stored reference is returned unchanged.
+    """
+    text = "" if reference is None else str(reference)
+    if len(text) == 10 and text.isascii() and text.isalnum():
+        return f"{text[:5]}-{text[5:]}"
+    return text

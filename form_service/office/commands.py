@@ -216,6 +216,7 @@ def _reset_password(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from pingan.export.package import ROSTER_WORKBOOK, TABLES_WORKBOOK
     from pingan.export.schema import ColumnError
 
     from .exports import ExportRequest, audit_export, write_export
@@ -253,11 +254,13 @@ def _export(args: argparse.Namespace) -> int:
         partial.replace(target)
         masked = "完整身份证号码" if args.full_id_numbers else "身份证号码已隐去出生日期"
         print(f"已导出 {rows} 份报名到 {args.out}（{masked}）。")
+        workbooks = f"{TABLES_WORKBOOK} 或 {ROSTER_WORKBOOK}"
+        print(f"用 Excel 查看请打开其中的 {workbooks}；CSV 供数据工具读取。")
         _print_excluded(summary)
         for campaign, count in summary.formula_like.items():
             print(
                 f"注意：招募 {campaign} 有 {count} 个以 = + - @ 开头的值"
-                "（roster.xlsx 中按文本保存）。",
+                f"（{TABLES_WORKBOOK} 和 {ROSTER_WORKBOOK} 中按文本保存）。",
                 file=sys.stderr,
             )
     return 0

@@ -96,7 +96,10 @@ def create_application(campaign_id: str):
     application = outcome.application
     response = jsonify(
         {
-            "reference": application.reference,
+            # One form wherever a person reads it (ABCDE-23456); the status page and the
+            # form accept it with or without the hyphen. reference_display, the same
+            # value, stays for clients written when reference was the bare stored form.
+            "reference": format_reference(application.reference),
             "reference_display": format_reference(application.reference),
             "campaign": application.campaign,
             "stage": application.stage,

@@ -1,10 +1,17 @@
 """Write an export as a Frictionless data package in a ZIP, streamed from stored records.
 
 The ZIP holds ``datapackage.json``, one ``<campaign>.csv`` resource per campaign (campaigns
-ask different fields) and ``roster.xlsx``, one sheet per campaign with the scheme's roster
-columns. Records are read once, in any order: each row goes to its campaign's CSV and
-sheet in temporary files (openpyxl's write-only mode keeps a sheet on disk too), so memory
-does not grow with the number of rows.
+ask different fields), ``applications.xlsx`` with every table of the package as a sheet
+(each campaign's rows as in its CSV, and the excluded records if any) and ``roster.xlsx``,
+one sheet per campaign with the scheme's roster columns. Records are read once, in any
+order: each row goes to its campaign's CSV and sheets in temporary files (openpyxl's
+write-only mode keeps a sheet on disk too), so memory does not grow with the number of rows.
+
+The CSV is for data tools; the workbooks are for Excel. A spreadsheet reads a CSV cell of
+digits as a number, so an 18-digit ID number loses its last digits for good
+(1.40105199503041e+17) and a mobile number its leading zero. The workbooks store every cell
+as text except integer columns (age), which are numbers, so sums and sorting work. Both
+name the columns in Chinese, as the CSV header does (see schema.py).
 
 One record never stops the export for everybody. Each row is made, encoded and checked
 against the schema before anything of it is written; a record that fails any of these (a
@@ -20,8 +27,8 @@ Prefixing ``'`` to a value that starts with ``= + - @`` would change names, numb
 as ``+86…`` and what a reader of the package gets back; the portal instead refuses such
 free text at input (online and in imports). Values from older imports can still start
 that way: they are written unchanged, counted in ``PackageSummary.formula_like`` so the
-office view can warn, and the roster workbook, the file meant for Excel, stores every
-cell as a string, never a formula.
+office view can warn, and the workbooks, the files meant for Excel, store every text cell
+as a string, never a formula.
 """
 
 from __future__ import annotations
@@ -43,10 +50,13 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from pingan.campaigns import Campaign
+from pingan.records import format_reference
 from pingan.text import FORMULA_STARTS, encodable, printable
 
 from .fastcheck import CSV_DIALECT, Problem, TableChecker
@@ -63,6 +73,10 @@ FORMULA_SAMPLES = 20
 #: How many excluded records ``PackageSummary.excluded`` keeps (all are in excluded.csv).
 EXCLUDED_LISTED = 1000
 EXCLUDED_HEADER = ("申请编号", "招募", "字段", "原因")
+EXCLUDED_SHEET = "未能导出的报名"
+#: The workbook with every table of the package, for Excel (the CSVs are for data tools).
+TABLES_WORKBOOK = "applications.xlsx"
+ROSTER_WORKBOOK = "roster.xlsx"
 UNENCODABLE = "含有无法编码的字符（孤立的 UTF-16 代理项），无法写入 UTF-8 文件"
 
 _ERROR_TEXT = {
@@ -165,8 +179,9 @@ def write_package(
         if columns is not None:
             _check_columns_used(columns, schemas)
         workbook = Workbook(write_only=True)
+        tables = Workbook(write_only=True)
         parts = {
-            campaign.id: _Part(campaign, deployment, schema, today, folder, workbook)
+            campaign.id: _Part(campaign, deployment, schema, today, folder, workbook, tables)
             for campaign, schema in zip(campaigns, schemas, strict=True)
         }
         exclusions = _Exclusions(folder / excluded_name(parts), summary)
@@ -191,7 +206,10 @@ def write_package(
         for part in parts.values():
             part.close()
         exclusions.close()
-        workbook.save(folder / "roster.xlsx")
+        if summary.excluded_count:
+            _excluded_sheet(tables, exclusions.path)
+        workbook.save(folder / ROSTER_WORKBOOK)
+        tables.save(folder / TABLES_WORKBOOK)
         descriptor = _descriptor(
             parts.values(),
             deployment,
@@ -210,7 +228,8 @@ def write_package(
                 archive.write(part.csv_path, part.csv_name)
             if summary.excluded_count:
                 archive.write(exclusions.path, exclusions.path.name)
-            archive.write(folder / "roster.xlsx", "roster.xlsx", zipfile.ZIP_STORED)
+            archive.write(folder / TABLES_WORKBOOK, TABLES_WORKBOOK, zipfile.ZIP_STORED)
+            archive.write(folder / ROSTER_WORKBOOK, ROSTER_WORKBOOK, zipfile.ZIP_STORED)
         if isinstance(out, (str, Path)):
             # Only a complete package ever appears under the name asked for.
             shutil.move(target, out)
@@ -251,7 +270,7 @@ def _check_columns_used(columns: Sequence[str], schemas: Iterable[ExportSchema])
 
 
 class _Part:
-    """One campaign's CSV resource and roster sheet while rows are being written."""
+    """One campaign's CSV resource, table sheet and roster sheet while rows are written."""
 
     def __init__(
         self,
@@ -261,16 +280,19 @@ class _Part:
         today: datetime.date,
         folder: Path,
         workbook: Workbook,
+        tables: Workbook,
     ):
         self.campaign = campaign
         self.schema = schema
         self.rows = 0
         self.csv_name = f"{campaign.id}.csv"
         self.csv_path = folder / self.csv_name
-        self._checker = TableChecker(schema.descriptor())
+        written = schema.written_names()
+        # The check reads the row as the package declares it, under its Chinese names.
+        self._checker = TableChecker(schema.package_descriptor())
         self._file = self.csv_path.open("w", encoding=CSV_ENCODING, newline="")
         self._csv = csv.writer(self._file, lineterminator=CSV_DIALECT["lineTerminator"])
-        self._csv.writerow(schema.names)
+        self._csv.writerow(written)
         full_id_numbers = schema.full_id_numbers
         roster, titles = roster_schema(campaign, deployment, full_id_numbers=full_id_numbers)
         # One maker for the CSV's columns and then the roster's others, so a record is
@@ -286,9 +308,13 @@ class _Part:
         self._names = both.names
         self._titles = {spec["name"]: spec.get("title", spec["name"]) for spec in both.fields}
         self._width = len(schema.fields)
+        self._types = [spec["type"] for spec in both.fields]
         self._roster_index = [both.names.index(name) for name in roster.names]
         self._sheet = workbook.create_sheet(_sheet_title(campaign, workbook))
-        _start_sheet(self._sheet, titles)
+        _print_setup(self._sheet)  # before the first row: write-only sheets write it then
+        _start_sheet(self._sheet, titles, [self._types[i] for i in self._roster_index])
+        self._table = tables.create_sheet(_sheet_title(campaign, tables))
+        _start_sheet(self._table, written, self._types[: self._width])
 
     def write(self, record: Mapping[str, Any], summary: PackageSummary) -> tuple[str, str] | None:
         """Write the record to the CSV and the sheet, or nothing and → (field title, reason)."""
@@ -323,8 +349,11 @@ class _Part:
                     summary.formula_samples.setdefault(self.campaign.id, []).append(
                         (row_number, name)
                     )
+        types = self._types
+        table = self._table
+        table.append([_cell(table, text, kind) for text, kind in zip(row, types, strict=False)])
         sheet = self._sheet
-        sheet.append([_text_cell(sheet, cells[index]) for index in self._roster_index])
+        sheet.append([_cell(sheet, cells[index], types[index]) for index in self._roster_index])
         return None
 
     def _title(self, name: str | None) -> str:
@@ -337,6 +366,7 @@ class _Part:
         """Close the files of an export that failed (the folder is removed after)."""
         self._file.close()
         self._sheet.close()
+        self._table.close()
 
     def resource(self) -> dict[str, Any]:
         digest = hashlib.sha256()
@@ -356,7 +386,7 @@ class _Part:
             "dialect": CSV_DIALECT,
             "hash": f"sha256:{digest.hexdigest()}",
             "bytes": size,
-            "schema": self.schema.descriptor(),
+            "schema": self.schema.package_descriptor(),
         }
 
 
@@ -379,9 +409,8 @@ class _Exclusions:
         self._file: IO[str] | None = None
 
     def add(self, record: Mapping[str, Any], campaign: Campaign, field: str, reason: str) -> None:
-        excluded = Excluded(
-            _shown_reference(record.get("reference")), campaign.title, field, reason
-        )
+        reference = format_reference(printable(str(record.get("reference") or "")))
+        excluded = Excluded(reference, campaign.title, field, reason)
         if self._file is None:
             self._file = self.path.open("w", encoding=CSV_ENCODING, newline="")
             self._csv = csv.writer(self._file, lineterminator=CSV_DIALECT["lineTerminator"])
@@ -394,14 +423,6 @@ class _Exclusions:
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
-
-
-def _shown_reference(reference: Any) -> str:
-    """``ABCDE23456`` → ``ABCDE-23456`` as the service shows it; anything else as it is."""
-    text = printable(str(reference or ""))
-    if len(text) == 10 and text.isascii() and text.isalnum():
-        return f"{text[:5]}-{text[5:]}"
-    return text
 
 
 def _descriptor(
@@ -421,8 +442,9 @@ def _descriptor(
         "name": re.sub(r"[^a-z0-9._-]+", "-", f"{deployment.id}-applications".lower()),
         "title": title or f"{deployment.name}报名数据",
         "description": (
-            f"每个招募一个 CSV 资源（UTF-8，带 BOM）；roster.xlsx 为按方案名单格式排列的台账，"
-            f"每个招募一个工作表。{notes}"
+            f"每个招募一个 CSV 资源（UTF-8，带 BOM），供数据工具读取；用 Excel 查看请打开 "
+            f"{TABLES_WORKBOOK}（与 CSV 内容相同，身份证号、手机号码按文本保存）或 "
+            f"{ROSTER_WORKBOOK}（按方案名单格式排列的台账），每个招募一个工作表。{notes}"
         ),
         "created": created.isoformat(),
         "resources": [part.resource() for part in parts],
@@ -432,6 +454,21 @@ def _descriptor(
 def _sheet_title(campaign: Campaign, workbook: Workbook) -> str:
     """The campaign's title as Excel allows a sheet name: ≤ 31 characters, no []:*?/\\."""
     base = re.sub(r"[\[\]:*?/\\]", "", campaign.title).strip("'")[:31] or campaign.id[:31]
+    return _unique_sheet_name(base, workbook)
+
+
+def _excluded_sheet(tables: Workbook, path: Path) -> None:
+    """The excluded records (excluded.csv, read back) as a sheet of their own."""
+    sheet = tables.create_sheet(_unique_sheet_name(EXCLUDED_SHEET, tables))
+    _start_sheet(sheet, EXCLUDED_HEADER, ["string"] * len(EXCLUDED_HEADER))
+    with path.open(encoding=CSV_ENCODING, newline="") as handle:
+        rows = csv.reader(handle)
+        next(rows, None)
+        for row in rows:
+            sheet.append([_cell(sheet, text, "string") for text in row])
+
+
+def _unique_sheet_name(base: str, workbook: Workbook) -> str:
     taken = set(workbook.sheetnames)
     name, number = base, 2
     while name in taken:
@@ -440,19 +477,47 @@ def _sheet_title(campaign: Campaign, workbook: Workbook) -> str:
     return name
 
 
-def _start_sheet(sheet: Any, titles: Sequence[str]) -> None:
-    """Column widths, a frozen bold header row of the roster titles."""
-    for index, title in enumerate(titles, start=1):
-        width = 22 if "身份证" in title else max(10, 2 * len(title) + 4)
+def _start_sheet(sheet: Any, titles: Sequence[str], types: Sequence[str]) -> None:
+    """Column widths for the titles and their contents, a frozen bold header row."""
+    for index, (title, kind) in enumerate(zip(titles, types, strict=True), start=1):
+        if "身份证" in title or "证件号" in title:
+            width = 22
+        elif kind in ("integer", "number", "boolean"):
+            width = max(6, 2 * len(title) + 2)
+        elif kind == "datetime":
+            width = 26
+        else:
+            width = min(40, max(12, 2 * len(title) + 4))
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
+    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
     header = []
     for title in titles:
         cell = _text_cell(sheet, title, always_cell=True)
         cell.font = bold
+        cell.alignment = centred
         header.append(cell)
     sheet.append(header)
+
+
+def _print_setup(sheet: Any) -> None:
+    """Print on A4 landscape, all columns on one page's width, the header on every page
+    (as 附件4's table is laid out)."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_title_rows = "1:1"
+    sheet.print_options.horizontalCentered = True
+
+
+def _cell(sheet: Any, text: str, kind: str) -> Any:
+    """A sheet cell for a written value: a number for an integer column, else text."""
+    if kind == "integer" and text and text.isascii() and text.lstrip("-").isdigit():
+        return int(text)
+    return _text_cell(sheet, text)
 
 
 def _text_cell(sheet: Any, text: str, always_cell: bool = False) -> Any:

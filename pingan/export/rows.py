@@ -23,7 +23,8 @@ booleans, ``date``/ISO string for dates. Missing keys and ``None`` are written e
 
 Sex, birth date and age come from a resident ID number when it has the 18-character shape
 (age on the export date); otherwise from the answers, age from an answered birth date.
-ID numbers are masked unless the schema was built with ``full_id_numbers``.
+ID numbers are masked unless the schema was built with ``full_id_numbers``. The reference
+is written as people read it (``ABCDE-23456``).
 
 Whatever a record holds, making its row either gives strings or raises ``RowError``
 naming the field whose value could not be written (the original error chained).
@@ -38,7 +39,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pingan.fields import KINDS
-from pingan.records import field_value
+from pingan.records import field_value, format_reference
 
 from .schema import ExportSchema
 
@@ -124,6 +125,8 @@ class RowMaker:
             return age
         if kind is not None:
             return lambda record, person: kind.to_text(field_value(record, name), labels, spec)
+        if name == "reference":  # as the applicant and the office read it: ABCDE-23456
+            return lambda record, person: format_reference(field_value(record, name))
         writer = _system_value_writer(spec, labels, self.tz)
         return lambda record, person: writer(field_value(record, name))
 

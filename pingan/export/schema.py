@@ -59,11 +59,35 @@ class ExportSchema:
         return next(spec for spec in self.fields if spec["name"] == name)
 
     def descriptor(self) -> dict[str, Any]:
-        """The Table Schema as datapackage.json holds it."""
+        """The Table Schema under the code's (English) field names."""
         return {
             "fields": [table_schema_field(spec) for spec in self.fields],
             "missingValues": [""],
         }
+
+    def written_names(self) -> list[str]:
+        """The column names the package writes: each field's title, unique in the table
+        (a title two fields share is qualified by the field's name: 备注（remarks））."""
+        titles = [spec.get("title") or spec["name"] for spec in self.fields]
+        counts: dict[str, int] = {}
+        for title in titles:
+            counts[title] = counts.get(title, 0) + 1
+        written = [
+            title if counts[title] == 1 else f"{title}（{spec['name']}）"
+            for title, spec in zip(titles, self.fields, strict=True)
+        ]
+        taken = set(written)
+        if len(taken) < len(written):  # a qualified title that is another field's title
+            pairs = zip(titles, self.fields, strict=True)
+            written = [f"{title}（{spec['name']}）" for title, spec in pairs]
+        return written
+
+    def package_descriptor(self) -> dict[str, Any]:
+        """The Table Schema as datapackage.json holds it: fields named by ``written_names``."""
+        descriptor = self.descriptor()
+        for spec, name in zip(descriptor["fields"], self.written_names(), strict=True):
+            spec["name"] = name
+        return descriptor
 
     def select(self, names: Sequence[str]) -> ExportSchema:
         """The same schema restricted to *names*, in that order."""

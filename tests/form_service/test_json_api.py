@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from applicants import CAMPAIGNS, Applicant, get_db_of, stored
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from form_service.applications import submit
 from form_service.models import Application
@@ -32,8 +32,27 @@ def test_a_valid_application_gets_201_and_a_reference(api_app):
     response = Applicant(api_app).submit_json()
     assert response.status_code == 201
     body = response.get_json()
-    assert len(body["reference"]) == 10 and body["stage"] == "submitted"
+    assert body["stage"] == "submitted"
     assert stored(api_app) == 1
+
+
+def test_the_reference_has_the_one_form_people_read_and_the_status_page_takes_it(api_app):
+    """ABCDE-23456 in the answer, as on the done page, in exports and in the audit log."""
+    applicant = Applicant(api_app)
+    id_number = applicant.next_id()
+    body = applicant.submit_json(id_number=id_number).get_json()
+
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}", body["reference"])
+    assert body["reference_display"] == body["reference"]
+    with get_db_of(api_app).sessions() as db_session:
+        stored_reference = db_session.scalar(select(Application.reference))
+    assert stored_reference == body["reference"].replace("-", "")
+    for typed in (body["reference"], body["reference"].replace("-", "")):
+        token = applicant.csrf_token(applicant.campaign)
+        page = applicant.client.post(
+            "/status", data={"csrf_token": token, "reference": typed, "last4": id_number[-4:]}
+        )
+        assert page.status_code == 200 and "已提交" in page.get_data(as_text=True)
 
 
 def test_invalid_fields_get_422_with_each_field_named(api_app):

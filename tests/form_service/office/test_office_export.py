@@ -18,6 +18,7 @@ from form_service.models import Application
 from form_service.office.exports import wait_for_jobs
 from pingan.cli import main as pingan
 from pingan.idnumber import compose_id_number
+from pingan.records import format_reference
 
 FORMULA = '=HYPERLINK("http://x.cn")'
 SHANXI_ROSTER = [
@@ -67,7 +68,9 @@ def test_the_package_is_valid_opens_in_excel_and_masks_id_numbers(shanxi, office
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
     archive = unpack(response.data, tmp_path)
-    assert {"datapackage.json", "roster.xlsx", "shanxi-2026.csv"} <= set(archive.namelist())
+    assert {"datapackage.json", "applications.xlsx", "roster.xlsx", "shanxi-2026.csv"} <= set(
+        archive.namelist()
+    )
     report = frictionless.validate(tmp_path / "datapackage.json")
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
 
@@ -75,16 +78,20 @@ def test_the_package_is_valid_opens_in_excel_and_masks_id_numbers(shanxi, office
     assert raw_csv.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw_csv.decode("utf-8-sig"))))
     assert len(rows) == 3  # datong's application is outside taiyuan's scope
-    ids = {row["reference"]: row["id_number"] for row in rows}
-    assert ids[with_x.reference].endswith("X") and len(ids[with_x.reference]) == 18
-    assert ids[with_x.reference][6:14] == "********"
-    assert ids[plain.reference].startswith("140105")
+    # The header is Chinese; the reference reads as the applicant was given it.
+    ids = {row["申请编号"]: row["身份证号码"] for row in rows}
+    with_x_id = ids[format_reference(with_x.reference)]
+    assert with_x_id.endswith("X") and len(with_x_id) == 18
+    assert with_x_id[6:14] == "********"
+    assert ids[format_reference(plain.reference)].startswith("140105")
 
     workbook = openpyxl.load_workbook(tmp_path / "roster.xlsx")
     sheet = next(sheet for sheet in workbook.worksheets if "2026" in sheet.title)
     assert [cell.value for cell in sheet[1]] == SHANXI_ROSTER
     cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value is not None]
-    assert all(cell.data_type == "s" for cell in cells)
+    age_column = SHANXI_ROSTER.index("年龄") + 1
+    assert all(cell.data_type == "s" for cell in cells if cell.column != age_column)
+    assert all(cell.data_type == "n" for cell in cells if cell.column == age_column)
     assert FORMULA in [cell.value for cell in cells]
     id_column = SHANXI_ROSTER.index("身份证号")
     assert any(row[id_column].value.endswith("X") for row in sheet.iter_rows(min_row=2))
@@ -107,10 +114,10 @@ def test_a_landline_with_a_leading_zero_stays_text(shanxi, office, tmp_path):
     app, _ = shanxi
     unpack(office(app, "taiyuan").get("/office/units/taiyuan/export.zip").data, tmp_path)
     rows = list(csv.DictReader(io.StringIO((tmp_path / "shanxi-2026.csv").read_text("utf-8-sig"))))
-    assert all(row["landline"].startswith("0351") for row in rows)
+    assert all(row["固定电话"].startswith("0351") for row in rows)
     descriptor = json.loads((tmp_path / "datapackage.json").read_text("utf-8"))
     fields = {f["name"]: f for f in descriptor["resources"][-1]["schema"]["fields"]}
-    assert fields["landline"]["type"] == fields["mobile"]["type"] == "string"
+    assert fields["固定电话"]["type"] == fields["手机"]["type"] == "string"
 
 
 def test_offices_choose_the_columns(shanxi, office, tmp_path):
@@ -122,7 +129,7 @@ def test_offices_choose_the_columns(shanxi, office, tmp_path):
     archive = unpack(response.data, tmp_path)
     assert "shanxi-2014.csv" not in archive.namelist()
     header = (tmp_path / "shanxi-2026.csv").read_text("utf-8-sig").splitlines()[0]
-    assert header == "name,id_number"
+    assert header == "姓名,身份证号码"
     unknown = account.get("/office/units/taiyuan/export.zip?column=shoe_size")
     assert unknown.status_code == 303
     flash = page(account.get(unknown.headers["Location"])).select_one(".flash-error")
@@ -144,7 +151,7 @@ def test_full_numbers_only_on_an_administrators_explicit_request_and_audited(
         from form_service.context import cipher
 
         full = cipher().decrypt(plain.id_encrypted)
-    assert full in [row["id_number"] for row in rows]
+    assert full in [row["身份证号码"] for row in rows]
     assert "export_full_id" in audit_actions(app, unit="taiyuan")
 
 
@@ -193,7 +200,17 @@ def test_the_progress_page_offers_a_refresh_while_running(office_app, office):
     assert running.select_one("progress") is not None
 
 
-def test_the_export_command_writes_the_same_package(office_app, tmp_path, monkeypatch):
+def test_the_export_page_says_which_file_to_open_in_excel(shanxi, office):
+    app, _ = shanxi
+    files = page(office(app, "taiyuan").get("/office/units/taiyuan/export")).select_one(
+        "#export-files"
+    )
+    advice = [item.get_text(" ", strip=True) for item in files.select("li")]
+    assert "用 Excel 打开 applications.xlsx" in advice[0] and "roster.xlsx" in advice[0]
+    assert "请勿用 Excel 直接打开 CSV" in advice[1]
+
+
+def test_the_export_command_writes_the_same_package(office_app, tmp_path, monkeypatch, capsys):
     app = office_app("shanxi-youth")
     OfficeApplicant(app, "shanxi-2026").stored(unit="taiyuan")
     config = app.config
@@ -214,3 +231,4 @@ def test_the_export_command_writes_the_same_package(office_app, tmp_path, monkey
     zipfile.ZipFile(out).extractall(folder)
     assert frictionless.validate(folder / "datapackage.json").valid
     assert "export" in audit_actions(app, unit="taiyuan")
+    assert "用 Excel 查看请打开其中的 applications.xlsx 或 roster.xlsx" in capsys.readouterr().out

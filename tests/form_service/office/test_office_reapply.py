@@ -12,6 +12,7 @@ from offices import OfficeApplicant, audit_actions, audit_events, csrf_of, page,
 from sqlalchemy import select
 
 from form_service.models import Application, StageEvent
+from pingan.records import format_reference
 
 REASON = "注册地址不详，请补充到村"
 
@@ -308,5 +309,8 @@ def test_rejected_and_withdrawn_applications_are_exported_with_their_stage(app, 
     assert response.headers["X-Pingan-Excluded"] == "0"
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         rows = list(csv.DictReader(io.StringIO(archive.read("wujin-2026.csv").decode("utf-8-sig"))))
-    stages = {row["reference"]: row["stage"] for row in rows}
-    assert stages == {rejected.reference: "未通过审核", withdrawn.reference: "已撤回"}
+    stages = {row["申请编号"]: row["审核阶段"] for row in rows}
+    assert stages == {
+        format_reference(rejected.reference): "未通过审核",
+        format_reference(withdrawn.reference): "已撤回",
+    }

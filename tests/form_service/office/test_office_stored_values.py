@@ -85,8 +85,9 @@ def unpack(response, folder) -> zipfile.ZipFile:
 
 
 def csv_references(folder) -> list[str]:
+    """The references of the CSV's rows, under its Chinese header, as people read them."""
     text = (folder / "wujin-2026.csv").read_text("utf-8-sig")
-    return [row["reference"] for row in csv.DictReader(io.StringIO(text))]
+    return [row["申请编号"] for row in csv.DictReader(io.StringIO(text))]
 
 
 def excluded_of(folder) -> dict[str, tuple[str, str]]:
@@ -97,7 +98,7 @@ def excluded_of(folder) -> dict[str, tuple[str, str]]:
 
 
 def assert_lists_the_bad_ones(folder, stored: Stored) -> None:
-    assert csv_references(folder) == [a.reference for a in stored.good]
+    assert csv_references(folder) == [shown(a.reference) for a in stored.good]
     assert excluded_of(folder) == {
         shown(stored.address.reference): ("注册地址", UNENCODABLE),
         shown(stored.email.reference): ("电子邮箱", UNENCODABLE),
@@ -213,7 +214,7 @@ def test_a_background_export_completes_and_its_page_lists_what_it_left_out(
     assert "注册地址" in item.get_text() and UNENCODABLE in item.get_text()
     download = account.get(job_page.select_one("#download")["href"])
     unpack(download, tmp_path)
-    assert csv_references(tmp_path) == [good.reference]
+    assert csv_references(tmp_path) == [shown(good.reference)]
 
     # The request was audited at once; its event got the figures when the job ended. A
     # second request reuses the package, and its event has them from the start.
@@ -238,7 +239,7 @@ def test_an_application_whose_stored_data_cannot_be_read_is_left_out(office_app,
 
     unpack(office(app, "hutang").get("/office/units/hutang/export.zip"), tmp_path)
 
-    assert csv_references(tmp_path) == [good.reference]
+    assert csv_references(tmp_path) == [shown(good.reference)]
     assert excluded_of(tmp_path) == {shown(broken.reference): ("", UNREADABLE)}
 
 

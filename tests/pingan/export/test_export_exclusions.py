@@ -45,7 +45,7 @@ def export(records, campaign, deployment: Deployment, tmp_path: Path, **options)
 
 def csv_references(folder: Path, campaign_id: str) -> list[str]:
     text = (folder / f"{campaign_id}.csv").read_text(encoding="utf-8-sig")
-    return [row["reference"] for row in csv.DictReader(io.StringIO(text))]
+    return [row["申请编号"] for row in csv.DictReader(io.StringIO(text))]
 
 
 def roster_names(folder: Path) -> list[str]:

@@ -14,6 +14,7 @@ import frictionless
 import pytest
 from export_records import BIRTH, ROOT, TODAY, RecordFactory, id_number_ending_in_x
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from pingan.deployment import Deployment
 from pingan.export.package import write_package
@@ -45,7 +46,14 @@ def test_package_passes_frictionless_validation(
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     assert summary.rows == {c.id: 5 for c in campaigns}
     names = sorted(zipfile.ZipFile(tmp_path / "export.zip").namelist())
-    assert names == sorted(["datapackage.json", "roster.xlsx", *(f"{c.id}.csv" for c in campaigns)])
+    assert names == sorted(
+        [
+            "datapackage.json",
+            "applications.xlsx",
+            "roster.xlsx",
+            *(f"{c.id}.csv" for c in campaigns),
+        ]
+    )
 
 
 def test_csv_has_a_bom_and_the_declared_encoding_reads_it_back(
@@ -54,15 +62,16 @@ def test_csv_has_a_bom_and_the_declared_encoding_reads_it_back(
     campaign = wujin.campaigns["wujin-2026"]
     folder, _ = export([make_record(campaign, wujin)], [campaign], wujin, tmp_path)
 
-    assert (folder / "wujin-2026.csv").read_bytes().startswith(b"\xef\xbb\xbfreference,")
+    header = "申请编号,报名时间,审核阶段,志愿者编号,姓名,身份证号码,性别,年龄,手机号码,"
+    assert (folder / "wujin-2026.csv").read_bytes().startswith(b"\xef\xbb\xbf" + header.encode())
     package = frictionless.Package(folder / "datapackage.json")
     resource = package.get_resource("wujin-2026")
     assert resource.encoding == "utf-8-sig"
     with resource:
         assert resource.header == resource.schema.field_names
         row = next(resource.row_stream)
-    assert row["name"] == "张示例"
-    assert row["unit"] == "湖塘平安志愿者工作站"
+    assert row["姓名"] == "张示例"
+    assert row["所在镇（开发区、街道）"] == "湖塘平安志愿者工作站"
 
 
 def test_schemas_in_datapackage_come_from_the_campaign_fields(
@@ -74,20 +83,21 @@ def test_schemas_in_datapackage_come_from_the_campaign_fields(
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     fields = {f["name"]: f for f in descriptor["resources"][0]["schema"]["fields"]}
 
-    assert fields["unit"]["title"] == "所在镇（开发区、街道）"
-    assert fields["unit"]["constraints"] == {
+    # Named by their Chinese titles, as in the CSV header office staff read in Excel.
+    assert fields["所在镇（开发区、街道）"]["title"] == "所在镇（开发区、街道）"
+    assert fields["所在镇（开发区、街道）"]["constraints"] == {
         "required": True,
         "enum": [wujin.tree[u].name for u in _application_units(campaign, wujin)],
     }
-    assert fields["service_type"]["constraints"]["enum"][0] == "参与平安创建"
-    assert fields["stage"]["constraints"]["enum"] == [
+    assert fields["服务类型"]["constraints"]["enum"][0] == "参与平安创建"
+    assert fields["审核阶段"]["constraints"]["enum"] == [
         "已提交",
         "综治办审核通过，成为注册的平安志愿者",
         "未通过审核",  # a rejected or withdrawn application is exported too
         "已撤回",
     ]
-    assert "widget" not in fields["name"] and "sensitive" not in fields["id_number"]
-    assert "出生日期" in fields["id_number"]["description"]
+    assert "widget" not in fields["姓名"] and "sensitive" not in fields["身份证号码"]
+    assert "出生日期" in fields["身份证号码"]["description"]
 
 
 def _application_units(campaign, deployment):
@@ -224,16 +234,21 @@ def test_no_workbook_cell_is_a_formula_even_for_formula_like_names(
     ]
     folder, summary = export(records, [campaign], wujin, tmp_path)
 
-    workbook = load_workbook(folder / "roster.xlsx")
-    cells = [cell for row in workbook.worksheets[0].iter_rows() for cell in row]
-    assert all(cell.data_type == "s" for cell in cells if cell.value is not None)
-    assert [row[0].value for row in workbook.worksheets[0].iter_rows(min_row=2)] == [
-        *tricky[:-1],
-        "名\ufffd字",
-    ]
-    with zipfile.ZipFile(folder / "roster.xlsx") as xlsx:
-        sheet_xml = xlsx.read("xl/worksheets/sheet1.xml").decode()
-    assert "<f>" not in sheet_xml and "<f " not in sheet_xml
+    for name in ("roster.xlsx", "applications.xlsx"):
+        sheet = load_workbook(folder / name).worksheets[0]
+        header = [cell.value for cell in sheet[1]]
+        cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+        # Text everywhere; only the age column holds numbers.
+        assert {
+            header[cell.column - 1]
+            for cell in cells
+            if cell.value is not None and cell.data_type != "s"
+        } == {"年龄"}
+        names = [cell.value for cell in sheet[get_column_letter(header.index("姓名") + 1)][1:]]
+        assert names == [*tricky[:-1], "名\ufffd字"]
+        with zipfile.ZipFile(folder / name) as xlsx:
+            sheet_xml = xlsx.read("xl/worksheets/sheet1.xml").decode()
+        assert "<f>" not in sheet_xml and "<f " not in sheet_xml
     # The CSV keeps the data as stored, and the office is told how many cells Excel would
     # read as formulas (name and address of the five rows starting with = + - @).
     assert summary.formula_like == {"wujin-2026": 10}
@@ -250,7 +265,7 @@ def test_chosen_columns_in_chosen_order(
     )
 
     first_line = (folder / "wujin-2026.csv").read_text(encoding="utf-8-sig").splitlines()[0]
-    assert first_line == "unit,name,age"
+    assert first_line == "所在镇（开发区、街道）,姓名,年龄"
     assert frictionless.validate(folder / "datapackage.json").valid
 
 

@@ -157,15 +157,17 @@ def test_fastcheck_agrees_on_a_real_export_with_broken_cells(wujin: Deployment, 
         resource.pop("hash"), resource.pop("bytes")  # the file was edited on purpose
     (folder / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False))
 
-    schema = export_schema(campaign, wujin).descriptor()
+    # The package's schema names its fields in Chinese, as the CSV header does.
+    schema = export_schema(campaign, wujin).package_descriptor()
+    assert schema == descriptor["resources"][0]["schema"]
     found = validate_csv(str(csv_path), schema).flatten()
 
     assert found == frictionless_report(folder)
     assert {(row, name) for row, name, _ in found if name} >= {
-        (4, "unit"),
-        (8, "age"),
-        (13, "name"),
-        (21, "sex"),
+        (4, "所在镇（开发区、街道）"),
+        (8, "年龄"),
+        (13, "姓名"),
+        (21, "性别"),
     }
 
 
