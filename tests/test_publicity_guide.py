@@ -15,8 +15,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pingan.cli import main
+from pingan.yamlfile import _explain
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = (ROOT / "docs" / "publicity-guide.md").read_text(encoding="utf-8")
@@ -80,6 +82,13 @@ def test_every_example_passes_check(data, capsys):
         _apply(data, block["target"], block["yaml"])
     assert main(["check", "data"]) == 0, capsys.readouterr().err
     assert capsys.readouterr().out == "data: 数据检查通过。\n"
+
+
+def test_the_tab_message_the_guide_quotes_is_the_checks():
+    with pytest.raises(yaml.MarkedYAMLError) as caught:
+        yaml.load("volunteers:\n\t- id: zhao\n", Loader=yaml.SafeLoader)  # noqa: S506
+    _, message = _explain(caught.value, "volunteers:\n\t- id: zhao\n")
+    assert f"\n> {message}\n" in GUIDE
 
 
 def test_the_readme_links_the_guide():
