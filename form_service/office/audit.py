@@ -9,15 +9,24 @@ names that match no account) are shown to administrators of a tree's root.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from flask import g, has_request_context
 from sqlalchemy.orm import Session
+
+from pingan.campaigns import DERIVED_FIELDS
+from pingan.records import format_reference
+from pingan.review import CLOSED_NAMES, Workflow
+from pingan.schemas import application_fields
 
 from ..db import get_db
 from ..office_models import AuditEvent, User
 from ..redaction import redact
 from ..security import client_ip
+
+if TYPE_CHECKING:
+    from pingan.deployment import Deployment
 
 #: Action → how the audit page names it.
 ACTIONS = {
@@ -37,6 +46,90 @@ ACTIONS = {
     "password_changed": "修改本人密码",
     "password_change_failed": "修改密码时当前密码错误",
 }
+
+#: Detail key → how the audit page names it, in the order it shows them. ``to_stage`` is
+#: shown with ``from_stage`` (审核阶段：A → B); ``reference`` has a column of its own.
+DETAIL_LABELS = {
+    "from_stage": "审核阶段",
+    "reason": "理由",
+    "bulk": "批量",
+    "campaign": "招募",
+    "campaigns": "招募",
+    "columns": "导出的列",
+    "rows": "报名份数",
+    "excluded": "未能导出",
+    "age_exceptions": "年龄放宽",
+    "username": "账号",
+    "role": "角色",
+}
+ROLES = {"administrator": "管理员", "reviewer": "审核员"}
+
+
+def describe(
+    detail: Mapping[str, Any], deployment: Deployment, campaign: str | None = None
+) -> list[tuple[str, str]]:
+    """An event's detail in words: (label, text) pairs, e.g. (审核阶段, 已提交 → 已注册).
+
+    *campaign* is the campaign of the event's application, whose stages name the stage
+    ids. A key the page does not know is shown under its own name, never dropped.
+    """
+    shown: list[tuple[str, str]] = []
+    workflow = (
+        Workflow(deployment.campaigns[campaign], deployment)
+        if campaign in deployment.campaigns
+        else None
+    )
+
+    def stage(stage_id: Any) -> str:
+        if workflow is not None:
+            return workflow.name(str(stage_id))
+        return CLOSED_NAMES.get(str(stage_id), str(stage_id))
+
+    def campaign_title(campaign_id: Any) -> str:
+        found = deployment.campaigns.get(str(campaign_id))
+        return found.title if found is not None else str(campaign_id)
+
+    keys = [key for key in DETAIL_LABELS if key in detail]
+    keys += [key for key in detail if key not in DETAIL_LABELS and key not in _SHOWN_ELSEWHERE]
+    for key in keys:
+        value = detail[key]
+        if value is None or value == "" or value == []:
+            continue
+        if key == "from_stage":
+            text = stage(value)
+            if detail.get("to_stage"):
+                text += f" → {stage(detail['to_stage'])}"
+        elif key in ("campaign", "campaigns"):
+            values = value if isinstance(value, list) else [value]
+            text = "、".join(campaign_title(item) for item in values)
+        elif key == "columns":
+            text = "、".join(_column_title(str(item)) for item in value)
+        elif key == "role":
+            text = ROLES.get(str(value), str(value))
+        elif isinstance(value, bool):
+            text = "是" if value else "否"
+        elif key in ("rows", "excluded", "age_exceptions") and isinstance(value, int):
+            text = f"{value} 份"
+        else:
+            text = str(value)
+        shown.append((DETAIL_LABELS.get(key, key), text))
+    if "to_stage" in detail and "from_stage" not in detail and detail["to_stage"]:
+        shown.insert(0, ("审核阶段", stage(detail["to_stage"])))
+    return shown
+
+
+def shown_reference(detail: Mapping[str, Any]) -> str | None:
+    """The event's application reference as people read it (ABCDE-23456), if it has one."""
+    reference = detail.get("reference")
+    return format_reference(reference) if reference else None
+
+
+_SHOWN_ELSEWHERE = ("reference", "to_stage")
+
+
+def _column_title(name: str) -> str:
+    spec = application_fields().get(name) or DERIVED_FIELDS.get(name) or {}
+    return spec.get("title", name)
 
 
 def record(

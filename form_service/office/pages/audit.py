@@ -7,8 +7,9 @@ from sqlalchemy import or_, select
 
 from ...context import current_deployment
 from ...db import read_session
+from ...models import Application
 from ...office_models import AuditEvent
-from ..audit import ACTIONS
+from ..audit import ACTIONS, describe, shown_reference
 from ..auth import administrator_required
 
 bp = Blueprint("audit", __name__)
@@ -36,9 +37,25 @@ def audit_log():
         .all()
     )
     events = rows[:AUDIT_PAGE_SIZE]
+    # The campaign of each event's application names its stages in words.
+    application_ids = {event.application_id for event in events if event.application_id}
+    campaign_of: dict[int, str] = {}
+    if application_ids:
+        found = select(Application.id, Application.campaign).where(
+            Application.id.in_(application_ids)
+        )
+        campaign_of = {row.id: row.campaign for row in read_session().execute(found)}
+    deployment = current_deployment()
     return render_template(
         "office/audit.html",
         events=events,
+        details={
+            event.id: describe(
+                event.detail or {}, deployment, campaign_of.get(event.application_id)
+            )
+            for event in events
+        },
+        references={event.id: shown_reference(event.detail or {}) for event in events},
         older=events[-1].id if len(rows) > AUDIT_PAGE_SIZE else None,
         newest=not before,
         actions=ACTIONS,
