@@ -20,7 +20,7 @@ import yaml
 from pingan.cli import main
 from pingan.yamlfile import _explain
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GUIDE = (ROOT / "docs" / "publicity-guide.md").read_text(encoding="utf-8")
 BLOCK = re.compile(
     r"<!-- guide-test: (?P<target>[^>]+?) -->\n```yaml\n(?P<yaml>.*?)```"
