@@ -161,12 +161,15 @@ def new_application(
     ``identity_hash`` of the submission's document, which the UNIQUE constraint checks.
     """
     sensitive = submission.sensitive
+    answers = dict(submission.answers)
+    service_type = answers.pop("service_type", None)  # a column of its own: see models
     return Application(
         reference=new_reference(),
         deployment=form.deployment.id,
         campaign=submission.campaign,
         unit=submission.unit,
         category=submission.category,
+        service_type=service_type,
         stage=Workflow(form.campaign, form.deployment).first,
         scope=form.scope,
         name=submission.name,
@@ -180,7 +183,7 @@ def new_application(
         sensitive_encrypted=(
             cipher.encrypt(json.dumps(sensitive, ensure_ascii=False)) if sensitive else None
         ),
-        answers=submission.answers,
+        answers=answers,
         declarations=submission.declarations,
         consent_notice=True,
         consent_sensitive=True,

@@ -82,6 +82,8 @@ class Application(Base):
     campaign: Mapped[str] = mapped_column(String(64))
     unit: Mapped[str] = mapped_column(String(64), index=True)
     category: Mapped[str | None] = mapped_column(String(64))
+    #: Its own column (not in ``answers``): the office list shows and filters by it.
+    service_type: Mapped[str | None] = mapped_column(String(64))
     stage: Mapped[str] = mapped_column(String(32), default="submitted")
     scope: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(60), index=True)

@@ -24,6 +24,7 @@ COLUMNS = (
     "volunteer_number",
     "name",
     "category",
+    "service_type",
     "id_type",
     "sex",
     "via",

@@ -124,6 +124,7 @@ def records(deployment: Deployment, request: ExportRequest) -> Iterator[dict[str
             Application.volunteer_number,
             Application.name,
             Application.category,
+            Application.service_type,
             Application.id_type,
             Application.sex,
             Application.id_encrypted,

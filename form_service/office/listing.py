@@ -1,8 +1,8 @@
 """The office's list of applications: filters in SQL, keyset pages, a capped count.
 
 Every condition is a SQL ``WHERE``: the user's scope (or a chosen unit, with or without
-the units below it) as ``unit IN (...)``, stage, campaign, service type (read from the
-JSON answers: ``json_extract`` on SQLite, ``->>`` on PostgreSQL), submission dates
+the units below it) as ``unit IN (...)``, stage, campaign, service type (a column of its
+own: no JSON is parsed, so no stored answer can fail the list), submission dates
 (China's days) and a name fragment. Only columns the list shows are read, so nothing is
 decrypted.
 
@@ -192,9 +192,7 @@ def _conditions(
     if list_filter.stage:
         conditions.append(Application.stage == list_filter.stage)
     if list_filter.service_type:
-        conditions.append(
-            Application.answers["service_type"].as_string() == list_filter.service_type
-        )
+        conditions.append(Application.service_type == list_filter.service_type)
     zone = ZoneInfo(timezone)
     if list_filter.date_from:
         conditions.append(Application.submitted_at >= _utc_midnight(list_filter.date_from, zone))
@@ -207,7 +205,6 @@ def _conditions(
 
 
 def _rows_query(conditions: list[Any]) -> Select:
-    service_type = Application.answers["service_type"].as_string().label("service_type")
     return select(
         Application.id,
         Application.reference,
@@ -219,7 +216,7 @@ def _rows_query(conditions: list[Any]) -> Select:
         Application.channel,
         Application.submitted_at,
         Application.volunteer_number,
-        service_type,
+        Application.service_type,
     ).where(*conditions)
 
 

@@ -44,7 +44,11 @@ def postgres_url():
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path):
-    """Each storage test runs on SQLite and on PostgreSQL."""
+    """Each storage test runs on SQLite and on PostgreSQL.
+
+    Name it before ``make_app`` in a fixture's arguments: fixtures are closed in reverse,
+    so the apps (and their outbox senders) close before the tables are emptied.
+    """
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'pingan.sqlite3'}"
         return
@@ -52,7 +56,9 @@ def database_url(request, tmp_path):
     yield url
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("TRUNCATE applications, stage_events, idempotency_keys CASCADE"))
+        connection.execute(
+            text("TRUNCATE applications, stage_events, idempotency_keys, outbox CASCADE")
+        )
     engine.dispose()
 
 

@@ -23,7 +23,7 @@ from form_service.models import Application, Base, StageEvent
 
 
 @pytest.fixture
-def storage_app(make_app, database_url):
+def storage_app(database_url, make_app):
     return make_app("wujin", database_url)
 
 
@@ -39,7 +39,7 @@ def test_migrations_build_exactly_the_models_schema(storage_app):
 
 def test_the_migrations_have_one_head(storage_app):
     engine = get_db_of(storage_app).engine
-    assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == ["0006"]
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == ["0007"]
 
 
 def test_0004_drops_the_unit_time_index_and_its_downgrade_brings_it_back(storage_app):

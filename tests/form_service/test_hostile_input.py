@@ -32,7 +32,7 @@ REFUSED = [
 
 
 @pytest.fixture
-def hostile_app(make_app, database_url):
+def hostile_app(database_url, make_app):
     return make_app("wujin", database_url=database_url)
 
 

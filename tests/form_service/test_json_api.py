@@ -108,7 +108,7 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_result(api_app)
     assert other.get_json()["errors"][0]["field"] == "Idempotency-Key"
 
 
-def test_concurrent_retries_with_one_key_store_one_application(make_app, database_url):
+def test_concurrent_retries_with_one_key_store_one_application(database_url, make_app):
     app = make_app("wujin", database_url)
     applicant = Applicant(app)
     answers = applicant.answers()
@@ -169,7 +169,7 @@ def test_the_site_may_read_campaigns_and_progress(api_app):
     assert campaign["apply_url"].endswith("/apply/wujin-2026")
 
 
-def test_progress_counts_applications_per_unit_and_above(make_app, database_url):
+def test_progress_counts_applications_per_unit_and_above(database_url, make_app):
     app = make_app("wujin", database_url)
     applicant = Applicant(app)
     for unit in ("hutang", "hutang", "luoyang"):

@@ -32,7 +32,9 @@ def office_database_url(request, tmp_path):
 
 
 @pytest.fixture
-def office_app(make_app, office_database_url):
+def office_app(office_database_url, make_app):
+    # The database first, so that it is cleaned after the apps are closed: an app's
+    # outbox sender may still hold a lock that TRUNCATE would wait on (a deadlock).
     def build(name: str = "wujin", **config):
         if name in OFFICE_DEPLOYMENTS:
             config.setdefault("DATA_DIR", str(OFFICE_DEPLOYMENTS[name]))

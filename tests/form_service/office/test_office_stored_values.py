@@ -21,7 +21,6 @@ import frictionless
 import pytest
 from offices import OfficeApplicant, audit_events, csrf_of, get_db_of, page
 from sqlalchemy import update
-from sqlalchemy.exc import DataError
 
 from form_service.context import cipher
 from form_service.models import Application
@@ -55,12 +54,15 @@ class Stored:
 
 
 def spoil(app, application: Application, **answers) -> None:
-    """Change stored answers without any validation, as old data could hold them."""
+    """Change stored answers without any validation, as old data could hold them (an
+    answer with a column of its own, such as the service type, in that column)."""
+    columns = {k: v for k, v in answers.items() if k in Application.__table__.columns}
+    answers = {k: v for k, v in answers.items() if k not in columns}
     with get_db_of(app).write() as session:
         session.execute(
             update(Application)
             .where(Application.id == application.id)
-            .values(answers={**application.answers, **answers})
+            .values(answers={**application.answers, **answers}, **columns)
         )
 
 
@@ -119,16 +121,7 @@ def test_the_detail_page_shows_a_lone_surrogate_as_a_replacement_character(store
         assert SHOWN in page(response).select_one("main").get_text()
 
 
-def test_the_list_shows_every_application(stored, office, office_database_url, request):
-    if office_database_url.startswith("postgresql"):
-        request.applymarker(
-            pytest.mark.xfail(
-                raises=DataError,
-                strict=True,
-                reason="listing.py reads service_type with ->>, and PostgreSQL refuses to "
-                "parse a json value holding a lone surrogate escape: the list needs its own fix",
-            )
-        )
+def test_the_list_shows_every_application(stored, office):
     response = office(stored.app, "wujin").get("/office/applications")
     assert response.status_code == 200
     rows = page(response).select("main table tbody tr")
