@@ -55,11 +55,13 @@ def database_url(request, tmp_path):
     url = request.getfixturevalue("postgres_url")
     yield url
     engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(
-            text("TRUNCATE applications, stage_events, idempotency_keys, outbox CASCADE")
-        )
-    engine.dispose()
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("TRUNCATE applications, stage_events, idempotency_keys, outbox CASCADE")
+            )
+    finally:  # a failed TRUNCATE must not leave a connection open (a ResourceWarning)
+        engine.dispose()
 
 
 # --- apps ---------------------------------------------------------------------------------

@@ -26,9 +26,11 @@ def office_database_url(request, tmp_path):
     url = request.getfixturevalue("postgres_url")
     yield url
     engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {TABLES} CASCADE"))
-    engine.dispose()
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {TABLES} CASCADE"))
+    finally:  # a failed TRUNCATE must not leave a connection open (a ResourceWarning)
+        engine.dispose()
 
 
 @pytest.fixture
