@@ -8,7 +8,7 @@ PORT ?= 8000
 DATA ?= data
 SITE := build/site
 
-.PHONY: demo test lint format bench site clean
+.PHONY: demo test lint format bench soak site clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(STAMP)
 	bash .ci/system-deps || echo "make test: browser/PostgreSQL tests need the packages above (they skip outside CI)"
 	PINGAN_TEST_POSTGRES_URL="$${PINGAN_TEST_POSTGRES_URL:-$$(bash .ci/postgres-up 2>/dev/null)}" \
 		$(BIN)/pytest
+
+## Long runs kept out of `make test`: gunicorn with four workers started fifty times
+soak: $(STAMP)
+	PINGAN_STARTUP_STARTS=50 $(BIN)/pytest tests/form_service/test_startup.py -k start_every_time
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

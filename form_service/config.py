@@ -193,6 +193,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Where rate-limit counters live (`redis://…` for several workers).",
     ),
     Setting(
+        "ALLOW_PER_WORKER_RATE_LIMITS",
+        False,
+        "Let gunicorn start several workers on `memory://` rate limits (each counts alone).",
+        parse=boolean,
+    ),
+    Setting(
         "STATUS_RATE_LIMIT", "10 per minute; 60 per hour", "Status look-ups per client address."
     ),
     Setting(
@@ -379,19 +385,37 @@ def finish_config(config: dict[str, Any], instance_dir: Path) -> None:
 
 
 def instance_secret(instance_dir: Path, filename: str, generate: Callable[[], str]) -> str:
-    """Read a secret from the instance folder, creating it (mode 0600) on first use."""
+    """Read a secret from the instance folder, creating it (mode 0600) on first use.
+
+    The secret is written whole to a temporary file and then linked into place, which fails
+    if the name exists: a process starting at the same moment reads either no file or the
+    complete one, never an empty file, and the first writer's secret wins.
+    """
     instance_dir.mkdir(parents=True, exist_ok=True)
     ignore = instance_dir / ".gitignore"
     if not ignore.exists():
-        ignore.write_text("# secrets and the demo database: never commit\n*\n", encoding="utf-8")
+        _write_new(ignore, "# secrets and the demo database: never commit\n*\n", 0o644)
     path = instance_dir / filename
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(generate() + "\n")
+    if not path.exists():
+        _write_new(path, generate() + "\n", 0o600)
     return path.read_text(encoding="utf-8").strip()
+
+
+def _write_new(path: Path, content: str, mode: int) -> None:
+    """Create *path* holding *content* atomically; keep the file if another process won."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 # --- documentation -------------------------------------------------------------------------
