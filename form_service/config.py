@@ -231,18 +231,22 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     # --- offices: log-in (office/auth.py)
     Setting(
-        "OFFICE_LOCKOUT_FAILURES", 5, "Wrong passwords that lock an office account.", parse=integer
+        "OFFICE_LOCKOUT_FAILURES",
+        5,
+        "Wrong passwords in a row that lock an office account (each further lock doubles).",
+        parse=integer,
     ),
     Setting(
         "OFFICE_LOCKOUT_IP_FAILURES",
         20,
-        "Wrong passwords that lock one address (an office's NAT shares it).",
+        "Wrong passwords from one address after which the accounts that failed there wait "
+        "1, 2, 4 … seconds (other accounts never).",
         parse=integer,
     ),
     Setting(
         "OFFICE_LOCKOUT_MINUTES",
         15,
-        "Minutes the failures are counted over, and a lock lasts.",
+        "Minutes an account's first lock lasts; also an address's window and longest wait.",
         parse=integer,
     ),
     Setting(

@@ -6,13 +6,22 @@ without a request, after ``OFFICE_SESSION_MAX_HOURS`` in any case, on log-out, a
 the password is reset (every row of the user is revoked). Logging in clears the cookie
 and issues a new token (session rotation), so a token planted before log-in is useless.
 
-Lock-out: ``OFFICE_LOCKOUT_FAILURES`` (5) failed tries for one account within
-``OFFICE_LOCKOUT_MINUTES`` (15) lock that account for the same time, counted from the
-failure that tripped it; ``OFFICE_LOCKOUT_IP_FAILURES`` (20: an office behind one NAT
-address shares it) failures from one IP lock that IP. Tries made while locked are
-refused without checking the password and are not counted, so the lock does not extend
-itself. A success clears the account's count. Unknown user names cost the same argon2
-work as known ones and get the same message.
+Lock-out, answered with 429 and ``Retry-After`` (never by sleeping in a worker), and
+computed from the stored attempts, so every worker and instance sees the same:
+
+- per account: every ``OFFICE_LOCKOUT_FAILURES`` (5) failures in a row (since the account's
+  last success, over the last day) lock that account, from any address, for
+  ``OFFICE_LOCKOUT_MINUTES`` (15) the first time and twice as long each further time (30,
+  60, … at most a day), counted from the failure that tripped it;
+- per address: once one address has ``OFFICE_LOCKOUT_IP_FAILURES`` (20) failures within
+  ``OFFICE_LOCKOUT_MINUTES``, each further one doubles a wait (1 s, 2 s, 4 s, … at most
+  ``OFFICE_LOCKOUT_MINUTES``) that holds only for the accounts that failed from that address
+  in that time. An account nobody mistyped from there is never held up, so behind a proxy
+  (or a shared NAT) one attacker cannot lock every office out.
+
+Tries refused by a lock are not checked and not counted, so a lock does not extend itself.
+A success clears the account's count. Unknown user names cost the same argon2 work as
+known ones and get the same message.
 
 Scope: a user sees their unit and every unit below it (``UnitTree.descendants``),
 computed once per request into ``g.office_scope`` and used as ``unit IN (...)`` in SQL.
@@ -23,6 +32,7 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,46 +89,85 @@ def _token_hash(token: str) -> str:
 # --- lock-out --------------------------------------------------------------------------------
 
 
+#: Failures older than this never count, however many there were.
+_MEMORY = datetime.timedelta(days=1)
+
+
 @dataclass
 class Lock:
-    """A refusal to check a password, until *until*."""
+    """A refusal to check a password, until *until*: of the account, or of the address."""
 
     until: datetime.datetime
+    account: bool = True
+
+    def retry_after(self, now: datetime.datetime) -> int:
+        """Whole seconds to wait, for the ``Retry-After`` header."""
+        return max(1, math.ceil((self.until - now).total_seconds()))
 
     def message(self, now: datetime.datetime) -> str:
-        minutes = max(1, int((self.until - now).total_seconds() + 59) // 60)
-        return f"登录失败次数过多，账号已暂时锁定。请 {minutes} 分钟后再试，或请管理员重置密码。"
+        seconds = self.retry_after(now)
+        wait = f"{seconds} 秒" if seconds < 60 else f"{(seconds + 59) // 60} 分钟"
+        if not self.account:
+            return f"登录失败次数过多，请 {wait}后再试。"
+        return f"登录失败次数过多，账号已暂时锁定。请 {wait}后再试，或请管理员重置密码。"
 
 
 def lock_for(db_session: Session, username: str, ip: str, now: datetime.datetime) -> Lock | None:
-    """The lock on this account or this IP at *now*, if any."""
+    """The lock on this account, or on this account from this address, at *now*, if any."""
+    locks = [
+        lock
+        for lock in (
+            _account_lock(db_session, username, now),
+            _address_lock(db_session, username, ip, now),
+        )
+        if lock is not None and now < lock.until
+    ]
+    return max(locks, key=lambda lock: lock.until) if locks else None
+
+
+def _account_lock(db_session: Session, username: str, now: datetime.datetime) -> Lock | None:
     config = current_app.config
-    window = datetime.timedelta(minutes=config["OFFICE_LOCKOUT_MINUTES"])
+    limit = config["OFFICE_LOCKOUT_FAILURES"]
     last_success = db_session.scalar(
         select(LoginAttempt.at)
         .where(LoginAttempt.username == username, LoginAttempt.succeeded.is_(True))
         .order_by(LoginAttempt.at.desc())
         .limit(1)
     )
-    checks = [
-        (LoginAttempt.username == username, config["OFFICE_LOCKOUT_FAILURES"], last_success),
-        (LoginAttempt.ip == ip, config["OFFICE_LOCKOUT_IP_FAILURES"], None),
-    ]
-    for condition, limit, since in checks:
-        query = select(LoginAttempt.at).where(
-            condition, LoginAttempt.succeeded.is_(False), LoginAttempt.at > now - 2 * window
+    query = select(LoginAttempt.at).where(
+        LoginAttempt.username == username,
+        LoginAttempt.succeeded.is_(False),
+        LoginAttempt.at > now - _MEMORY,
+    )
+    if last_success is not None:
+        query = query.where(LoginAttempt.at > last_success)
+    failures = [_aware(at) for at in db_session.scalars(query.order_by(LoginAttempt.at.desc()))]
+    if not failures or len(failures) % limit:
+        return None
+    rounds = min(len(failures) // limit - 1, 16)
+    length = datetime.timedelta(minutes=config["OFFICE_LOCKOUT_MINUTES"]) * 2**rounds
+    return Lock(failures[0] + min(length, _MEMORY))
+
+
+def _address_lock(
+    db_session: Session, username: str, ip: str, now: datetime.datetime
+) -> Lock | None:
+    config = current_app.config
+    window = datetime.timedelta(minutes=config["OFFICE_LOCKOUT_MINUTES"])
+    rows = db_session.execute(
+        select(LoginAttempt.at, LoginAttempt.username)
+        .where(
+            LoginAttempt.ip == ip,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > now - window,
         )
-        if since is not None:
-            query = query.where(LoginAttempt.at > since)
-        failures = [
-            _aware(at)
-            for at in db_session.scalars(query.order_by(LoginAttempt.at.desc()).limit(limit))
-        ]
-        if len(failures) == limit and failures[0] - failures[-1] <= window:
-            until = failures[0] + window
-            if now < until:
-                return Lock(until)
-    return None
+        .order_by(LoginAttempt.at.desc())
+    ).all()
+    beyond = len(rows) - config["OFFICE_LOCKOUT_IP_FAILURES"]
+    if beyond < 0 or all(row.username != username for row in rows):
+        return None
+    wait = min(datetime.timedelta(seconds=2 ** min(beyond, 30)), window)
+    return Lock(_aware(rows[0].at) + wait, account=False)
 
 
 # --- logging in and out -------------------------------------------------------------------
@@ -128,6 +177,10 @@ def lock_for(db_session: Session, username: str, ip: str, now: datetime.datetime
 class LoginResult:
     user: User | None = None
     error: str | None = None
+    #: Seconds before another try is checked (``Retry-After``), when a lock holds.
+    retry_after: int | None = None
+    #: The try was refused unchecked because of a lock (429), not a wrong password (401).
+    refused: bool = False
 
 
 def log_in(username: str, password: str, ip: str) -> LoginResult:
@@ -138,7 +191,9 @@ def log_in(username: str, password: str, ip: str) -> LoginResult:
     with database.write() as db_session:
         lock = lock_for(db_session, username, ip, now)
         if lock is not None:
-            return LoginResult(error=lock.message(now))
+            return LoginResult(
+                error=lock.message(now), retry_after=lock.retry_after(now), refused=True
+            )
         user = db_session.scalar(select(User).where(User.username == username))
         ok = verify_password(user, password) and user is not None and user.active
         db_session.add(LoginAttempt(username=username, ip=ip, succeeded=ok, at=now))
@@ -149,17 +204,17 @@ def log_in(username: str, password: str, ip: str) -> LoginResult:
         if ok and _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
     if not ok:
+        later = utcnow()
         with database.sessions() as fresh:
-            if lock_for(fresh, username, ip, utcnow()) is not None:
-                return LoginResult(error=_locked_now_message())
+            lock = lock_for(fresh, username, ip, later)
+        if lock is not None:
+            return LoginResult(
+                error=f"用户名或密码不正确。{lock.message(later)}",
+                retry_after=lock.retry_after(later),
+            )
         return LoginResult(error="用户名或密码不正确")
     _start_session(user, ip)
     return LoginResult(user=user)
-
-
-def _locked_now_message() -> str:
-    minutes = current_app.config["OFFICE_LOCKOUT_MINUTES"]
-    return f"用户名或密码不正确。登录失败次数过多，账号已暂时锁定 {minutes} 分钟。"
 
 
 def _start_session(user: User, ip: str, audit: bool = True) -> None:

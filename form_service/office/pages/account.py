@@ -14,8 +14,11 @@ bp = Blueprint("account", __name__)
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """A wrong password answers 401; a try refused by a lock 429; both with ``Retry-After``
+    while a lock holds (see ``auth``), so a script knows when to come back."""
     error = None
     status = 200
+    headers: dict[str, str] = {}
     next_url = safe_next(request.values.get("next"))
     if request.method == "POST":
         result = auth.log_in(
@@ -23,7 +26,9 @@ def login():
         )
         if result.user is not None:
             return redirect(next_url or url_for("office.applications.list"), 303)
-        error, status = result.error, 401
+        error, status = result.error, 429 if result.refused else 401
+        if result.retry_after is not None:
+            headers["Retry-After"] = str(result.retry_after)
     return (
         render_template(
             "office/login.html",
@@ -32,6 +37,7 @@ def login():
             username=request.form.get("username", "")[:60],
         ),
         status,
+        headers,
     )
 
 

@@ -76,20 +76,54 @@ def test_a_wrong_password_gets_one_message_for_unknown_and_known_names(app):
     assert wrong == unknown == "用户名或密码不正确"
 
 
+def pass_time(app, **delta) -> None:
+    """Move every stored log-in attempt into the past, as if *delta* had gone by."""
+    with get_db_of(app).write() as session:  # row by row: SQLite stores times as text
+        for attempt in session.scalars(select(LoginAttempt)):
+            attempt.at -= datetime.timedelta(**delta)
+
+
+def error_of(response) -> str:
+    return page(response).select_one("#login-error").get_text(strip=True)
+
+
 def test_five_failures_lock_the_account_for_fifteen_minutes(app):
     account = Office(app, "hutang")
-    statuses = [account.login("wrong password 1").status_code for _ in range(5)]
-    assert statuses == [401] * 5
-    locked = account.login()
-    assert locked.status_code == 401
-    message = page(locked).select_one("#login-error").get_text()
-    assert "账号已暂时锁定" in message and "分钟后再试" in message
+    failures = [account.login("wrong password 1") for _ in range(5)]
+    assert [response.status_code for response in failures] == [401] * 5
+    assert "Retry-After" not in failures[3].headers
+    assert int(failures[4].headers["Retry-After"]) == 15 * 60
+    assert "账号已暂时锁定" in error_of(failures[4])
+    locked = account.login()  # the right password, refused unchecked
+    assert locked.status_code == 429
+    assert 0 < int(locked.headers["Retry-After"]) <= 15 * 60
+    assert "账号已暂时锁定" in error_of(locked) and "15 分钟后再试" in error_of(locked)
     assert "login_failed" in audit_actions(app)
-    with get_db_of(app).write() as session:
-        session.execute(
-            update(LoginAttempt).values(at=LoginAttempt.at - datetime.timedelta(minutes=16))
-        )
+    pass_time(app, minutes=16)
     assert account.login().status_code == 303
+
+
+def test_each_further_lock_of_an_account_lasts_twice_as_long(app):
+    account = Office(app, "hutang")
+    for _ in range(5):
+        account.login("wrong password 1")
+    pass_time(app, minutes=16)
+    second = [account.login("wrong password 1") for _ in range(5)][-1]
+    assert int(second.headers["Retry-After"]) == 30 * 60
+    pass_time(app, minutes=16)
+    assert account.login().status_code == 429
+    pass_time(app, minutes=15)
+    assert account.login().status_code == 303
+
+
+def test_an_accounts_lock_holds_from_every_address(app):
+    account = Office(app, "hutang")
+    for _ in range(5):
+        account.login("wrong password 1")
+    elsewhere = Office(app, "hutang", username="hutang-reviewer-2")
+    elsewhere.username = account.username
+    elsewhere.client.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert elsewhere.login().status_code == 429
 
 
 def test_tries_while_locked_do_not_extend_the_lock(app):
@@ -97,18 +131,42 @@ def test_tries_while_locked_do_not_extend_the_lock(app):
     for _ in range(5):
         account.login("wrong password 1")
     for _ in range(3):
-        account.login("wrong password 1")
+        assert account.login("wrong password 1").status_code == 429
     with get_db_of(app).sessions() as session:
         assert session.scalar(select(func.count()).select_from(LoginAttempt)) == 5
 
 
-def test_many_failures_from_one_address_lock_that_address(office_app):
+def test_one_address_failing_for_many_names_locks_no_other_account(app):
+    """Behind a proxy every office shares the proxy's address: an attacker there who tries
+    name after name must not lock out an office that did nothing wrong."""
+    attacker = Office(app, "hutang", username="attacker-target")
+    for n in range(30):
+        attacker.username = f"guess-{n}"
+        assert attacker.login("wrong password 1").status_code in (401, 429)
+    bystander = Office(app, "niutang")
+    assert bystander.login().status_code == 303
+
+
+def test_failures_beyond_the_address_limit_slow_the_accounts_tried_there(office_app):
     app = office_app("wujin", OFFICE_LOCKOUT_IP_FAILURES=3)
     accounts = [Office(app, "hutang", username=f"user-{n}") for n in range(4)]
-    for account in accounts[:3]:
-        account.login("wrong password 1")
-    message = page(accounts[3].login()).select_one("#login-error").get_text()
-    assert "锁定" in message
+    failures = [account.login("wrong password 1") for account in accounts[:3]]
+    assert [response.status_code for response in failures] == [401] * 3
+    assert failures[2].headers["Retry-After"] == "1"
+    assert "1 秒后再试" in error_of(failures[2])
+    assert accounts[3].login().status_code == 303  # never failed here: not held up
+    waits = []
+    for _ in range(3):
+        pass_time(app, seconds=20)
+        failure = accounts[0].login("wrong password 1")
+        assert failure.status_code == 401
+        waits.append(int(failure.headers["Retry-After"]))
+    assert waits == [2, 4, 8]  # grows with the address's failures, never by a sleep
+    held = accounts[0].login()
+    assert held.status_code == 429 and 0 < int(held.headers["Retry-After"]) <= 8
+    assert accounts[3].login().status_code == 303
+    pass_time(app, seconds=20)
+    assert accounts[1].login().status_code == 303
 
 
 def test_a_success_clears_the_accounts_failures(app):
