@@ -23,7 +23,28 @@ SITE_CSP = (
 
 
 def init_security(app: Flask) -> None:
+    app.before_request(_note_untrusted_forwarding)
     app.after_request(_headers)
+
+
+def _note_untrusted_forwarding() -> None:
+    """Warn once per process when a peer that is not a trusted proxy sends X-Forwarded-For.
+
+    Behind a proxy with ``PINGAN_TRUSTED_PROXIES`` unset every client has the proxy's
+    address: rate limits and the log-in lock-out then count all clients as one.
+    """
+    app = current_app._get_current_object()
+    if app.config["TRUSTED_PROXIES"] or "X-Forwarded-For" not in request.headers:
+        return
+    if app.extensions.get("pingan_untrusted_forwarding_warned"):
+        return
+    app.extensions["pingan_untrusted_forwarding_warned"] = True
+    app.logger.warning(
+        "a request from %s carries X-Forwarded-For, but PINGAN_TRUSTED_PROXIES is 0: the "
+        "header is ignored and every client behind that proxy shares its address (rate "
+        "limits, log-in lock-out); set PINGAN_TRUSTED_PROXIES to the number of proxies",
+        request.remote_addr,
+    )
 
 
 def _headers(response: Response) -> Response:

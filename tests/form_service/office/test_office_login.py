@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 
 from offices import PASSWORD, Office, audit_actions, csrf_of, get_db_of, page
 from sqlalchemy import func, select, update
@@ -194,3 +195,24 @@ def test_next_only_leads_inside_the_office(app):
     account = Office(app, "hutang")
     response = account.login(next="https://evil.example/office/")
     assert response.headers["Location"] == "/office/applications"
+
+
+def test_a_forwarded_request_from_an_untrusted_peer_is_logged_once(app, caplog):
+    """Without PINGAN_TRUSTED_PROXIES the header is ignored: the operator is told once."""
+    caplog.set_level(logging.WARNING, logger=app.logger.name)
+    client = app.test_client()
+    client.get("/office/login")
+    assert "X-Forwarded-For" not in caplog.text
+    for address in ("198.51.100.1", "198.51.100.2"):
+        client.get("/office/login", headers={"X-Forwarded-For": address})
+    warnings = [r for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "PINGAN_TRUSTED_PROXIES" in warnings[0].getMessage()
+    assert warnings[0].levelno == logging.WARNING
+
+
+def test_a_forwarded_request_through_a_trusted_proxy_is_not_logged(office_app, caplog):
+    app = office_app("wujin", TRUSTED_PROXIES=1)
+    caplog.set_level(logging.WARNING, logger=app.logger.name)
+    app.test_client().get("/office/login", headers={"X-Forwarded-For": "198.51.100.1"})
+    assert "X-Forwarded-For" not in caplog.text
