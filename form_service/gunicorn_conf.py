@@ -37,31 +37,36 @@ class StartupRefused(RuntimeError):
 
 
 def on_starting(server: Any) -> None:
-    """Keys, migrations and the rate-limit store, once, before the workers fork."""
-    config = prepare_instance()
-    storage = str(config["RATELIMIT_STORAGE_URI"])
-    workers = server.cfg.workers
-    if workers > 1 and storage.startswith("memory://"):
-        message = (
-            f"{workers} workers with PINGAN_RATELIMIT_STORAGE_URI={storage}: each worker "
-            f"counts rate limits on its own, so every limit lets {workers} times as many "
-            "requests through. Set PINGAN_RATELIMIT_STORAGE_URI=redis://… (shared by every "
-            "worker and instance), or PINGAN_ALLOW_PER_WORKER_RATE_LIMITS=1 to accept that."
-        )
-        if not config["ALLOW_PER_WORKER_RATE_LIMITS"]:
-            server.log.error("refusing to start: %s", message)
-            raise StartupRefused(message)
-        server.log.warning("%s", message)
-
-
-def prepare_instance() -> dict[str, Any]:
-    """The settings as ``create_app`` reads them, with keys generated and the schema current."""
-    from .db import make_engine
-    from .migrate import upgrade
-
+    """The rate-limit store, keys and migrations, once, before the workers fork."""
     config = {**DEFAULTS, **environment_config()}
     instance_dir = Path(config.get("INSTANCE_DIR") or Flask("form_service").instance_path)
     finish_config(config, instance_dir)  # writes any missing key file, atomically
+    _check_rate_limit_store(server, config)
+    _migrate_once(config)
+
+
+def _check_rate_limit_store(server: Any, config: dict[str, Any]) -> None:
+    storage = str(config["RATELIMIT_STORAGE_URI"])
+    workers = server.cfg.workers
+    if workers < 2 or not storage.startswith("memory://"):
+        return
+    message = (
+        f"{workers} workers with PINGAN_RATELIMIT_STORAGE_URI={storage}: each worker "
+        f"counts rate limits on its own, so every limit lets {workers} times as many "
+        "requests through. Set PINGAN_RATELIMIT_STORAGE_URI=redis://… (shared by every "
+        "worker and instance), or PINGAN_ALLOW_PER_WORKER_RATE_LIMITS=1 to accept that."
+    )
+    if not config["ALLOW_PER_WORKER_RATE_LIMITS"]:
+        server.log.error("refusing to start: %s", message)
+        raise StartupRefused(message)
+    server.log.warning("%s", message)
+
+
+def _migrate_once(config: dict[str, Any]) -> None:
+    """Migrate (``AUTO_MIGRATE``) or check the schema; the workers then leave it alone."""
+    from .db import make_engine
+    from .migrate import upgrade
+
     engine = make_engine(config["DATABASE_URL"])
     try:
         if config["AUTO_MIGRATE"]:
@@ -74,7 +79,6 @@ def prepare_instance() -> dict[str, Any]:
     finally:
         engine.dispose()
     os.environ["PINGAN_AUTO_MIGRATE"] = "0"  # the workers inherit it: nobody migrates twice
-    return config
 
 
 def _is_current(engine: Any) -> bool:
