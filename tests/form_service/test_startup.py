@@ -8,11 +8,16 @@ fifty times (``PINGAN_STARTUP_STARTS``).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import secrets
+from pathlib import Path
 
 import pytest
 from applicants import TODAY, make_id
 from gunicorn_server import READY_SECONDS, WORKERS, Servers, settings
+
+from form_service.config import instance_secret
 
 STARTS = int(os.environ.get("PINGAN_STARTUP_STARTS", "10"))
 
@@ -82,3 +87,18 @@ def test_the_access_log_holds_no_id_number(tmp_path, gunicorn):
     assert "[redacted]" in log
     for part in (number, number[:17], number[7:]):
         assert part not in log
+
+
+def _read_secret(folder: str) -> str:
+    return instance_secret(Path(folder), "secret_key", lambda: secrets.token_urlsafe(48))
+
+
+def test_processes_creating_one_key_at_once_all_read_the_whole_first_one(tmp_path):
+    """No process ever reads an empty or half-written key, and all agree on one."""
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        for round_ in range(10):
+            folder = tmp_path / f"instance-{round_}"
+            keys = pool.map(_read_secret, [str(folder)] * 8, chunksize=1)
+            assert len(set(keys)) == 1 and len(keys[0]) == 64
+            assert (folder / "secret_key").stat().st_mode & 0o777 == 0o600
+            assert sorted(path.name for path in folder.iterdir()) == [".gitignore", "secret_key"]
