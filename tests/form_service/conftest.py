@@ -16,6 +16,7 @@ import pytest
 from applicants import DEPLOYMENTS, TEST_KEYS, TODAY, Applicant, get_db_of
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from form_service import create_app
 
@@ -32,7 +33,9 @@ def postgres_url():
         pytest.skip("PINGAN_TEST_POSTGRES_URL is not set")
     base = base.replace("postgresql://", "postgresql+psycopg://", 1)
     name = f"pingan_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    # NullPool: no idle connection is kept between the session's start and end, where the
+    # garbage collector could find it open (a ResourceWarning that fails a random test).
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = base.rsplit("/", 1)[0] + "/" + name
@@ -54,7 +57,7 @@ def database_url(request, tmp_path):
         return
     url = request.getfixturevalue("postgres_url")
     yield url
-    engine = create_engine(url)
+    engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.begin() as connection:
             connection.execute(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from offices import OFFICE_DEPLOYMENTS, Office, OfficeApplicant
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 #: Every table, children first: a PostgreSQL test leaves the shared database empty.
 TABLES = (
@@ -25,7 +26,7 @@ def office_database_url(request, tmp_path):
         return
     url = request.getfixturevalue("postgres_url")
     yield url
-    engine = create_engine(url)
+    engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {TABLES} CASCADE"))
