@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pingan.records import format_reference
 from pingan.review import CLOSED_STAGES, rejected_at
 
 from ..context import today
@@ -106,7 +107,7 @@ def _change(session, user, scope, ids, action, reason, seen_stages):
     problems = []
     for application in applications:
         workflow = workflows()[application.campaign]
-        label = f"报名 {application.reference}（{application.name}）"
+        label = f"报名 {format_reference(application.reference)}（{application.name}）"
         seen = seen_stages.get(application.id)
         if seen is not None and seen != application.stage:
             problems.append(f"{label}已被他人处理，现为“{workflow.name(application.stage)}”")
@@ -190,7 +191,7 @@ def reopen(
         with get_db().write() as session:
             (application,) = _locked(session, scope, [application_id])
             workflow = workflows()[application.campaign]
-            label = f"报名 {application.reference}（{application.name}）"
+            label = f"报名 {format_reference(application.reference)}（{application.name}）"
             if seen_stage and seen_stage != application.stage:
                 current = workflow.name(application.stage)
                 raise ReviewRefused([f"{label}已被他人处理，现为“{current}”"])

@@ -18,7 +18,7 @@ from flask import (
 from sqlalchemy import select
 
 from pingan.fields import KINDS
-from pingan.records import application_record, field_value
+from pingan.records import application_record, field_value, format_reference
 from pingan.review import rejected_at
 from pingan.schemas import application_fields
 
@@ -255,7 +255,7 @@ def stage(application_id: int):
         return redirect(url_for("office.applications.detail", application_id=found.id), 303)
     change = changes[0]
     name = stage_name(found.campaign, change.to_stage)
-    message = f"已将报名 {change.reference} 变更为“{name}”"
+    message = f"已将报名 {format_reference(change.reference)} 变更为“{name}”"
     if change.volunteer_number:
         message += f"，志愿者编号 {change.volunteer_number}"
     flash(message + "。")
@@ -280,5 +280,5 @@ def reopen_rejected(application_id: int):
             flash(problem, "error")
         return redirect(url_for("office.applications.detail", application_id=found.id), 303)
     name = stage_name(found.campaign, change.to_stage)
-    flash(f"已恢复审核报名 {change.reference}，现为“{name}”。")
+    flash(f"已恢复审核报名 {format_reference(change.reference)}，现为“{name}”。")
     return redirect(url_for("office.applications.detail", application_id=found.id), 303)
