@@ -1,9 +1,10 @@
 """Response headers and the cross-site rule for the JSON API.
 
 The service's own pages allow nothing but themselves (no inline script or style, no
-external source); pages of the static site served in the demo get a policy that fits
-MkDocs Material (inline scripts), still without external sources. Form and status pages
-are never cached: they may hold the applicant's own answers.
+external source; their one script, static/elder-mode.js for 长辈模式, is the service's
+own); pages of the static site served in the demo get a policy that fits MkDocs
+Material (inline scripts), still without external sources. Form and status pages are
+never cached: they may hold the applicant's own answers.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from urllib.parse import urlsplit
 from flask import Flask, Request, Response, current_app, request
 
 SERVICE_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 SITE_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
