@@ -32,6 +32,8 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as expected
+from selenium.webdriver.support.ui import WebDriverWait
 
 from form_service.db import get_db
 from form_service.office.auth import hash_password
@@ -235,7 +237,10 @@ def test_every_form_service_page_reads_on_a_phone_and_a_desk(
     browser.find_element(By.ID, "username").send_keys("hutang-phone")
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    browser.find_element(By.CSS_SELECTOR, "table.list tr.application")
+    # The log-in answers with a redirect to the list: wait for it (no implicit wait here).
+    WebDriverWait(browser, 15).until(
+        expected.presence_of_element_located((By.CSS_SELECTOR, "table.list tr.application"))
+    )
     detail = browser.find_element(By.CSS_SELECTOR, "tr.application a").get_attribute("href")
     office = ["/office/applications", "/office/password", "/office/audit"]
     office += ["/office/units/hutang/import", "/office/units/hutang/export"]
