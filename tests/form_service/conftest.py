@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from form_service import create_app
+from form_service.office.exports import wait_for_jobs
 
 # --- databases ------------------------------------------------------------------------------
 
@@ -103,6 +104,9 @@ def make_app(tmp_path):
 
     yield build
     for app in apps:
+        # An export job's thread still holding a connection when the engine is disposed
+        # would hand it back to the emptied pool, where it is later found open.
+        wait_for_jobs(app)
         get_db_of(app).dispose()
 
 
