@@ -126,31 +126,16 @@ def _change(session, user, scope, ids, action, reason, seen_stages):
         workflow = workflows()[application.campaign]
         before = application.stage
         after = workflow.next_stage(before).id if action == "approve" else REJECTED
-        application.stage = after
-        application.updated_at = now
         if application.id in numbers:
             application.volunteer_number = numbers[application.id]
-        session.add(
-            StageEvent(
-                application_id=application.id,
-                from_stage=before,
-                to_stage=after,
-                actor=f"user:{user.id}",
-                unit=user.unit,
-                reason=reason,
-                at=now,
-            )
-        )
-        record(
+        _move(
             session,
+            user,
+            application,
+            after,
+            reason,
+            now,
             "stage_change",
-            user=user,
-            unit=application.unit,
-            application_id=application.id,
-            reference=application.reference,
-            from_stage=before,
-            to_stage=after,
-            reason=reason,
             bulk=len(applications) > 1,
         )
         changes.append(
@@ -203,30 +188,7 @@ def reopen(
                 raise ReviewRefused([f"{label}：{refusal}"])
             _refuse_if_applied_again(session, application, label)
             back = rejected_at(history)
-            application.stage = back
-            application.updated_at = now = utcnow()
-            session.add(
-                StageEvent(
-                    application_id=application.id,
-                    from_stage=REJECTED,
-                    to_stage=back,
-                    actor=f"user:{user.id}",
-                    unit=user.unit,
-                    reason=reason,
-                    at=now,
-                )
-            )
-            record(
-                session,
-                "reopen",
-                user=user,
-                unit=application.unit,
-                application_id=application.id,
-                reference=application.reference,
-                from_stage=REJECTED,
-                to_stage=back,
-                reason=reason,
-            )
+            _move(session, user, application, back, reason, utcnow(), "reopen")
     except IntegrityError:
         # The applicant's new application committed between our look and our write.
         raise ReviewRefused([APPLIED_AGAIN]) from None
@@ -289,3 +251,33 @@ def _reserve(session: Session, key: str, count: int) -> int:
         session.flush()
         last = count
     return last - count + 1
+
+
+def _move(session, user, application, to_stage: str, reason, now, action: str, **detail) -> None:
+    """Put *application* at *to_stage*: its stage event and audit entry in the same write."""
+    before = application.stage
+    application.stage = to_stage
+    application.updated_at = now
+    session.add(
+        StageEvent(
+            application_id=application.id,
+            from_stage=before,
+            to_stage=to_stage,
+            actor=f"user:{user.id}",
+            unit=user.unit,
+            reason=reason,
+            at=now,
+        )
+    )
+    record(
+        session,
+        action,
+        user=user,
+        unit=application.unit,
+        application_id=application.id,
+        reference=application.reference,
+        from_stage=before,
+        to_stage=to_stage,
+        reason=reason,
+        **detail,
+    )
