@@ -31,12 +31,23 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from phone_layout import (
+    SERVICE_TARGETS,
+    SERVICE_TEXT,
+    SITE_TARGETS,
+    SITE_TEXT,
+    at_width,
+    problems,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as expected
 from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import select
 
 from form_service.db import get_db
+from form_service.models import Application
 from form_service.office.auth import hash_password
+from form_service.office.exports import wait_for_jobs
 from form_service.office_models import User
 from site_builder.commands import build_site
 
@@ -53,106 +64,13 @@ GENERATED = {"assets", "search", "notices", "quotas", "units", "unit", "honours"
 GENERATED |= {"projects", "stories", "story"}
 PASSWORD = "correct horse battery"
 
-#: Measures the open page; returns a list of problems in words (empty when it reads well).
-MEASURE = """
-const [phone, targets, bodyText] = arguments;
-const problems = [];
-const width = window.innerWidth;
-const name = (el) => {
-  const classes = typeof el.className === "string" ? el.className.trim() : "";
-  return el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
-    + (classes ? "." + classes.split(/\\s+/).join(".") : "");
-};
-const words = (el) => (el.textContent || el.value || "").trim().slice(0, 12);
-const shown = (el) => {
-  const r = el.getBoundingClientRect();
-  const style = getComputedStyle(el);
-  // Off-screen to the left is how the form hides its honeypot field from people.
-  return r.width > 1 && r.height > 1 && r.right > 0 && style.visibility !== "hidden";
-};
-const page = document.documentElement.scrollWidth;
-if (page > width + 1) {
-  const wide = [...document.querySelectorAll("body *")].filter(
-    (el) => el.scrollWidth > width + 1);
-  const what = wide.slice(-3).map(name).join(", ");
-  problems.push(`page is ${page} px wide in a ${width} px viewport (${what})`);
-}
-for (const table of document.querySelectorAll("table")) {
-  if (!shown(table)) continue;
-  const r = table.getBoundingClientRect();
-  const room = table.parentElement.clientWidth;
-  if (r.right > width + 1) problems.push(`${name(table)} ends at ${Math.round(r.right)} px`);
-  if (table.scrollWidth > room + 1) {
-    problems.push(`${name(table)} is ${table.scrollWidth} px wide in ${room} px`);
-  }
-  for (const cell of table.querySelectorAll("td, th")) {
-    const text = cell.textContent.replace(/\\s+/g, "");
-    if (!text || !shown(cell)) continue;
-    const head = cell.closest("thead");
-    if (head && head.getBoundingClientRect().width <= 1) continue;  // visually hidden header
-    const range = document.createRange();
-    range.selectNodeContents(cell);
-    // Boxes that overlap vertically share a line (a badge sits higher than the text).
-    const boxes = [...range.getClientRects()].filter((b) => b.width > 0);
-    boxes.sort((a, b) => a.top - b.top);
-    let lines = 0;
-    let bottom = -Infinity;
-    for (const box of boxes) {
-      if (box.top >= bottom - 1) { lines += 1; bottom = box.bottom; }
-      else bottom = Math.max(bottom, box.bottom);
-    }
-    if (lines > 1 && text.length / lines < 3) {
-      problems.push(`${name(cell)} «${text.slice(0, 12)}» wraps into ${lines} lines`);
-    }
-  }
-}
-if (phone) {
-  for (const el of document.querySelectorAll(targets)) {
-    if (!shown(el)) continue;
-    const r = el.getBoundingClientRect();
-    if (r.width < 43.5 || r.height < 43.5) {
-      const size = `${Math.round(r.width)}×${Math.round(r.height)}`;
-      problems.push(`touch target ${name(el)} «${words(el)}» is ${size} px`);
-    }
-  }
-  for (const el of document.querySelectorAll(bodyText)) {
-    if (!shown(el) || !el.textContent.trim()) continue;
-    if (el.closest(".pingan-badge, code, .visually-hidden, .md-banner")) continue;
-    const size = parseFloat(getComputedStyle(el).fontSize);
-    if (size < 15.9) problems.push(`${name(el)} «${words(el)}» is set in ${size} px`);
-  }
-}
-return problems.slice(0, 30);
-"""
-
-SITE_TARGETS = (
-    ".md-header__button, .md-button, .pingan-service-links a, .pingan-pager a, "
-    ".pingan-elder-toggle, .md-content input:not([type=hidden]), .md-content button, "
-    ".md-content select"
-)
-SITE_TEXT = ".md-content :is(p, li, td, th, dd, dt, label)"
-SERVICE_TARGETS = (
-    ".masthead nav a, .masthead button, .logout a, .pager a, "
-    "main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), main select, "
-    "main textarea, main button, main .choice"
-)
-SERVICE_TEXT = "main :is(p, li, td, th, dd, dt, label)"
-
-
-def _at_width(browser, width: int) -> None:
-    """Emulate a phone (mobile viewport rules) or a desk of this CSS width."""
-    browser.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": 800, "deviceScaleFactor": 1, "mobile": width < 600},
-    )
-
 
 def _check(browser, assert_accessible, url: str, targets: str, text: str) -> None:
     for width in (PHONE, DESK, ZOOMED):
-        _at_width(browser, width)
+        at_width(browser, width)
         browser.get(url)
-        problems = browser.execute_script(MEASURE, width == PHONE, targets, text)
-        assert not problems, f"{url} at {width} px:\n" + "\n".join(problems)
+        found = problems(browser, width, targets, text)
+        assert not found, f"{url} at {width} px:\n" + "\n".join(found)
         assert_accessible(browser)
 
 
@@ -234,13 +152,7 @@ def test_every_form_service_page_reads_on_a_phone_and_a_desk(
     _, url = office_demo
     for page in ("/apply/", "/apply/wujin-2026", "/status", "/office/login"):
         _check(browser, assert_accessible, url + page, SERVICE_TARGETS, SERVICE_TEXT)
-    browser.find_element(By.ID, "username").send_keys("hutang-phone")
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    # The log-in answers with a redirect to the list: wait for it (no implicit wait here).
-    WebDriverWait(browser, 15).until(
-        expected.presence_of_element_located((By.CSS_SELECTOR, "table.list tr.application"))
-    )
+    _log_in(browser, url)
     detail = browser.find_element(By.CSS_SELECTOR, "tr.application a").get_attribute("href")
     office = ["/office/applications", "/office/password", "/office/audit"]
     office += ["/office/units/hutang/import", "/office/units/hutang/export"]
@@ -248,11 +160,78 @@ def test_every_form_service_page_reads_on_a_phone_and_a_desk(
         _check(browser, assert_accessible, page, SERVICE_TARGETS, SERVICE_TEXT)
 
 
+def _log_in(browser, url: str) -> None:
+    browser.get(url + "/office/login")
+    browser.delete_all_cookies()
+    browser.get(url + "/office/login")
+    browser.find_element(By.ID, "username").send_keys("hutang-phone")
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    # The log-in answers with a redirect to the list: wait for it (no implicit wait here).
+    WebDriverWait(browser, 15).until(
+        expected.presence_of_element_located((By.CSS_SELECTOR, "table.list tr.application"))
+    )
+
+
+def _submit_and_wait(browser, button) -> None:
+    button.click()
+    WebDriverWait(browser, 15).until(expected.staleness_of(button))
+
+
+def _check_open_page(browser, assert_accessible, width: int) -> None:
+    found = problems(browser, width, SERVICE_TARGETS, SERVICE_TEXT)
+    assert not found, f"{browser.current_url} at {width} px:\n" + "\n".join(found)
+    assert_accessible(browser)
+
+
+@pytest.mark.parametrize("width", [PHONE, ZOOMED])
+def test_pages_reached_by_an_action_read_on_a_phone(office_demo, browser, assert_accessible, width):
+    """The pages a GET cannot open: a status result, a registration's certificate, an export
+    job's progress page; and the office's own 404 page."""
+    app, url = office_demo
+    with app.app_context(), get_db().sessions() as session:
+        reference, last4 = session.execute(
+            select(Application.reference, Application.id_last4).order_by(Application.id)
+        ).first()
+    at_width(browser, width)
+
+    browser.get(url + "/status")
+    browser.find_element(By.ID, "input-reference").send_keys(reference)
+    browser.find_element(By.ID, "input-last4").send_keys(last4)
+    _submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "main button[type=submit]"))
+    assert browser.find_elements(By.ID, "stage")
+    _check_open_page(browser, assert_accessible, width)
+
+    _log_in(browser, url)
+    browser.get(browser.find_element(By.CSS_SELECTOR, "tr.application a").get_attribute("href"))
+    if browser.find_elements(By.ID, "approve"):
+        _submit_and_wait(browser, browser.find_element(By.ID, "approve"))
+    browser.get(browser.find_element(By.ID, "certificate-link").get_attribute("href"))
+    assert "/certificate" in browser.current_url
+    _check_open_page(browser, assert_accessible, width)
+
+    # Every export runs as a job while the threshold is 0, so the job page shows.
+    threshold = app.config["EXPORT_BACKGROUND_THRESHOLD"]
+    app.config["EXPORT_BACKGROUND_THRESHOLD"] = 0
+    try:
+        browser.get(url + "/office/units/hutang/export")
+        _submit_and_wait(browser, browser.find_element(By.ID, "export-masked"))
+        assert "/office/exports/" in browser.current_url
+        _check_open_page(browser, assert_accessible, width)
+    finally:
+        app.config["EXPORT_BACKGROUND_THRESHOLD"] = threshold
+        wait_for_jobs(app)
+
+    browser.get(url + "/office/applications/999999999")
+    assert browser.find_elements(By.CSS_SELECTOR, "main a[href$='/office/applications']")
+    _check_open_page(browser, assert_accessible, width)
+
+
 def test_phone_screenshots(shared_demo, browser, screenshots):
     """docs/images/phone-*.png (with PINGAN_SAVE_SCREENSHOTS): home, a notice (at its
     table of form fields, stacked), the form."""
     _, url = shared_demo
-    _at_width(browser, PHONE)
+    at_width(browser, PHONE)
     for name, path, scroll_to in (
         ("phone-home", "/", None),
         ("phone-notice", "/notices/wujin-2026/", "table.pingan-fields"),
@@ -286,7 +265,7 @@ def test_elder_mode_stays_on_across_pages(shared_demo, browser, assert_accessibl
     """长辈模式 is switched on once and holds on the next page, at phone width, still
     without overflow; switched off, it stays off."""
     _, url = shared_demo
-    _at_width(browser, PHONE)
+    at_width(browser, PHONE)
     browser.get(url + first)
     assert not _elder_mode_on(browser)
     browser.find_element(By.CSS_SELECTOR, "[data-elder-toggle]").click()
