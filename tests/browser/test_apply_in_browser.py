@@ -7,6 +7,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from phone_layout import SERVICE_TARGETS, SERVICE_TEXT, at_width, problems
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -81,6 +82,12 @@ def test_apply_from_the_notice_and_find_the_application(
     assert len(reference) == 11 and reference[5] == "-"
     assert_accessible(browser)
     full_page_screenshot(browser, screenshots / "form-done.png")
+    # The reference is read on a phone: the page still fits 360 px (the session keeps it).
+    at_width(browser, 360)
+    browser.refresh()
+    assert browser.find_element(By.ID, "reference").text == reference
+    assert not problems(browser, 360, SERVICE_TARGETS, SERVICE_TEXT)
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
     click_and_wait(browser, browser.find_element(By.LINK_TEXT, "报名进度查询"))
     assert_accessible(browser)

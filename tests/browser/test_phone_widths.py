@@ -185,9 +185,11 @@ def _check_open_page(browser, assert_accessible, width: int) -> None:
 
 
 @pytest.mark.parametrize("width", [PHONE, ZOOMED])
-def test_pages_reached_by_an_action_read_on_a_phone(office_demo, browser, assert_accessible, width):
-    """The pages a GET cannot open: a status result, a registration's certificate, an export
-    job's progress page; and the office's own 404 page."""
+def test_pages_reached_by_an_action_read_on_a_phone(
+    office_demo, browser, assert_accessible, tmp_path, width
+):
+    """The pages a GET cannot open: a status result, a registration's certificate, an import's
+    report of refused rows, an export job's progress page; and the office's own 404 page."""
     app, url = office_demo
     with app.app_context(), get_db().sessions() as session:
         reference, last4 = session.execute(
@@ -208,6 +210,17 @@ def test_pages_reached_by_an_action_read_on_a_phone(office_demo, browser, assert
         _submit_and_wait(browser, browser.find_element(By.ID, "approve"))
     browser.get(browser.find_element(By.ID, "certificate-link").get_attribute("href"))
     assert "/certificate" in browser.current_url
+    _check_open_page(browser, assert_accessible, width)
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("姓名,身份证号码,手机号码\n王示例,320412198804093571,1380013\n", "utf-8")
+    browser.get(url + "/office/units/hutang/import")
+    browser.find_element(By.ID, "roster").send_keys(str(roster))
+    browser.find_element(By.NAME, "consent").click()
+    _submit_and_wait(
+        browser, browser.find_element(By.CSS_SELECTOR, "main form[enctype] button[type=submit]")
+    )
+    assert browser.find_element(By.ID, "import-report").text
     _check_open_page(browser, assert_accessible, width)
 
     # Every export runs as a job while the threshold is 0, so the job page shows.
