@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -61,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_security(app)
     init_errors(app)
     init_dates(app)
+    _serve_elder_mode_script(app)
 
     from .views import api, apply, site, status
 
@@ -74,6 +75,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(site.bp)
     app.jinja_env.globals.update(deployment=deployment, age_range_text=age_range_text)
     return app
+
+
+def _serve_elder_mode_script(app: Flask) -> None:
+    """长辈模式's one script, served from the site theme's copy so both origins run the same
+    file (a checkout's theme/ or the wheel's bundled copy, found as the site builder finds it)."""
+    from site_builder.commands import DEFAULT_CONFIG
+
+    folder = DEFAULT_CONFIG.parent / "theme" / "assets" / "javascripts"
+
+    @app.get("/form-static/elder-mode.js", endpoint="elder_mode_script")
+    def elder_mode_script():
+        return send_from_directory(folder, "elder-mode.js", max_age=3600)
 
 
 # --- output: any stored text prints --------------------------------------------------------

@@ -301,7 +301,12 @@ def test_elder_mode_stays_on_across_pages(shared_demo, browser, assert_accessibl
     assert not _elder_mode_on(browser)
 
 
-def test_the_site_and_the_service_share_one_elder_mode_script():
+def test_the_site_and_the_service_share_one_elder_mode_script(shared_demo):
+    """One file, two origins: the service serves the theme's script, not a copy of it."""
+    import urllib.request
+
+    _, url = shared_demo
     site = ROOT / "theme" / "assets" / "javascripts" / "elder-mode.js"
-    service = ROOT / "form_service" / "static" / "elder-mode.js"
-    assert site.read_text(encoding="utf-8") == service.read_text(encoding="utf-8")
+    with urllib.request.urlopen(url + "/form-static/elder-mode.js") as response:
+        assert response.read() == site.read_bytes()
+    assert not (ROOT / "form_service" / "static" / "elder-mode.js").exists()
