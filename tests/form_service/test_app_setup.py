@@ -103,3 +103,14 @@ def test_a_plain_postgresql_url_uses_the_installed_psycopg_3_driver():
     engine = make_engine("postgresql://pingan:secret@127.0.0.1:5432/pingan")
     assert engine.url.drivername == "postgresql+psycopg"
     engine.dispose()
+
+
+@pytest.mark.parametrize("path", ["/apply/", "/status", "/office/login"])
+def test_every_service_page_names_its_icon(client, path):
+    """Public and office pages link the service's favicon (no 404 for /favicon.ico)."""
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get(path).data, "html.parser")
+    icon = client.get(page.select_one("link[rel=icon]")["href"])
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/svg+xml"
