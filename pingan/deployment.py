@@ -16,11 +16,13 @@ from .checks.campaigns import check_campaign
 from .checks.common import report_duplicates
 from .checks.honours import check_honours
 from .checks.quotas import check_quotas
+from .checks.records import check_records
 from .checks.units import check_units
 from .problems import Problems
 from .quotas import QuotaTable
 from .units import UnitTree
 from .validation import validate_document
+from .volunteer_rules import RecordRules
 from .yamlfile import LineDict, YamlError, load_yaml
 
 
@@ -44,6 +46,8 @@ class Deployment:
     volunteers: list[dict[str, Any]] = field(default_factory=list)
     projects: list[dict[str, Any]] = field(default_factory=list)
     stories: list[dict[str, Any]] = field(default_factory=list)
+    #: The rules of volunteers' records (records.yaml); None where a deployment keeps none.
+    records: RecordRules | None = None
 
     @property
     def id(self) -> str:
@@ -123,6 +127,7 @@ def _read_documents(
         (root / "units.yaml", "units", True),
         (root / "quotas.yaml", "quotas", False),
         (root / "honours.yaml", "honours", False),
+        (root / "records.yaml", "records", False),
     ]
     wanted += [(path, "campaign", True) for path in sorted((root / "campaigns").glob("*.yaml"))]
     for path in sorted((root / "campaigns").glob("*.yml")):
@@ -185,6 +190,8 @@ def _build(
         deployment.volunteers = list(honours_doc.get("volunteers", []))
         deployment.projects = list(honours_doc.get("projects", []))
         deployment.stories = list(honours_doc.get("stories", []))
+    for records_file, records_doc in by_kind.get("records", []):
+        deployment.records = check_records(deployment, records_file, records_doc, problems)
     content = deployment.content_dir
     if "content_dir" in settings and not content.is_dir():
         problems.at(settings_file, settings, ["content_dir"], f"目录“{content}”不存在")

@@ -18,6 +18,7 @@ DOCUMENT_SCHEMAS = {
     "quotas": "quotas.schema.yaml",
     "campaign": "campaign.schema.yaml",
     "honours": "honours.schema.yaml",
+    "records": "records.schema.yaml",
 }
 
 
