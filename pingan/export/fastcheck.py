@@ -22,6 +22,14 @@ Anything else in a schema (other types, formats or constraints) raises ``ValueEr
 compile time rather than being silently skipped. ``unique`` keeps every value seen, so its
 memory grows with the rows; the export schemas do not declare it (the database's UNIQUE
 constraints already hold), roster imports may.
+
+``TableChecker.passes`` is the export's fast path: a predicate compiled from the same
+schema that answers only "would ``check_row`` find nothing?", with one cheap test per
+constrained column (a set look-up for an enum, a length for min/maxLength, a regular
+expression for the datetimes the export writes) and no test at all for free text. It may
+answer False for a row that is fine (a value written in a form it does not know); the
+caller then runs ``check_row``, which decides and names the problem. It never answers True
+for a row ``check_row`` would refuse (the tests compare both on every kind of cell).
 """
 
 from __future__ import annotations
@@ -107,6 +115,24 @@ class TableChecker:
             for index, spec in enumerate(self.fields)
             if spec.get("constraints", {}).get("unique")
         }
+        self._tests = [
+            (index, test)
+            for index, (spec, reader) in enumerate(zip(self.fields, self._readers, strict=True))
+            if (test := _cell_test(spec, missing, reader)) is not None
+        ]
+        self._blank = frozenset(missing)
+
+    def passes(self, cells: Sequence[str]) -> bool:
+        """True only if ``check_row`` would find no problem in this row of strings."""
+        if self._unique or len(cells) != len(self._readers):
+            return False
+        blank = self._blank
+        if all(cell in blank for cell in cells):
+            return False
+        for index, test in self._tests:
+            if not test(cells[index]):
+                return False
+        return True
 
     def check_header(self, labels: Sequence[str]) -> list[Problem]:
         """Label errors of a header row, by position (frictionless' default matching)."""
@@ -265,6 +291,72 @@ def _compile(spec: dict[str, Any], missing_values: Sequence[str]) -> Reader:
         return value, notes or None
 
     return reader
+
+
+def _cell_test(
+    spec: dict[str, Any], missing_values: Sequence[str], reader: Reader
+) -> Callable[[str], bool] | None:
+    """cell → whether its reader would find nothing; None when every string passes."""
+    kind = spec.get("type", "string")
+    fmt = spec.get("format", "default")
+    constraints = {
+        name: value
+        for name, value in spec.get("constraints", {}).items()
+        if name != "required" or value
+    }
+    missing = frozenset(missing_values)
+    required = bool(constraints.pop("required", False))
+    if kind in ("string", "any") and fmt == "default" and not constraints:
+        if not required:
+            return None
+        return lambda cell: cell not in missing
+
+    def exact(cell: str) -> bool:
+        return reader(cell)[1] is None
+
+    if (
+        kind == "string"
+        and fmt == "default"
+        and set(constraints) <= {"enum", "minLength", "maxLength"}
+    ):
+        allowed = frozenset(item for item in constraints.get("enum", ()) if isinstance(item, str))
+        low = constraints.get("minLength", 0)
+        high = constraints.get("maxLength", float("inf"))
+        if "enum" in constraints:
+            if missing & allowed:
+                return exact
+
+            def enum(cell: str) -> bool:
+                if cell in missing:
+                    return not required
+                return cell in allowed and low <= len(cell) <= high
+
+            return enum
+
+        def length(cell: str) -> bool:
+            if cell in missing:
+                return not required
+            return low <= len(cell) <= high
+
+        return length
+    if kind == "integer" and not constraints:
+
+        def integer(cell: str) -> bool:
+            if cell in missing:
+                return not required
+            # The digits the export writes; anything else is read as frictionless reads it.
+            return (cell.isascii() and cell.isdigit()) or exact(cell)
+
+        return integer
+    if kind == "datetime" and not constraints:
+
+        def timestamp(cell: str) -> bool:
+            if cell in missing:
+                return not required
+            return exact(cell)
+
+        return timestamp
+    return exact
 
 
 def _checks(kind: str, constraints: dict[str, Any], parse: Callable[[Any], Any]):

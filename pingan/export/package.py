@@ -4,8 +4,17 @@ The ZIP holds ``datapackage.json``, one ``<campaign>.csv`` resource per campaign
 ask different fields), ``applications.xlsx`` with every table of the package as a sheet
 (each campaign's rows as in its CSV, and the excluded records if any) and ``roster.xlsx``,
 one sheet per campaign with the scheme's roster columns. Records are read once, in any
-order: each row goes to its campaign's CSV and sheets in temporary files (openpyxl's
-write-only mode keeps a sheet on disk too), so memory does not grow with the number of rows.
+order, in two steps: each row is made, checked and written to its campaign's CSV (and the
+roster's other columns to a file beside it); then the workbooks are written from those
+files (workbooks.py), both at once in two worker processes for a large export while this
+process compresses the CSVs into the ZIP. Memory does not grow with the number of rows.
+
+Speed: a row is checked against its schema by a predicate compiled from it
+(``TableChecker.passes``: one cheap test per constrained column, none for free text); only
+a row it does not pass goes through the full check that names the problem. The values
+the portal writes from typed data (times, ages, labels of choices) are canonical, so the
+predicate mostly confirms them; a stored value that breaks the schema still never reaches
+a file.
 
 The CSV is for data tools; the workbooks are for Excel. A spreadsheet reads a CSV cell of
 digits as a number, so an 18-digit ID number loses its last digits for good
@@ -16,11 +25,11 @@ name the columns in Chinese, as the CSV header does (see schema.py).
 One record never stops the export for everybody. Each row is made, encoded and checked
 against the schema before anything of it is written; a record that fails any of these (a
 value the schema refuses, text UTF-8 cannot hold such as a lone surrogate, a value that
-cannot be written as text at all) is left out of both its CSV and its sheet and listed in
-``excluded.csv`` (reference, campaign, field, reason; never the value, which may be an ID
-number). The list is a report about the package, not its data, so it is not a resource:
-the resources stay one per campaign and the package validates with the rows it has; the
-description says how many records were left out.
+cannot be written as text at all or is longer than an Excel cell holds) is left out of both
+its CSV and its sheets and listed in ``excluded.csv`` (reference, campaign, field, reason;
+never the value, which may be an ID number). The list is a report about the package, not
+its data, so it is not a resource: the resources stay one per campaign and the package
+validates with the rows it has; the description says how many records were left out.
 
 CSV and formula injection: the CSV is the data, so it holds each value exactly as stored.
 Prefixing ``'`` to a value that starts with ``= + - @`` would change names, numbers such
@@ -38,22 +47,16 @@ import datetime
 import hashlib
 import io
 import json
+import multiprocessing
 import re
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
 from pingan.campaigns import Campaign
 from pingan.records import format_reference
@@ -62,6 +65,15 @@ from pingan.text import FORMULA_STARTS, encodable, printable
 from .fastcheck import CSV_DIALECT, Problem, TableChecker
 from .rows import CHINA, RowError, RowMaker
 from .schema import BIRTH_DATE_REFUSED, ColumnError, ExportSchema, export_schema, roster_schema
+from .workbooks import (
+    CELL_CHARACTERS,
+    EXCEL_ROWS,
+    SHEET_ROWS,
+    Sheet,
+    Workbook,
+    split_names,
+    write_workbook,
+)
 
 if TYPE_CHECKING:
     from pingan.deployment import Deployment
@@ -78,6 +90,10 @@ EXCLUDED_SHEET = "未能导出的报名"
 TABLES_WORKBOOK = "applications.xlsx"
 ROSTER_WORKBOOK = "roster.xlsx"
 UNENCODABLE = "含有无法编码的字符（孤立的 UTF-16 代理项），无法写入 UTF-8 文件"
+TOO_LONG = f"超过 Excel 单元格能容纳的 {CELL_CHARACTERS:,} 个字符"
+#: From this many rows on, the two workbooks are written by two worker processes at once
+#: (starting them costs about half a second, more than a small export takes in all).
+PARALLEL_ROWS = 50_000
 
 _ERROR_TEXT = {
     "constraint-error": "不符合要求",
@@ -95,6 +111,8 @@ _CONSTRAINT_TEXT = {
     "minLength": "短于最小长度",
 }
 _CONSTRAINT = re.compile(r'constraint "(\w+)"')
+#: A cell of a row joined with newlines that may start with = + - @ (then each is looked at).
+_FORMULA_LIKE = re.compile(r"(?:^|\n)[=+\-@]")
 
 
 class Excluded(NamedTuple):
@@ -159,6 +177,8 @@ def write_package(
     created: datetime.datetime | None = None,
     title: str | None = None,
     progress: Callable[[int], None] | None = None,
+    workbooks: bool = True,
+    sheet_rows: int = SHEET_ROWS,
 ) -> PackageSummary:
     """Write the data package of *records* (see rows.py for their keys) to *out*.
 
@@ -167,6 +187,8 @@ def write_package(
     roster sheets always have the scheme's roster columns. ``progress(rows)`` is called
     every 10,000 records for a background job's progress bar. A record that cannot be
     exported is left out and listed (``PackageSummary.excluded``, ``excluded.csv``).
+    ``workbooks=False`` writes the data package alone (no XLSX); *sheet_rows* is how many
+    rows a sheet holds below its header before the table goes on in another sheet.
     """
     created = created or datetime.datetime.now(CHINA).replace(microsecond=0)
     today = today or created.astimezone(CHINA).date()
@@ -178,10 +200,8 @@ def write_package(
         schemas = [_columns_for(c, deployment, columns, full_id_numbers) for c in campaigns]
         if columns is not None:
             _check_columns_used(columns, schemas)
-        workbook = Workbook(write_only=True)
-        tables = Workbook(write_only=True)
         parts = {
-            campaign.id: _Part(campaign, deployment, schema, today, folder, workbook, tables)
+            campaign.id: _Part(campaign, deployment, schema, today, folder, workbooks)
             for campaign, schema in zip(campaigns, schemas, strict=True)
         }
         exclusions = _Exclusions(folder / excluded_name(parts), summary)
@@ -198,18 +218,11 @@ def write_package(
                     exclusions.add(record, part.campaign, *refused)
                 if progress and count % PROGRESS_EVERY == 0:
                     progress(count)
-        except BaseException:
+        finally:
             for part in parts.values():
-                part.abort()
+                part.close()
             exclusions.close()
-            raise
-        for part in parts.values():
-            part.close()
-        exclusions.close()
-        if summary.excluded_count:
-            _excluded_sheet(tables, exclusions.path)
-        workbook.save(folder / ROSTER_WORKBOOK)
-        tables.save(folder / TABLES_WORKBOOK)
+        books = _workbooks(parts.values(), exclusions, folder, sheet_rows) if workbooks else []
         descriptor = _descriptor(
             parts.values(),
             deployment,
@@ -218,24 +231,60 @@ def write_package(
             full_id_numbers,
             summary.excluded_count,
             exclusions.path.name,
+            books,
+            sheet_rows,
         )
         target = folder / "package.zip" if isinstance(out, (str, Path)) else out
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(
                 "datapackage.json", json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
             )
-            for part in parts.values():
-                archive.write(part.csv_path, part.csv_name)
-            if summary.excluded_count:
-                archive.write(exclusions.path, exclusions.path.name)
-            archive.write(folder / TABLES_WORKBOOK, TABLES_WORKBOOK, zipfile.ZIP_STORED)
-            archive.write(folder / ROSTER_WORKBOOK, ROSTER_WORKBOOK, zipfile.ZIP_STORED)
+            rows = sum(part.rows for part in parts.values()) + summary.excluded_count
+            with _writing(books, parallel=rows >= PARALLEL_ROWS) as written:
+                # The CSVs are compressed while the workbooks are being written.
+                for part in parts.values():
+                    archive.write(part.csv_path, part.csv_name)
+                if summary.excluded_count:
+                    archive.write(exclusions.path, exclusions.path.name)
+                for book in written():
+                    archive.write(book.path, Path(book.path).name, zipfile.ZIP_STORED)
         if isinstance(out, (str, Path)):
             # Only a complete package ever appears under the name asked for.
             shutil.move(target, out)
     for part in parts.values():
         summary.rows[part.campaign.id] = part.rows
     return summary
+
+
+class _writing:
+    """Write *books* in two worker processes (*parallel*) or, on leaving, in this one;
+    ``written()`` waits for them and gives them back in order."""
+
+    def __init__(self, books: Sequence[Workbook], parallel: bool):
+        self._books = books
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list = []
+        if parallel and len(books) > 1:
+            # spawn, not fork: the caller may be a threaded web service.
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(len(books), mp_context=context)
+            self._futures = [self._pool.submit(write_workbook, book) for book in books]
+
+    def __enter__(self) -> Callable[[], list[Workbook]]:
+        return self.written
+
+    def written(self) -> list[Workbook]:
+        if self._pool is None:
+            for book in self._books:
+                write_workbook(book)
+        else:
+            for future in self._futures:
+                future.result()
+        return list(self._books)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _columns_for(
@@ -270,7 +319,8 @@ def _check_columns_used(columns: Sequence[str], schemas: Iterable[ExportSchema])
 
 
 class _Part:
-    """One campaign's CSV resource, table sheet and roster sheet while rows are written."""
+    """One campaign's CSV resource while rows are written, and what its sheets will need:
+    the roster's columns the CSV does not have go to a file of their own beside it."""
 
     def __init__(
         self,
@@ -279,24 +329,23 @@ class _Part:
         schema: ExportSchema,
         today: datetime.date,
         folder: Path,
-        workbook: Workbook,
-        tables: Workbook,
+        workbooks: bool,
     ):
         self.campaign = campaign
         self.schema = schema
         self.rows = 0
         self.csv_name = f"{campaign.id}.csv"
         self.csv_path = folder / self.csv_name
-        written = schema.written_names()
+        self.written = schema.written_names()
         # The check reads the row as the package declares it, under its Chinese names.
         self._checker = TableChecker(schema.package_descriptor())
         self._file = self.csv_path.open("w", encoding=CSV_ENCODING, newline="")
         self._csv = csv.writer(self._file, lineterminator=CSV_DIALECT["lineTerminator"])
-        self._csv.writerow(written)
+        self._csv.writerow(self.written)
         full_id_numbers = schema.full_id_numbers
         roster, titles = roster_schema(campaign, deployment, full_id_numbers=full_id_numbers)
         # One maker for the CSV's columns and then the roster's others, so a record is
-        # turned into text once; the two rows are slices of it.
+        # turned into text once; the CSV row and the roster's other cells are slices of it.
         extra = [spec for spec in roster.fields if spec["name"] not in schema.names]
         both = ExportSchema(
             campaign=campaign.id,
@@ -308,16 +357,19 @@ class _Part:
         self._names = both.names
         self._titles = {spec["name"]: spec.get("title", spec["name"]) for spec in both.fields}
         self._width = len(schema.fields)
-        self._types = [spec["type"] for spec in both.fields]
-        self._roster_index = [both.names.index(name) for name in roster.names]
-        self._sheet = workbook.create_sheet(_sheet_title(campaign, workbook))
-        _print_setup(self._sheet)  # before the first row: write-only sheets write it then
-        _start_sheet(self._sheet, titles, [self._types[i] for i in self._roster_index])
-        self._table = tables.create_sheet(_sheet_title(campaign, tables))
-        _start_sheet(self._table, written, self._types[: self._width])
+        self.types = [spec["type"] for spec in both.fields]
+        self.roster_index = [both.names.index(name) for name in roster.names]
+        self.roster_titles = titles
+        self.extra_path: Path | None = None
+        self._extra_file: IO[str] | None = None
+        if workbooks and extra:
+            self.extra_path = folder / f"{campaign.id}.roster-extra.csv"
+            self._extra_file = self.extra_path.open("w", encoding=CSV_ENCODING, newline="")
+            self._extra = csv.writer(self._extra_file, lineterminator="\r\n")
+            self._extra.writerow([spec["name"] for spec in extra])
 
     def write(self, record: Mapping[str, Any], summary: PackageSummary) -> tuple[str, str] | None:
-        """Write the record to the CSV and the sheet, or nothing and → (field title, reason)."""
+        """Write the record's row, or nothing and → (field title, reason)."""
         unreadable = record.get("unreadable")
         if unreadable:
             return "", printable(str(unreadable))
@@ -325,22 +377,36 @@ class _Part:
             cells = self._maker.row(record)
         except RowError as error:
             return self._title(error.field), f"无法转换为导出格式（{type(error.error).__name__}）"
+        joined = "\n".join(cells)
         try:
             # One encoding of the joined row; the cell to blame is looked for only after.
-            "".join(cells).encode("utf-8")
+            joined.encode("utf-8")
         except UnicodeEncodeError:
             bad = next(
                 name for name, cell in zip(self._names, cells, strict=True) if not encodable(cell)
             )
             return self._title(bad), UNENCODABLE
-        row = cells[: self._width]
+        if len(joined) > CELL_CHARACTERS:
+            for name, cell in zip(self._names, cells, strict=True):
+                if len(cell) > CELL_CHARACTERS:
+                    return self._title(name), TOO_LONG
+        width = self._width
+        row = cells[:width]
         row_number = self.rows + 2
-        problems = self._checker.check_row(row_number, row)
-        if problems:
-            problem = problems[0]
-            return self._title(problem.field_name), _reason(problem)
+        if not self._checker.passes(row):
+            problems = self._checker.check_row(row_number, row)
+            if problems:
+                problem = problems[0]
+                return self._title(problem.field_name), _reason(problem)
         self._csv.writerow(row)
+        if self._extra_file is not None:
+            self._extra.writerow(cells[width:])
         self.rows += 1
+        if _FORMULA_LIKE.search(joined):
+            self._count_formulas(row, row_number, summary)
+        return None
+
+    def _count_formulas(self, row: list[str], row_number: int, summary: PackageSummary) -> None:
         for name, text in zip(self.schema.names, row, strict=True):
             if text.startswith(FORMULA_STARTS):
                 count = summary.formula_like.get(self.campaign.id, 0) + 1
@@ -349,24 +415,38 @@ class _Part:
                     summary.formula_samples.setdefault(self.campaign.id, []).append(
                         (row_number, name)
                     )
-        types = self._types
-        table = self._table
-        table.append([_cell(table, text, kind) for text, kind in zip(row, types, strict=False)])
-        sheet = self._sheet
-        sheet.append([_cell(sheet, cells[index], types[index]) for index in self._roster_index])
-        return None
 
     def _title(self, name: str | None) -> str:
         return self._titles.get(name or "", name or "")
 
     def close(self) -> None:
         self._file.close()
+        if self._extra_file is not None:
+            self._extra_file.close()
 
-    def abort(self) -> None:
-        """Close the files of an export that failed (the folder is removed after)."""
-        self._file.close()
-        self._sheet.close()
-        self._table.close()
+    def sheets(self, tables: set[str], rosters: set[str], sheet_rows: int) -> tuple[Sheet, Sheet]:
+        """Its sheet in the tables workbook and in the roster (names taken from the sets)."""
+        title = self.campaign.title
+        width = self._width
+        table = Sheet(
+            names=tuple(split_names(title, self.rows, tables, sheet_rows)),
+            header=tuple(self.written),
+            types=tuple(self.types[:width]),
+            files=(str(self.csv_path),),
+            columns=tuple(range(width)),
+        )
+        files = (str(self.csv_path),)
+        if self.extra_path is not None:
+            files += (str(self.extra_path),)
+        roster = Sheet(
+            names=tuple(split_names(title, self.rows, rosters, sheet_rows)),
+            header=tuple(self.roster_titles),
+            types=tuple(self.types[i] for i in self.roster_index),
+            files=files,
+            columns=tuple(self.roster_index),
+            print_setup=True,
+        )
+        return table, roster
 
     def resource(self) -> dict[str, Any]:
         digest = hashlib.sha256()
@@ -390,6 +470,35 @@ class _Part:
         }
 
 
+def _workbooks(
+    parts: Iterable[_Part], exclusions: _Exclusions, folder: Path, sheet_rows: int
+) -> list[Workbook]:
+    """What the two workbooks hold: each campaign's table and roster sheets, the excluded
+    records as the tables workbook's last sheet."""
+    tables: list[Sheet] = []
+    rosters: list[Sheet] = []
+    table_names: set[str] = set()
+    roster_names: set[str] = set()
+    for part in parts:
+        table, roster = part.sheets(table_names, roster_names, sheet_rows)
+        tables.append(table)
+        rosters.append(roster)
+    if exclusions.count:
+        tables.append(
+            Sheet(
+                names=tuple(split_names(EXCLUDED_SHEET, exclusions.count, table_names, sheet_rows)),
+                header=EXCLUDED_HEADER,
+                types=("string",) * len(EXCLUDED_HEADER),
+                files=(str(exclusions.path),),
+                columns=tuple(range(len(EXCLUDED_HEADER))),
+            )
+        )
+    return [
+        Workbook(str(folder / TABLES_WORKBOOK), tuple(tables), sheet_rows),
+        Workbook(str(folder / ROSTER_WORKBOOK), tuple(rosters), sheet_rows),
+    ]
+
+
 def _reason(problem: Problem) -> str:
     """Why the schema check refused a row, in Chinese, without the value itself."""
     what = _ERROR_TEXT.get(problem.type, problem.type)
@@ -405,6 +514,7 @@ class _Exclusions:
 
     def __init__(self, path: Path, summary: PackageSummary):
         self.path = path
+        self.count = 0
         self._summary = summary
         self._file: IO[str] | None = None
 
@@ -416,6 +526,7 @@ class _Exclusions:
             self._csv = csv.writer(self._file, lineterminator=CSV_DIALECT["lineTerminator"])
             self._csv.writerow(EXCLUDED_HEADER)
         self._csv.writerow(excluded)
+        self.count += 1
         self._summary.excluded_count += 1
         if len(self._summary.excluded) < EXCLUDED_LISTED:
             self._summary.excluded.append(excluded)
@@ -433,105 +544,39 @@ def _descriptor(
     full_id_numbers: bool,
     excluded: int,
     excluded_file: str,
+    books: Sequence[Workbook],
+    sheet_rows: int,
 ) -> dict[str, Any]:
     notes = "身份证号码为完整号码。" if full_id_numbers else "身份证号码已隐去出生日期。"
     if excluded:
         notes += f"有 {excluded} 份报名因数据有误未能导出，名单见 {excluded_file}。"
+    if books:
+        description = (
+            f"每个招募一个 CSV 资源（UTF-8，带 BOM），供数据工具读取；用 Excel 查看请打开 "
+            f"{TABLES_WORKBOOK}（与 CSV 内容相同，身份证号、手机号码按文本保存）或 "
+            f"{ROSTER_WORKBOOK}（按方案名单格式排列的台账），每个招募一个工作表。"
+        )
+        split = [sheet for sheet in books[0].sheets if len(sheet.names) > 1]
+        if split:
+            names = "；".join(
+                f"“{sheet.names[0]}”分为 {len(sheet.names)} 个工作表（{'、'.join(sheet.names)}）"
+                for sheet in split
+            )
+            description += (
+                f"Excel 每个工作表最多 {EXCEL_ROWS:,} 行，每个工作表最多放 {sheet_rows:,} "
+                f"行数据（另有表头一行），更多的行接着放在后面的工作表中，两个工作簿相同："
+                f"{names}。"
+            )
+    else:
+        description = (
+            "每个招募一个 CSV 资源（UTF-8，带 BOM），供数据工具读取；本数据包不含 Excel 工作簿。"
+        )
+    resources = [part.resource() for part in parts]
     return {
         "profile": "tabular-data-package",
         "name": re.sub(r"[^a-z0-9._-]+", "-", f"{deployment.id}-applications".lower()),
         "title": title or f"{deployment.name}报名数据",
-        "description": (
-            f"每个招募一个 CSV 资源（UTF-8，带 BOM），供数据工具读取；用 Excel 查看请打开 "
-            f"{TABLES_WORKBOOK}（与 CSV 内容相同，身份证号、手机号码按文本保存）或 "
-            f"{ROSTER_WORKBOOK}（按方案名单格式排列的台账），每个招募一个工作表。{notes}"
-        ),
+        "description": description + notes,
         "created": created.isoformat(),
-        "resources": [part.resource() for part in parts],
+        "resources": resources,
     }
-
-
-def _sheet_title(campaign: Campaign, workbook: Workbook) -> str:
-    """The campaign's title as Excel allows a sheet name: ≤ 31 characters, no []:*?/\\."""
-    base = re.sub(r"[\[\]:*?/\\]", "", campaign.title).strip("'")[:31] or campaign.id[:31]
-    return _unique_sheet_name(base, workbook)
-
-
-def _excluded_sheet(tables: Workbook, path: Path) -> None:
-    """The excluded records (excluded.csv, read back) as a sheet of their own."""
-    sheet = tables.create_sheet(_unique_sheet_name(EXCLUDED_SHEET, tables))
-    _start_sheet(sheet, EXCLUDED_HEADER, ["string"] * len(EXCLUDED_HEADER))
-    with path.open(encoding=CSV_ENCODING, newline="") as handle:
-        rows = csv.reader(handle)
-        next(rows, None)
-        for row in rows:
-            sheet.append([_cell(sheet, text, "string") for text in row])
-
-
-def _unique_sheet_name(base: str, workbook: Workbook) -> str:
-    taken = set(workbook.sheetnames)
-    name, number = base, 2
-    while name in taken:
-        suffix = f"（{number}）"
-        name, number = base[: 31 - len(suffix)] + suffix, number + 1
-    return name
-
-
-def _start_sheet(sheet: Any, titles: Sequence[str], types: Sequence[str]) -> None:
-    """Column widths for the titles and their contents, a frozen bold header row."""
-    for index, (title, kind) in enumerate(zip(titles, types, strict=True), start=1):
-        if "身份证" in title or "证件号" in title:
-            width = 22
-        elif kind in ("integer", "number", "boolean"):
-            width = max(6, 2 * len(title) + 2)
-        elif kind == "datetime":
-            width = 26
-        else:
-            width = min(40, max(12, 2 * len(title) + 4))
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    header = []
-    for title in titles:
-        cell = _text_cell(sheet, title, always_cell=True)
-        cell.font = bold
-        cell.alignment = centred
-        header.append(cell)
-    sheet.append(header)
-
-
-def _print_setup(sheet: Any) -> None:
-    """Print on A4 landscape, all columns on one page's width, the header on every page
-    (as 附件4's table is laid out)."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.print_title_rows = "1:1"
-    sheet.print_options.horizontalCentered = True
-
-
-def _cell(sheet: Any, text: str, kind: str) -> Any:
-    """A sheet cell for a written value: a number for an integer column, else text."""
-    if kind == "integer" and text and text.isascii() and text.lstrip("-").isdigit():
-        return int(text)
-    return _text_cell(sheet, text)
-
-
-def _text_cell(sheet: Any, text: str, always_cell: bool = False) -> Any:
-    """A string cell for *text*: never a formula or an error value, whatever it starts with.
-
-    Plain ``str`` values are written as inline strings; only the two kinds openpyxl would
-    reinterpret (``=…`` and ``#N/A``-like codes) need a cell with its type forced. Control
-    characters XML cannot hold become U+FFFD rather than aborting the export.
-    """
-    if not text and not always_cell:
-        return None
-    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
-    if always_cell or text.startswith("=") or text in ERROR_CODES:
-        cell = WriteOnlyCell(sheet, text)
-        cell.data_type = "s"
-        return cell
-    return text
