@@ -65,6 +65,7 @@ CSV_DIALECT = {
     "lineTerminator": "\r\n",
 }
 
+_EMPTY_ONLY = frozenset([""])
 _CANONICAL_DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([+-][0-9]{2}:[0-9]{2}|Z)?", re.ASCII
 )
@@ -127,7 +128,10 @@ class TableChecker:
         if self._unique or len(cells) != len(self._readers):
             return False
         blank = self._blank
-        if all(cell in blank for cell in cells):
+        if blank == _EMPTY_ONLY:
+            if not any(cells):
+                return False
+        elif all(cell in blank for cell in cells):
             return False
         for index, test in self._tests:
             if not test(cells[index]):
@@ -353,9 +357,19 @@ def _cell_test(
         def timestamp(cell: str) -> bool:
             if cell in missing:
                 return not required
+            # What the export writes, which fromisoformat reads as isoparse would.
+            if _CANONICAL_DATETIME.fullmatch(cell):
+                try:
+                    datetime.datetime.fromisoformat(cell)
+                except ValueError:
+                    return False
+                return True
             return exact(cell)
 
         return timestamp
+    if kind == "list" and not constraints:
+        # Every item of a string cell is a string: a list without constraints always parses.
+        return lambda cell: cell not in missing or not required
     return exact
 
 

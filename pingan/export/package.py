@@ -47,13 +47,13 @@ import datetime
 import hashlib
 import io
 import json
-import multiprocessing
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
@@ -72,6 +72,7 @@ from .workbooks import (
     Sheet,
     Workbook,
     split_names,
+    workbook_json,
     write_workbook,
 )
 
@@ -257,34 +258,52 @@ def write_package(
 
 
 class _writing:
-    """Write *books* in two worker processes (*parallel*) or, on leaving, in this one;
-    ``written()`` waits for them and gives them back in order."""
+    """Write *books* in worker processes, one each (*parallel*), or else in this one when
+    they are asked for; ``written()`` waits for them and gives them back in order.
+
+    A worker is ``python -m pingan.export.workbooks`` reading its workbook's description
+    on standard input: a fresh interpreter, so neither a threaded web service's state nor
+    an unguarded ``__main__`` module is copied or run again (as fork or multiprocessing's
+    spawn would).
+    """
 
     def __init__(self, books: Sequence[Workbook], parallel: bool):
         self._books = books
-        self._pool: ProcessPoolExecutor | None = None
-        self._futures: list = []
-        if parallel and len(books) > 1:
-            # spawn, not fork: the caller may be a threaded web service.
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(len(books), mp_context=context)
-            self._futures = [self._pool.submit(write_workbook, book) for book in books]
+        self._workers: list[tuple[subprocess.Popen, IO[bytes]]] = []
+        if parallel and len(books) > 1 and sys.executable:
+            for book in books:
+                errors = tempfile.TemporaryFile()
+                worker = subprocess.Popen(
+                    [sys.executable, "-m", "pingan.export.workbooks"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=errors,
+                )
+                self._workers.append((worker, errors))
+                assert worker.stdin is not None
+                worker.stdin.write(workbook_json(book).encode())
+                worker.stdin.close()
 
     def __enter__(self) -> Callable[[], list[Workbook]]:
         return self.written
 
     def written(self) -> list[Workbook]:
-        if self._pool is None:
+        if not self._workers:
             for book in self._books:
                 write_workbook(book)
-        else:
-            for future in self._futures:
-                future.result()
+        for book, (worker, errors) in zip(self._books, self._workers, strict=False):
+            if worker.wait() != 0:
+                errors.seek(0)
+                last = errors.read().decode(errors="replace").strip().splitlines()[-1:]
+                raise RuntimeError(f"writing {Path(book.path).name} failed: {''.join(last)}")
         return list(self._books)
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        for worker, errors in self._workers:
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait()
+            errors.close()
 
 
 def _columns_for(
@@ -386,10 +405,6 @@ class _Part:
                 name for name, cell in zip(self._names, cells, strict=True) if not encodable(cell)
             )
             return self._title(bad), UNENCODABLE
-        if len(joined) > CELL_CHARACTERS:
-            for name, cell in zip(self._names, cells, strict=True):
-                if len(cell) > CELL_CHARACTERS:
-                    return self._title(name), TOO_LONG
         width = self._width
         row = cells[:width]
         row_number = self.rows + 2
@@ -398,6 +413,10 @@ class _Part:
             if problems:
                 problem = problems[0]
                 return self._title(problem.field_name), _reason(problem)
+        if len(joined) > CELL_CHARACTERS:
+            for name, cell in zip(self._names, cells, strict=True):
+                if len(cell) > CELL_CHARACTERS:
+                    return self._title(name), TOO_LONG
         self._csv.writerow(row)
         if self._extra_file is not None:
             self._extra.writerow(cells[width:])

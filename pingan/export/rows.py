@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pingan.fields import KINDS
+from pingan.fields import KINDS, Kind
 from pingan.records import field_value, format_reference
 
 from .schema import ExportSchema
@@ -123,6 +123,17 @@ class RowMaker:
                 return str(years)
 
             return age
+        if kind is not None and type(kind).to_text is Kind.to_text:
+            # The common case (text and single choices) inlined: a record is made of them.
+            def text(record: Record, person: _Person) -> str:
+                value = record[name] if name in record else person.answers.get(name)
+                if value is None:
+                    return ""
+                if isinstance(value, str):
+                    return labels.get(value, str(value))
+                return str(value)
+
+            return text
         if kind is not None:
             return lambda record, person: kind.to_text(field_value(record, name), labels, spec)
         if name == "reference":  # as the applicant and the office read it: ABCDE-23456
@@ -134,9 +145,10 @@ class RowMaker:
 class _Person:
     """What the ID number (or, failing that, the answers) tells about sex and birth."""
 
-    __slots__ = ("id_number", "sex", "birth_date")
+    __slots__ = ("id_number", "sex", "birth_date", "answers")
 
     def __init__(self, record: Record):
+        self.answers = record.get("answers") or {}
         number = record.get("id_number") or ""
         self.id_number = number
         self.sex = None
@@ -183,7 +195,7 @@ def _system_value_writer(
                 return value
             if value.tzinfo is None:
                 value = value.replace(tzinfo=datetime.UTC)
-            return value.astimezone(tz).replace(microsecond=0).isoformat()
+            return value.astimezone(tz).isoformat(timespec="seconds")
 
         return write_datetime
     return lambda value: "" if value is None else labels.get(value, str(value))

@@ -24,9 +24,13 @@ says so (``split_names``).
 from __future__ import annotations
 
 import csv
+import dataclasses
+import json
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 #: Rows an Excel sheet holds, the header included.
 EXCEL_ROWS = 1_048_576
@@ -64,6 +68,25 @@ class Workbook:
     path: str
     sheets: tuple[Sheet, ...]
     sheet_rows: int = SHEET_ROWS
+
+
+def workbook_json(workbook: Workbook) -> str:
+    """*workbook* as the JSON ``python -m pingan.export.workbooks`` reads on its input."""
+    return json.dumps(dataclasses.asdict(workbook), ensure_ascii=False)
+
+
+def workbook_from_json(text: str) -> Workbook:
+    data: dict[str, Any] = json.loads(text)
+    sheets = tuple(
+        Sheet(
+            **{
+                key: tuple(value) if isinstance(value, list) else value
+                for key, value in sheet.items()
+            }
+        )
+        for sheet in data["sheets"]
+    )
+    return Workbook(data["path"], sheets, data["sheet_rows"])
 
 
 def sheet_name(base: str, taken: set[str]) -> str:
@@ -180,3 +203,12 @@ def _number(text: str | None) -> int | str | None:
 
 def _text(text: str) -> str:
     return ILLEGAL_CHARACTERS.sub("\ufffd", text)
+
+
+def main() -> None:
+    """Write the workbook described on standard input (a worker process of package.py)."""
+    write_workbook(workbook_from_json(sys.stdin.read()))
+
+
+if __name__ == "__main__":
+    main()

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
+import frictionless
 import pytest
 from export_records import BIRTH, TODAY, RecordFactory, id_number_ending_in_x
 from openpyxl import load_workbook
 
+import pingan.export.package as package
 from pingan.deployment import Deployment
-from pingan.export.package import write_package
+from pingan.export.package import TOO_LONG, Excluded, write_package
 from pingan.export.schema import ExportSchema
 from pingan.idnumber import compose_id_number
 
@@ -203,3 +206,106 @@ def test_libreoffice_reads_every_id_and_mobile_number_of_the_workbooks(
         if name == "applications.xlsx":
             assert header[0] == "申请编号"
             assert [row[0] for row in body] == [f"EJCYG-AF3W{n}" for n in range(5)]
+
+
+def test_a_table_longer_than_a_sheet_goes_on_in_more_sheets_and_the_package_says_so(
+    wujin: Deployment, make_record: RecordFactory, tmp_path: Path, monkeypatch
+):
+    """Excel holds 1,048,576 rows a sheet; a limit of 2 rows stands in for it here, and the
+    workbooks are written by the worker processes a large export uses."""
+    monkeypatch.setattr(package, "PARALLEL_ROWS", 0)
+    campaign = wujin.campaigns["wujin-2026"]
+    records = [make_record(campaign, wujin, n, reference=f"EJCYGAF3W{n}") for n in range(5)]
+    folder = export(records, [campaign], wujin, tmp_path, sheet_rows=2)
+
+    title = campaign.title
+    names = [title, f"{title}（2）", f"{title}（3）"]
+    references = [f"EJCYG-AF3W{n}" for n in range(5)]
+    assert [row["申请编号"] for row in csv_rows(folder / "wujin-2026.csv")] == references
+    for name in ("applications.xlsx", "roster.xlsx"):
+        workbook = load_workbook(folder / name)
+        assert workbook.sheetnames == names, name
+        rows = [row for sheet in workbook.worksheets for row in sheet_rows(sheet)]
+        assert len(rows) == 5 and [len(sheet_rows(s)) for s in workbook.worksheets] == [2, 2, 1]
+        header = [cell.value for cell in workbook.worksheets[0][1]]
+        assert all([cell.value for cell in sheet[1]] == header for sheet in workbook.worksheets)
+        assert all(sheet.print_title_rows == "$1:$1" for sheet in workbook.worksheets) == (
+            name == "roster.xlsx"
+        )
+    assert [
+        row["申请编号"]
+        for sheet in load_workbook(folder / "applications.xlsx")
+        for row in sheet_rows(sheet)
+    ] == references
+    description = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))[
+        "description"
+    ]
+    assert "Excel 每个工作表最多 1,048,576 行" in description
+    assert f"“{title}”分为 3 个工作表（{'、'.join(names)}）" in description
+
+
+def test_a_table_that_fits_says_nothing_of_sheets(
+    wujin: Deployment, make_record: RecordFactory, tmp_path: Path
+):
+    campaign = wujin.campaigns["wujin-2026"]
+    folder = export(
+        [make_record(campaign, wujin, n) for n in range(2)],
+        [campaign],
+        wujin,
+        tmp_path,
+        sheet_rows=2,
+    )
+
+    description = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))[
+        "description"
+    ]
+    assert "工作表最多" not in description
+    assert load_workbook(folder / "roster.xlsx").sheetnames == [campaign.title]
+
+
+def test_a_campaign_without_applications_still_has_its_headed_sheets(
+    deployment: Deployment, make_record: RecordFactory, tmp_path: Path
+):
+    campaigns = list(deployment.campaigns.values())
+    folder = export([make_record(campaigns[0], deployment)], campaigns, deployment, tmp_path)
+
+    for name in ("applications.xlsx", "roster.xlsx"):
+        workbook = load_workbook(folder / name)
+        assert len(workbook.worksheets) == len(campaigns)
+        for sheet in workbook.worksheets[1:]:
+            assert sheet.max_row == 1 and sheet["A1"].value, (name, sheet.title)
+
+
+def test_a_value_longer_than_an_excel_cell_leaves_the_record_out(
+    wujin: Deployment, make_record: RecordFactory, tmp_path: Path
+):
+    campaign = wujin.campaigns["wujin-2026"]
+    records = [
+        make_record(campaign, wujin, 0, volunteer_number="V" * 32_768, reference="ABCDE23456"),
+        make_record(campaign, wujin, 1, volunteer_number="V" * 32_767, reference="ABCDE23457"),
+    ]
+    target = tmp_path / "export.zip"
+    summary = write_package(records, [campaign], wujin, target, today=TODAY)
+
+    assert summary.rows == {campaign.id: 1}
+    assert summary.excluded == [Excluded("ABCDE-23456", campaign.title, "志愿者编号", TOO_LONG)]
+    with zipfile.ZipFile(target) as archive:
+        archive.extract("applications.xlsx", tmp_path)
+    cell = load_workbook(tmp_path / "applications.xlsx").worksheets[0]["D2"]
+    assert len(cell.value) == 32_767
+
+
+def test_the_package_without_workbooks_is_the_same_data_package(
+    wujin: Deployment, make_record: RecordFactory, tmp_path: Path
+):
+    campaign = wujin.campaigns["wujin-2026"]
+    records = [make_record(campaign, wujin, n) for n in range(3)]
+    target = tmp_path / "csv-only.zip"
+    write_package(records, [campaign], wujin, target, today=TODAY, workbooks=False)
+
+    with zipfile.ZipFile(target) as archive:
+        assert sorted(archive.namelist()) == ["datapackage.json", "wujin-2026.csv"]
+        archive.extractall(tmp_path / "unpacked")
+    descriptor = json.loads((tmp_path / "unpacked" / "datapackage.json").read_text("utf-8"))
+    assert "不含 Excel 工作簿" in descriptor["description"]
+    assert frictionless.validate(tmp_path / "unpacked" / "datapackage.json").valid

@@ -1,4 +1,5 @@
-"""fastcheck reports exactly what frictionless reports: row numbers, field names, types."""
+"""fastcheck reports exactly what frictionless reports: row numbers, field names, types;
+its fast predicate never passes a row that the full check refuses."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 import frictionless
 import pytest
 from export_records import TODAY, many_records
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pingan.deployment import Deployment
 from pingan.export.fastcheck import CSV_DIALECT, TableChecker, validate_csv
@@ -177,3 +180,63 @@ def test_schemas_frictionless_refuses_are_refused():
         TableChecker(bad)
     with pytest.raises(ValueError, match="number"):
         TableChecker({"fields": [{"name": "x", "type": "number"}]})
+
+
+#: Cells each column of SCHEMA may hold, good and bad, for the fast predicate's test.
+CELLS = [
+    ["AB12", "ab", "", "AB1\n", "ＡＢ12"],
+    ["张三", "张", "", "  ", "张三三三三三", "王五"],
+    ["东镇", "西镇", "北镇", "", " 东镇"],
+    ["周一", "周一、周二", "周一、周二、周三", "", "、"],
+    ["18", "19", "20", "", " 19 ", "x", "1_8", "-18", "٣"],
+    ["健康", "未声明", "TRUE", "", "yes"],
+    ["2000-01-01", "2000-13-01", "2000-1-5", ""],
+    [
+        "2026-09-01T10:00:00+08:00",
+        "2026-09-01T10:00:00Z",
+        "2026-09-01T25:00:00",
+        "2026-09-01T10:00:00+25:00",
+        "2026-09-01 10:00:00",
+        "2026-09-01",
+        "",
+    ],
+    ["a@b.cn", "bad", ""],
+    ["男", "女", "M", ""],
+]
+EXPORT_LIKE = {  # SCHEMA without "unique" (which the fast predicate leaves to check_row)
+    **SCHEMA,
+    "fields": [
+        {
+            **spec,
+            "constraints": {k: v for k, v in spec.get("constraints", {}).items() if k != "unique"},
+        }
+        for spec in SCHEMA["fields"]
+    ],
+}
+
+
+@given(st.tuples(*(st.sampled_from(cells) for cells in CELLS)))
+@settings(max_examples=400, deadline=None)
+def test_the_fast_predicate_never_passes_a_row_check_row_refuses(row: tuple[str, ...]):
+    checker = TableChecker(EXPORT_LIKE)
+    if checker.passes(list(row)):
+        assert checker.check_row(2, list(row)) == []
+
+
+def test_the_fast_predicate_passes_good_rows_and_refuses_shapes_and_unique():
+    checker = TableChecker(EXPORT_LIKE)
+    good = GOOD.split(",")
+    assert checker.passes(good)
+    assert not checker.passes(good[:-1])
+    assert not checker.passes([*good, "x"])
+    assert not checker.passes([""] * len(good))  # a blank row
+    assert not TableChecker(SCHEMA).passes(good)  # unique: only check_row keeps the values
+
+
+def test_every_cell_of_the_table_is_tried_both_ways():
+    """Guards CELLS: each column has a cell the fast predicate passes and one it refuses."""
+    checker = TableChecker(EXPORT_LIKE)
+    good = GOOD.split(",")
+    for index, cells in enumerate(CELLS):
+        verdicts = {checker.passes([*good[:index], cell, *good[index + 1 :]]) for cell in cells}
+        assert verdicts == {True, False}, SCHEMA["fields"][index]["name"]
