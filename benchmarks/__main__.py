@@ -17,7 +17,7 @@ import time
 import benchmarks
 
 #: Helper modules without figures of their own.
-SKIP = {"synthetic", "sizes", "apps"}
+SKIP = {"synthetic", "sizes", "apps", "minimal_app", "profile_conf"}
 
 
 def main(argv: list[str]) -> int:

@@ -1,93 +1,337 @@
-"""Applications per second through the Flask app, and read latency as the table grows.
+"""Submissions per second through the real service, beside a minimal app in the same run.
 
-Submissions go through the whole app (Flask test client, Wujin's campaign, today frozen):
-the HTML form POST (CSRF token, validation, encryption, one write transaction committed
-with ``synchronous=FULL`` on SQLite) and the JSON API. Then rows are bulk-stored to
-10,000 and 100,000 applications and two reads are timed: the progress endpoint (one
-``GROUP BY unit`` over the campaign, answered from a covering index) and the status
-look-up (a unique-index look-up by reference, then the latest reason by application id).
-Each read's SQL statements are counted and the database's plan is printed, which shows
-that neither reads rows one by one. PostgreSQL runs too when ``PINGAN_TEST_POSTGRES_URL``
-is set (a fresh database, dropped afterwards).
+The service runs as in production: gunicorn with the shipped configuration
+(``form_service.gunicorn_conf``), sync workers, rate limits raised but on, SQLite in WAL
+with ``synchronous=FULL`` (or PostgreSQL). Its reference is ``minimal_app``: a Flask app
+that inserts one row per POST through the same engine settings, under gunicorn with the
+same number of workers. ``wrk`` (a second process, C) keeps 32 connections busy with POSTs
+of Wujin's campaign's JSON, each with a distinct valid ID number (``submit.lua``); the
+service must store every one (accepted = rows added ÷ seconds). Each database is measured
+empty and again after bulk-storing applications up to the largest size; the figures print
+beside the minimal app's from the same moment, with the targets (throughput ≥ 0.65 × and
+p99 ≤ 2 × the minimal app's). ``GET /ping`` on the minimal app shows what the client can
+drive. A last run profiles the service's requests inside its workers (cProfile, see
+``profile_conf.py``) and prints the top ten functions by own time.
+
+Then two reads are timed in-process at the largest size: the progress endpoint (one
+``GROUP BY unit`` over the campaign) and the status look-up, with the SQL statements each
+request runs and their plans. PostgreSQL runs too when ``PINGAN_TEST_POSTGRES_URL`` is set
+(a fresh database, dropped afterwards).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import pstats
 import random
+import re
+import shutil
+import signal
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from werkzeug.datastructures import MultiDict
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
+from . import minimal_app
 from .apps import (
     ROOT,
+    TODAY,
     StatementLog,
     answers,
     bulk_store,
     database_of,
     id_number,
     make_app,
-    on_each_database,
+    postgres_database,
     reference,
 )
 from .sizes import pick
 
 CAMPAIGN = "wujin-2026"
-SUBMISSIONS = pick(quick=200, default=1_000)
-STORED = pick(quick=[10_000], default=[10_000, 100_000])
+WORKERS = int(os.environ.get("PINGAN_BENCH_WORKERS", "2"))
+CLIENTS = 32
+THREADS = 2  # wrk's threads: one per core is plenty for 32 connections
+SECONDS = pick(quick=5, default=10, full=30)
+WARM_UP_SECONDS = 2
+SIZES = pick(quick=[0, 20_000], default=[0, 200_000], full=[0, 1_000_000])
+#: Load-test ID numbers start above every bulk-stored one (``id_number`` is distinct below
+#: 3,650,000); each run gets this many per second of load, far above what is served.
+FIRST_LOAD_NUMBER = 1_500_000
+NUMBERS_PER_SECOND = 3_000
+THROUGHPUT_TARGET = 0.65
+P99_TARGET = 2.0
+PROFILE_TOP = 10
 PROGRESS_CALLS = 20
 LOOKUPS = 200
+SCRIPT = Path(__file__).with_name("submit.lua")
+READY_SECONDS = 60
 
 
-def _form_data(values: dict, token: str) -> MultiDict:
-    data: list[tuple[str, str]] = [("csrf_token", token)]
-    for key, value in values.items():
-        if value is True:
-            data.append((key, "on"))
-        elif isinstance(value, list):
-            data.extend((key, item) for item in value)
+def run() -> list[str]:
+    if shutil.which("wrk") is None:
+        return ["submit: wrk is not installed (Debian: apt-get install -y wrk); skipped"]
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="pingan-bench-submit-") as tmp:
+        folder = Path(tmp)
+        lines += _measure("SQLite", f"sqlite:///{folder / 'pingan.sqlite3'}", folder / "sqlite")
+        with postgres_database() as url:
+            if url is None:
+                lines.append("submit: PostgreSQL skipped (PINGAN_TEST_POSTGRES_URL is not set)")
+            else:
+                lines += _measure("PostgreSQL", url, folder / "postgres")
+    return lines
+
+
+def _measure(label: str, database_url: str, folder: Path) -> list[str]:
+    folder.mkdir(parents=True)
+    app = make_app(ROOT / "data", database_url, folder / "instance")  # migrates
+    form = app.extensions["pingan_forms"][CAMPAIGN]
+    units = [unit for unit, _ in form["unit"].choices]
+    database = database_of(app)
+    minimal_app.create_tables(database_url)
+    template = folder / "application.json"
+    template.write_text(json.dumps(answers(form, "__ID_NUMBER__"), ensure_ascii=False), "utf-8")
+    load = _Load(folder, template, database_url)
+    env = _service_env(app.config, database_url, folder / "instance")
+    service = _Gunicorn(folder, "service", env, "form_service:create_app()", shipped_config=True)
+    reference_app = _Gunicorn(folder, "minimal", env, "benchmarks.minimal_app:create_app()")
+    lines = []
+    try:
+        service.wait_answering("/api/v1/campaigns")
+        reference_app.wait_answering("/ping")
+        ceiling = load.run(reference_app.url("/ping"), max(2, SECONDS // 2), get=True)
+        lines.append(
+            f"submit: {label:<10} gunicorn -w {WORKERS} (sync), wrk {CLIENTS} connections, "
+            f"{SECONDS} s a run; client ceiling (GET /ping on the minimal app) "
+            f"{ceiling.rate:,.0f} req/s"
+        )
+        bulk = 0
+        for size in SIZES:
+            stored = load.count("applications")
+            if size > stored:
+                begun = time.perf_counter()
+                bulk_store(app, form, bulk, size - stored, units)
+                bulk += size - stored
+                lines.append(
+                    f"submit: {label:<10} bulk-stored {size - stored:,} applications in "
+                    f"{time.perf_counter() - begun:.0f} s"
+                )
+            lines.append(_compare(label, load, service, reference_app))
+        if label == "SQLite":
+            lines += _profile(label, folder, env, load)
+        lines += _reads(app, label, load.count("applications"), bulk, plans=True)
+    finally:
+        service.stop()
+        reference_app.stop()
+        database.dispose()
+    return lines
+
+
+def _compare(label: str, load: _Load, service: _Gunicorn, reference_app: _Gunicorn) -> str:
+    """One line: the service beside the minimal app, at the table's present size."""
+    stored = load.count("applications")
+    path = f"/api/v1/campaigns/{CAMPAIGN}/applications"
+    load.run(reference_app.url("/submit"), WARM_UP_SECONDS, table="minimal_submissions")
+    floor = load.run(reference_app.url("/submit"), SECONDS, table="minimal_submissions")
+    load.run(service.url(path), WARM_UP_SECONDS, table="applications")
+    ours = load.run(service.url(path), SECONDS, table="applications")
+    ratio = ours.rate / floor.rate
+    p99_ratio = ours.p99 / floor.p99
+    met = ratio >= THROUGHPUT_TARGET and p99_ratio <= P99_TARGET and ours.refused == 0
+    return (
+        f"submit: {label:<10} {stored:>9,} stored  service {ours}  |  minimal app {floor}  |  "
+        f"throughput {ratio:.2f}× (target ≥ {THROUGHPUT_TARGET}), p99 {p99_ratio:.2f}× "
+        f"(target ≤ {P99_TARGET:g}): {'met' if met else 'NOT MET'}"
+    )
+
+
+class _Result:
+    """A wrk run: rows stored (or requests answered) per second, latencies, refusals."""
+
+    def __init__(self, report: dict, stored: int | None):
+        seconds = report["duration_us"] / 1e6
+        self.answered = report["requests"]
+        self.rate = (stored if stored is not None else self.answered) / seconds
+        self.p50 = report["p50_us"] / 1000
+        self.p99 = report["p99_us"] / 1000
+        self.refused = report["status_errors"] + report["socket_errors"] + report["timeouts"]
+
+    def __str__(self) -> str:
+        refused = f", {self.refused} refused or failed" if self.refused else ""
+        return f"{self.rate:6,.0f}/s p50 {self.p50:5.1f} ms p99 {self.p99:6.1f} ms{refused}"
+
+
+class _Load:
+    """wrk runs against one database, each with ID numbers no earlier run used."""
+
+    def __init__(self, folder: Path, template: Path, database_url: str):
+        self.folder = folder
+        self.template = template
+        self.next_number = FIRST_LOAD_NUMBER
+        self.engine = create_engine(
+            database_url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=NullPool
+        )
+
+    def count(self, table: str) -> int:
+        with self.engine.connect() as connection:
+            return connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
+
+    def run(self, url: str, seconds: float, *, table: str | None = None, get: bool = False):
+        command = ["wrk", "-t", str(THREADS), "-c", str(CLIENTS), "-d", f"{int(seconds)}s"]
+        command += ["--timeout", "30s"]
+        if get:
+            command += ["-s", str(SCRIPT.with_name("ping.lua")), url]
         else:
-            data.append((key, value))
-    return MultiDict(data)
+            command += ["-s", str(SCRIPT), url, "--", str(self.template)]
+            command += [str(self._numbers(seconds)), str(THREADS)]
+        before = self.count(table) if table else None
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        match = re.search(r"^WRK (\{.*\})$", output, re.MULTILINE)
+        if match is None:
+            raise RuntimeError(f"wrk printed no summary:\n{output}")
+        stored = self.count(table) - before if table else None
+        return _Result(json.loads(match.group(1)), stored)
+
+    def _numbers(self, seconds: float) -> Path:
+        count = int(seconds * NUMBERS_PER_SECOND)
+        path = self.folder / "id-numbers.txt"
+        first, self.next_number = self.next_number, self.next_number + count
+        with path.open("w", encoding="ascii") as file:
+            file.writelines(f"{id_number(n)}\n" for n in range(first, first + count))
+        return path
+
+
+def _service_env(config, database_url: str, instance: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINGAN_")}
+    env.update(
+        PINGAN_DATA_DIR=str(ROOT / "data"),
+        PINGAN_INSTANCE_DIR=str(instance),
+        PINGAN_DATABASE_URL=database_url,
+        PINGAN_TODAY=TODAY.isoformat(),
+        PINGAN_SECRET_KEY=config["SECRET_KEY"],
+        PINGAN_DATA_KEYS=config["DATA_KEYS"],
+        PINGAN_HMAC_KEY=config["HMAC_KEY"],
+        PINGAN_AUTO_MIGRATE="0",  # the in-process app above migrated
+        PINGAN_APPLY_RATE_LIMIT="1000000 per minute",  # raised, still counted
+        PINGAN_ALLOW_PER_WORKER_RATE_LIMITS="1",
+    )
+    return env
+
+
+class _Gunicorn:
+    """gunicorn on a free loopback port; the shipped config for the service."""
+
+    def __init__(
+        self,
+        folder: Path,
+        name: str,
+        env: dict,
+        app: str,
+        *,
+        shipped_config=False,
+        config: str | None = None,
+    ):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.log = folder / f"{name}-{self.port}.log"
+        command = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS)]
+        if config or shipped_config:
+            command += ["-c", config or "python:form_service.gunicorn_conf"]
+        command += ["-b", f"127.0.0.1:{self.port}", "--error-logfile", str(self.log), app]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def wait_answering(self, path: str) -> None:
+        deadline = time.monotonic() + READY_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(self.url(path), timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except (OSError, urllib.error.HTTPError):
+                time.sleep(0.2)
+        log = self.log.read_text("utf-8") if self.log.exists() else ""
+        raise RuntimeError(f"gunicorn did not answer {path}:\n{log[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _profile(label: str, folder: Path, env: dict, load: _Load) -> list[str]:
+    """The service's requests profiled inside its workers: the top functions by own time."""
+    profiles = folder / "profiles"
+    profiles.mkdir(exist_ok=True)
+    env = {**env, "PINGAN_BENCH_PROFILE_DIR": str(profiles)}
+    server = _Gunicorn(
+        folder,
+        "profiled",
+        env,
+        "form_service:create_app()",
+        config="python:benchmarks.profile_conf",
+    )
+    try:
+        server.wait_answering("/api/v1/campaigns")
+        path = f"/api/v1/campaigns/{CAMPAIGN}/applications"
+        result = load.run(server.url(path), SECONDS, table="applications")
+    finally:
+        server.stop()
+    files = sorted(str(path) for path in profiles.glob("*.prof"))
+    if not files:
+        return [f"submit: {label:<10} profile: no worker wrote a profile"]
+    stats = pstats.Stats(*files)
+    total = stats.total_tt
+    rows = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)
+    lines = [
+        f"submit: {label:<10} profile of {result.answered:,} requests under load (cProfile in "
+        f"the workers, {total / max(result.answered, 1) * 1000:.2f} ms of Python each), top "
+        f"{PROFILE_TOP} by own time:"
+    ]
+    for (filename, line, function), (_cc, calls, own, cumulative, _callers) in rows[:PROFILE_TOP]:
+        where = f"{_short(filename)}:{line}({function})"
+        lines.append(
+            f"submit:   {own / total:5.1%} own {own:6.2f} s  cum {cumulative:6.2f} s  "
+            f"{calls:>8,} calls  {where}"
+        )
+    return lines
+
+
+def _short(filename: str) -> str:
+    for marker in ("site-packages/", str(ROOT) + "/"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return filename
+
+
+# --- reads at the largest size ------------------------------------------------------------
 
 
 def _csrf(client) -> str:
     page = BeautifulSoup(client.get("/status").data, "html.parser")
     return page.select_one("input[name=csrf_token]")["value"]
-
-
-def _submissions(app, label: str, first: int) -> list[str]:
-    """Time SUBMISSIONS form POSTs and as many API POSTs; every one must be stored."""
-    form = app.extensions["pingan_forms"][CAMPAIGN]
-    client = app.test_client()
-    token = _csrf(client)
-    lines = []
-    channels: list[tuple[str, Callable]] = [
-        (
-            "HTML form",
-            lambda values: client.post(f"/apply/{CAMPAIGN}", data=_form_data(values, token)),
-        ),
-        (
-            "JSON API ",
-            lambda values: client.post(f"/api/v1/campaigns/{CAMPAIGN}/applications", json=values),
-        ),
-    ]
-    for offset, (channel, post) in enumerate(channels):
-        start = first + offset * SUBMISSIONS
-        begun = time.perf_counter()
-        for n in range(start, start + SUBMISSIONS):
-            response = post(answers(form, id_number(n)))
-            if response.status_code not in (201, 303):
-                raise RuntimeError(f"{channel} refused a valid application: {response.status}")
-        seconds = time.perf_counter() - begun
-        lines.append(
-            f"submit: {label:<10} {channel} {SUBMISSIONS:,} applications {seconds:6.2f} s  "
-            f"{SUBMISSIONS / seconds:6.0f}/s  ({seconds / SUBMISSIONS * 1000:5.1f} ms each)"
-        )
-    return lines
 
 
 def _timed(call: Callable, times: int) -> float:
@@ -100,10 +344,11 @@ def _timed(call: Callable, times: int) -> float:
     return statistics.median(samples)
 
 
-def _reads(
-    app, label: str, stored: int, bulk: int, statements: StatementLog, plans: bool
-) -> list[str]:
+def _reads(app, label: str, stored: int, bulk: int, plans: bool) -> list[str]:
     """Time the progress endpoint and status look-ups of random bulk-stored applications."""
+    if bulk < LOOKUPS:
+        return []
+    statements = StatementLog(database_of(app).engine)
     client = app.test_client()
     token = _csrf(client)
     chosen = random.Random(stored).sample(range(bulk), LOOKUPS)
@@ -124,33 +369,10 @@ def _reads(
         captured = statements.capture(call)
         median = _timed(call, times - 1)
         lines.append(
-            f"submit: {label:<10} {stored:>7,} stored  {name:<8} median {median:6.2f} ms "
+            f"submit: {label:<10} {stored:>9,} stored  {name:<8} median {median:6.2f} ms "
             f"({len(captured)} SQL statement(s) per request)"
         )
         if plans:
             for statement, parameters in captured:
                 lines.append(f"submit:   plan: {statements.plan(statement, parameters)}")
     return lines
-
-
-def _measure(label: str, database_url: str, instance: Path) -> list[str]:
-    app = make_app(ROOT / "data", database_url, instance)
-    database = database_of(app)
-    try:
-        lines = _submissions(app, label, first=1_000_000)
-        form = app.extensions["pingan_forms"][CAMPAIGN]
-        units = [unit for unit, _ in form["unit"].choices]
-        statements = StatementLog(database.engine)
-        bulk = 0
-        for target in STORED:  # the submissions above count towards each total
-            more = target - 2 * SUBMISSIONS - bulk
-            bulk_store(app, form, bulk, more, units)
-            bulk += more
-            lines += _reads(app, label, target, bulk, statements, plans=target == STORED[-1])
-        return lines
-    finally:
-        database.dispose()
-
-
-def run() -> list[str]:
-    return on_each_database("submit", _measure)
