@@ -29,6 +29,7 @@ from .dates import init_dates
 from .errors import init_errors
 from .extensions import csrf, limiter
 from .forms import build_campaign_form
+from .queue import init_queue
 from .redaction import RedactingFilter
 from .security import init_security
 
@@ -56,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["DATA_KEYS"], app.config["HMAC_KEY"]
     )
     db.init_app(app)
+    queue = init_queue(app)
     csrf.init_app(app)
     limiter.init_app(app)
     init_security(app)
@@ -74,6 +76,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_office(app)
     app.register_blueprint(site.bp)
     app.jinja_env.globals.update(deployment=deployment, age_range_text=age_range_text)
+    if app.config["QUEUE_INLINE"]:
+        queue.start_inline()
     return app
 
 

@@ -34,6 +34,20 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--debug", action="store_true", help="Flask 调试模式（不可用于正式环境）")
     serve.set_defaults(func=_serve)
 
+    worker = subparsers.add_parser(
+        "worker",
+        help="运行后台任务（大批量导出、通知）",
+        description=(
+            "从任务队列（PINGAN_QUEUE_URL）取出后台任务并执行：大批量导出、通知短信和邮件。"
+            "可在多台机器上各运行一个；按 Ctrl+C 在当前任务完成后停止。"
+        ),
+    )
+    worker.add_argument("--data-dir", metavar="目录", help=_DATA_DIR)
+    worker.add_argument(
+        "--threads", metavar="数量", type=int, default=2, help="同时执行的任务数（默认：2）"
+    )
+    worker.set_defaults(func=_worker)
+
     database = subparsers.add_parser(
         "db", help="管理报名服务的数据库", description="管理报名服务的数据库。"
     )
@@ -89,6 +103,16 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from . import create_app
+    from .queue import run_worker
+
+    app = create_app(_config(args, QUEUE_INLINE=False))
+    print(f"后台任务执行中（{args.threads} 个线程），按 Ctrl+C 停止。", flush=True)
+    run_worker(app, args.threads)
+    return 0
+
+
 def _port_problem(host: str, port: int) -> str | None:
     """Why the server could not listen on *host*:*port*, in Chinese; None if it can.
 
@@ -126,7 +150,7 @@ def _upgrade(args: argparse.Namespace) -> int:
     from .db import get_db
     from .migrate import upgrade
 
-    app = create_app(_config(args, AUTO_MIGRATE=False))
+    app = create_app(_config(args, AUTO_MIGRATE=False, QUEUE_INLINE=False))
     with app.app_context():
         upgrade(get_db().engine)
         print(f"数据库已升级到最新版本：{get_db().engine.url.render_as_string(hide_password=True)}")
@@ -141,7 +165,7 @@ def _rotate(args: argparse.Namespace) -> int:
     from .db import get_db
     from .models import Application
 
-    app = create_app(_config(args))
+    app = create_app(_config(args, QUEUE_INLINE=False))
     count = 0
     with app.app_context():
         with get_db().write() as session:

@@ -288,6 +288,32 @@ SETTINGS: tuple[Setting, ...] = (
         "Exports with more rows run in the background with a progress page.",
         parse=integer,
     ),
+    Setting(
+        "EXPORT_LEASE_SECONDS",
+        60,
+        "A running export job that reported no progress this long is queued again.",
+        parse=integer,
+    ),
+    # --- background work (queue.py)
+    Setting(
+        "QUEUE_URL",
+        None,
+        "Task queue storage: `redis://…` for several instances, else a SQLite file.",
+        derive=_in_instance("queue.sqlite3", url=True),
+        shown="`queue.sqlite3` in the instance folder",
+    ),
+    Setting(
+        "QUEUE_INLINE",
+        True,
+        "Each service process also runs queued tasks in a thread (off: `pingan worker` only).",
+        parse=boolean,
+    ),
+    Setting(
+        "QUEUE_SWEEP_SECONDS",
+        60,
+        "How often runners look for work a stopped runner left (stale export jobs, outbox).",
+        parse=integer,
+    ),
     # --- telling applicants (office/notify.py)
     Setting("SMTP_HOST", None, "Mail server; e-mail to applicants is off while unset."),
     Setting("SMTP_STARTTLS", True, "Upgrade the SMTP connection with STARTTLS.", parse=boolean),

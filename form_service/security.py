@@ -2,9 +2,9 @@
 
 The service's own pages allow nothing but themselves (no inline script or style, no
 external source; their one script, elder-mode.js for 长辈模式, is the site theme's file
-served from the service's own origin); pages of the static site served in the demo get a policy that fits MkDocs
-Material (inline scripts), still without external sources. Form and status pages are
-never cached: they may hold the applicant's own answers.
+served from the service's own origin); pages of the static site served in the demo get a
+policy that fits MkDocs Material (inline scripts), still without external sources. Form
+and status pages are never cached: they may hold the applicant's own answers.
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ def init_office(app: Flask) -> None:
         deployment.name,
         app.extensions["pingan_cipher"],
         OutboxPolicy.from_config(app.config),
+        app.extensions["pingan_queue"],
     )
     app.extensions["pingan_notifier"] = notifier
     install_outbox_hook()

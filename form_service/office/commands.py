@@ -92,6 +92,7 @@ def _app_context(args: argparse.Namespace) -> Iterator[Flask]:
     from ..db import get_db
 
     config = {"DATA_DIR": args.data_dir} if args.data_dir else {}
+    config["QUEUE_INLINE"] = False  # a command runs no background tasks of the service
     app = create_app(config)
     with app.app_context():
         try:

@@ -4,9 +4,10 @@ Records stream from the database in id order (``yield_per``: a server-side curso
 PostgreSQL), are decrypted one at a time and written by the export library into files on
 disk, so memory stays flat whatever the row count. A small export (up to
 ``EXPORT_BACKGROUND_THRESHOLD`` rows) is built into an unlinked temporary file and sent
-at once; a larger one becomes an ``ExportJob`` run by a thread of the service process,
-with a progress page that reloads itself, and its file is kept in
-``instance/exports/`` (mode 0600) for ``EXPORT_KEEP_HOURS``.
+at once; a larger one becomes an ``ExportJob``, run as the ``export`` task of the task
+queue (``form_service.queue``: a runner of any instance, or ``pingan worker``), with a
+progress page that reloads itself; its file is kept in ``EXPORT_DIR`` (mode 0600; a folder
+every instance reaches when there are several) for ``EXPORT_KEEP_HOURS``.
 
 Caching: the job's ``cache_key`` hashes the request (unit, campaigns, columns, full or
 masked numbers) and the state of the data it covers (row count, the highest id and the
@@ -14,8 +15,13 @@ latest ``updated_at`` of the selected rows, the campaigns' definitions). A stage
 a new application or a changed campaign file changes the key; an identical request on
 unchanged data gets the finished file again (and its own audit event).
 
-A job that was running when the process stopped is found by its stale ``updated_at``
-and marked failed, so its page tells the office to start it again.
+A runner claims a job with a conditional update and renews the claim with every
+progress report (``updated_at`` is the claim's version). A job whose runner stopped
+reporting for ``EXPORT_LEASE_SECONDS`` (the process died) is queued again by the sweep
+and finished by another runner; the dead one, should it wake, finds its claim gone and
+stops. Each run writes its own ``.part`` file and renames it into place. A job still
+unfinished ``GIVE_UP`` after it was asked for is marked failed, so its page tells the
+office to start it again.
 
 A record that cannot be exported (see ``pingan.export.package``; here also one whose
 stored data cannot be decrypted or read) is left out and listed in the package's
@@ -34,14 +40,13 @@ import json
 import os
 import secrets
 import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from flask import Flask, current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from pingan.deployment import Deployment
 from pingan.export.package import Excluded, PackageSummary, read_excluded, write_package
@@ -51,10 +56,12 @@ from ..context import cipher, today
 from ..db import get_db
 from ..models import Application, utcnow
 from ..office_models import AuditEvent, ExportJob, User
+from ..queue import get_queue
 from .audit import record
 
 EXPORT_KEEP_HOURS = 24
-STALE_JOB = datetime.timedelta(minutes=10)
+#: A job still unfinished this long after it was asked for is given up (failed).
+GIVE_UP = datetime.timedelta(hours=2)
 UNREADABLE = "存储的数据无法读取（无法解密或已损坏）"
 
 
@@ -78,7 +85,9 @@ class ExportRequest:
 
 def init_exports(app: Flask) -> None:
     app.config.setdefault("EXPORT_DIR", str(Path(app.instance_path) / "exports"))
-    app.extensions["pingan_export_threads"] = []
+    queue = get_queue(app)
+    queue.task("export", run_job)
+    queue.sweeper(requeue_stale_jobs)
 
 
 def scope_units(deployment: Deployment, unit: str) -> list[str]:
@@ -214,7 +223,7 @@ def start_or_reuse_job(request: ExportRequest, user: User, cache_key: str, total
     Every request is audited. A finished package's figures are known at once; a job still
     to run keeps the ids of its events (``options["audit_events"]``) to complete them.
     """
-    _fail_stale_jobs()
+    requeue_stale_jobs()
     with get_db().write() as db_session:
         cached = db_session.scalar(
             select(ExportJob)
@@ -248,7 +257,7 @@ def start_or_reuse_job(request: ExportRequest, user: User, cache_key: str, total
             events = [*job.options.get("audit_events", []), event.id]
             job.options = {**job.options, "audit_events": events}
     if job.state == "queued":
-        _start_thread(job.id)
+        _queue_job(job.id)
     return job
 
 
@@ -270,72 +279,139 @@ def job_excluded(job: ExportJob) -> tuple[list[Excluded], int]:
     return read_excluded(job.path, job.options["campaigns"])
 
 
-def _start_thread(job_id: int) -> None:
-    app = current_app._get_current_object()
-    thread = threading.Thread(
-        target=_run_job, args=(app, job_id), name=f"pingan-export-{job_id}", daemon=True
-    )
-    app.extensions["pingan_export_threads"].append(thread)
-    thread.start()
+def _queue_job(job_id: int) -> None:
+    get_queue(current_app).enqueue("export", job_id)
 
 
-def _run_job(app: Flask, job_id: int) -> None:
-    with app.app_context():
-        database = get_db()
-        with database.write() as db_session:
-            job = db_session.get(ExportJob, job_id)
-            job.state = "running"
-            request = job_request(job)
-            token = job.token
-        folder = Path(app.config["EXPORT_DIR"])
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        target = folder / f"{token}.zip"
-
-        def progress(rows: int) -> None:
-            with database.write() as db_session:
-                db_session.get(ExportJob, job_id).done = rows
-
-        try:
-            summary = write_export(request, target, progress)
-            os.chmod(target, 0o600)
-        except Exception as error:
-            app.logger.warning("export job %s failed: %s", job_id, type(error).__name__)
-            with database.write() as db_session:
-                job = db_session.get(ExportJob, job_id)
-                job.state = "failed"
-                job.error = str(error)[:500] if isinstance(error, ValueError) else None
-            return
-        with database.write() as db_session:
-            job = db_session.get(ExportJob, job_id)
-            if job is None:  # deleted meanwhile: keep no orphan file
-                target.unlink(missing_ok=True)
-                return
-            job.state, job.path = "done", str(target)
-            job.done = sum(summary.rows.values())
-            for event_id in job.options.get("audit_events", []):
-                event = db_session.get(AuditEvent, event_id)
-                if event is not None:
-                    event.detail = {
-                        **event.detail,
-                        "rows": job.done,
-                        "excluded": summary.excluded_count,
-                    }
-        _prune(app)
+class JobLost(Exception):
+    """Another runner claimed the job (this one was thought dead): stop writing."""
 
 
-def _fail_stale_jobs() -> None:
-    limit = utcnow() - STALE_JOB
+def _claim(job_id: int, lease: datetime.timedelta) -> datetime.datetime | None:
+    """Make the job ours: the ``updated_at`` we set is our claim, or None if it is not ours.
+
+    A queued job, or a running one whose runner reported nothing within *lease* (it died,
+    or a sweep queued it again), is taken with one conditional update; ``updated_at``
+    then serves as the claim's version, so a runner that was thought dead finds its next
+    progress report refused and stops.
+    """
+    now = utcnow()
     with get_db().write() as db_session:
-        for job in db_session.scalars(
-            select(ExportJob).where(ExportJob.state.in_(("queued", "running")))
-        ):
-            updated = (
-                job.updated_at
-                if job.updated_at.tzinfo
-                else job.updated_at.replace(tzinfo=datetime.UTC)
+        taken = db_session.execute(
+            update(ExportJob)
+            .where(
+                ExportJob.id == job_id,
+                (ExportJob.state == "queued")
+                | ((ExportJob.state == "running") & (ExportJob.updated_at < now - lease)),
             )
-            if updated < limit:
-                job.state, job.error = "failed", "导出中断（服务曾重启），请重新导出"
+            .values(state="running", updated_at=now)
+        ).rowcount
+    return now if taken == 1 else None
+
+
+def _renew(job_id: int, claim: datetime.datetime, **values: Any) -> datetime.datetime:
+    """Update the job while it is still ours (→ the new claim); raise JobLost if not."""
+    now = max(utcnow(), claim + datetime.timedelta(microseconds=1))
+    with get_db().write() as db_session:
+        renewed = db_session.execute(
+            update(ExportJob)
+            .where(
+                ExportJob.id == job_id,
+                ExportJob.state == "running",
+                ExportJob.updated_at == claim,
+            )
+            .values(updated_at=now, **values)
+        ).rowcount
+    if renewed != 1:
+        raise JobLost(job_id)
+    return now
+
+
+def run_job(job_id: int) -> None:
+    """The ``export`` task: build the job's package into EXPORT_DIR, if the job is ours."""
+    app = current_app
+    lease = datetime.timedelta(seconds=app.config["EXPORT_LEASE_SECONDS"])
+    claim = _claim(job_id, lease)
+    if claim is None:
+        return  # done, failed, or another runner has it
+    with get_db().sessions() as db_session:
+        job = db_session.get(ExportJob, job_id)
+        request, token = job_request(job), job.token
+    folder = Path(app.config["EXPORT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = folder / f"{token}.zip"
+    # Each run writes a file of its own: a runner thought dead never overwrites the
+    # package another one is writing or has finished.
+    part = folder / f"{token}.{secrets.token_hex(4)}.part"
+
+    def progress(rows: int) -> None:
+        nonlocal claim
+        claim = _renew(job_id, claim, done=rows)
+
+    try:
+        summary = write_export(request, part, progress)
+        os.chmod(part, 0o600)
+        os.replace(part, target)
+        claim = _renew(job_id, claim, state="done", path=str(target))
+    except JobLost:
+        part.unlink(missing_ok=True)
+        app.logger.warning("export job %s was taken over by another runner", job_id)
+        return
+    except Exception as error:
+        part.unlink(missing_ok=True)
+        app.logger.warning("export job %s failed: %s", job_id, type(error).__name__)
+        with get_db().write() as db_session:
+            db_session.execute(
+                update(ExportJob)
+                .where(ExportJob.id == job_id, ExportJob.updated_at == claim)
+                .values(
+                    state="failed",
+                    error=str(error)[:500] if isinstance(error, ValueError) else None,
+                )
+            )
+        return
+    with get_db().write() as db_session:
+        job = db_session.get(ExportJob, job_id)
+        if job is None:  # deleted meanwhile: keep no orphan file
+            target.unlink(missing_ok=True)
+            return
+        job.done = sum(summary.rows.values())
+        for event_id in job.options.get("audit_events", []):
+            event = db_session.get(AuditEvent, event_id)
+            if event is not None:
+                event.detail = {
+                    **event.detail,
+                    "rows": job.done,
+                    "excluded": summary.excluded_count,
+                }
+    _prune(app)
+
+
+def requeue_stale_jobs() -> None:
+    """Queue again the jobs a stopped runner left; fail those asked for too long ago.
+
+    Run by every sweep of the task queue and before a job is started or shown, so an
+    office waiting on a progress page sees its job taken over within a lease or two.
+    """
+    now = utcnow()
+    lease = datetime.timedelta(seconds=current_app.config["EXPORT_LEASE_SECONDS"])
+    with get_db().write() as db_session:
+        db_session.execute(
+            update(ExportJob)
+            .where(
+                ExportJob.state.in_(("queued", "running")),
+                ExportJob.created_at < now - GIVE_UP,
+            )
+            .values(state="failed", error="导出超时未完成，请重新导出")
+        )
+        stale = db_session.scalars(
+            select(ExportJob.id).where(
+                (ExportJob.state == "running") & (ExportJob.updated_at < now - lease)
+                | (ExportJob.state == "queued") & (ExportJob.updated_at < now - lease)
+            )
+        ).all()
+    for job_id in stale:
+        _queue_job(job_id)  # the claim decides who runs it; a duplicate task does nothing
 
 
 def _prune(app: Flask) -> None:
@@ -357,9 +433,14 @@ def _prune(app: Flask) -> None:
         )
     for path in paths - fresh:
         Path(path).unlink(missing_ok=True)
+    # A runner that died while writing left its part file: gone once no job can want it.
+    folder = Path(app.config["EXPORT_DIR"])
+    cutoff = (utcnow() - GIVE_UP).timestamp()
+    for part in folder.glob("*.part") if folder.is_dir() else ():
+        if part.stat().st_mtime < cutoff:
+            part.unlink(missing_ok=True)
 
 
 def wait_for_jobs(app: Flask, timeout: float = 60.0) -> None:
-    """Join the export threads started so far (tests, shutdown)."""
-    for thread in list(app.extensions.get("pingan_export_threads", [])):
-        thread.join(timeout)
+    """Wait until this app's task queue has run every export asked for (tests, shutdown)."""
+    get_queue(app).wait_idle(timeout)

@@ -7,16 +7,14 @@ service works the same and sends nothing.
 The outbox: every message is an ``OutboxMessage`` row, added by ``Notifier.email`` and
 ``Notifier.text`` to the session of the transaction that stores the application or the
 decision, so it is committed with it or not at all, and a process that dies after the
-commit loses nothing. After the commit one background thread per process sends what is
-due: it claims a row (moving ``next_try_at`` a lease ahead, so two workers never send one
-row at once), sends it, and marks it ``sent`` in a transaction of its own. A failure is
-logged with the error's type only (no address, no name) and tried again after
-``OUTBOX_RETRY_SECONDS``, doubling each time, until ``OUTBOX_MAX_ATTEMPTS`` marks it
-``failed``. The thread runs while any row is pending (waking at the next due time, at
-least every ``OUTBOX_POLL_SECONDS``) and is started at start-up when an earlier process
-left rows behind, and after every commit that wrote one. It is the service's background
-worker until background work moves to a task queue; it stops when the app's database
-engine is disposed.
+commit loses nothing. After the commit the ``outbox`` task is queued (``form_service.queue``)
+and a runner of any instance sends what is due: it claims a row (moving ``next_try_at`` a
+lease ahead, so two runners never send one row at once), sends it, and marks it ``sent``
+in a transaction of its own. A failure is logged with the error's type only (no address,
+no name) and tried again after ``OUTBOX_RETRY_SECONDS``, doubling each time, until
+``OUTBOX_MAX_ATTEMPTS`` marks it ``failed``: the task books one run of itself for the
+next due time (at most ``OUTBOX_POLL_SECONDS`` ahead), and the queue's sweep looks at the
+outbox too. Start-up queues a send when an earlier process left rows behind.
 
 Delivery is at least once, not exactly once: a process that dies between the mail
 server's acceptance and the ``sent`` mark leaves its claim to expire, and the message is
@@ -53,8 +51,12 @@ from ..crypto import PersonalDataCipher
 from ..db import Database
 from ..models import Application, utcnow
 from ..office_models import OutboxMessage
+from ..queue import TaskQueue
 
 log = logging.getLogger(__name__)
+
+#: The queue storage's key that marks one booked run of the ``outbox`` task.
+SCHEDULED_KEY = "outbox-booked"
 
 #: How long a claimed message is its sender's: far beyond the SMTP timeout, so only a
 #: sender that died mid-send loses its claim (and the message is tried again).
@@ -149,6 +151,7 @@ class Notifier:
         sender_name: str,
         cipher: PersonalDataCipher,
         policy: OutboxPolicy,
+        queue: TaskQueue,
     ):
         self.database = database
         self.smtp = smtp
@@ -156,12 +159,11 @@ class Notifier:
         self.sender_name = sender_name
         self.cipher = cipher
         self.policy = policy
+        self.queue = queue
         self._sending = threading.Lock()  # one sender per process at a time
-        self._state = threading.Lock()  # guards _thread against a wake while it stops
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
         self._stopped = False
-        self._pools: set[Any] = set()  # every pool the thread took a connection from
+        queue.task("outbox", self._task)
+        queue.sweeper(self._sweep)
         event.listen(database.engine, "engine_disposed", lambda _engine: self.stop())
 
     # --- writing, inside the caller's transaction
@@ -208,7 +210,7 @@ class Notifier:
     # --- sending
 
     def start(self) -> None:
-        """Send, in the background, whatever an earlier process left in the outbox."""
+        """Queue a send of whatever an earlier process left in the outbox."""
         try:
             pending = self._seconds_to_next() is not None
         except SQLAlchemyError as error:  # no outbox table yet: `pingan db upgrade` comes next
@@ -218,31 +220,13 @@ class Notifier:
             self.wake()
 
     def wake(self) -> None:
-        """Look at the outbox now; start the sending thread if it is not running."""
-        with self._state:
-            if self._stopped:
-                return
-            self._wake.set()
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="pingan-outbox", daemon=True)
-                self._thread.start()
+        """Queue the ``outbox`` task: a runner of any instance sends what is due."""
+        if not self._stopped:
+            self.queue.enqueue("outbox")
 
-    def stop(self, timeout: float = SMTP_TIMEOUT_SECONDS + 5) -> None:
-        """Stop sending from this process: its database is closing (pending rows wait).
-
-        Called when the engine is disposed. A connection the thread was using then goes
-        back to the old pool after that pool was emptied, so the pools are emptied again
-        once the thread has finished.
-        """
-        with self._state:
-            self._stopped = True
-            self._wake.set()
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-        for pool in (*self._pools, self.database.engine.pool):
-            pool.dispose()
-        self._pools.clear()
+    def stop(self) -> None:
+        """Queue nothing more from this process: its database is closing."""
+        self._stopped = True
 
     def drain(self) -> int:
         """Send everything due now, in this thread, after any send in progress (tests)."""
@@ -257,27 +241,26 @@ class Notifier:
                 self._deliver(message)
         return len(tried)
 
-    def _run(self) -> None:
-        self._pools.add(self.database.engine.pool)
+    def _task(self, scheduled: bool = False) -> None:
+        """The ``outbox`` task: send what is due, then book one run for the next due time.
+
+        One booking at a time across every runner (a key in the queue's storage, taken
+        with put-if-empty): without it each run would book another and the runs multiply.
+        The sweep frees the key, so a booked run lost with its runner costs one sweep.
+        """
+        if scheduled:
+            self.queue.huey.get(SCHEDULED_KEY)
+        self.send_due()
+        wait = self._seconds_to_next()
+        if wait is not None and self.queue.huey.put_if_empty(SCHEDULED_KEY, "1"):
+            delay = max(min(wait, self.policy.poll_seconds), 0.2)
+            self.queue.enqueue("outbox", True, delay=delay)
+
+    def _sweep(self) -> None:
+        self.queue.huey.get(SCHEDULED_KEY)
         self._forget_old()
-        while True:
-            self._wake.clear()
-            with self._state:
-                if self._stopped:
-                    self._thread = None
-                    return
-            self._pools.add(self.database.engine.pool)
-            try:
-                self.send_due()
-                wait = self._seconds_to_next()
-            except Exception as error:  # the database may be away: look again later
-                log.warning("outbox not read: %s", type(error).__name__)
-                wait = self.policy.poll_seconds
-            with self._state:
-                if wait is None and not self._wake.is_set():
-                    self._thread = None
-                    return
-            self._wake.wait(min(wait or 0, self.policy.poll_seconds))
+        if self._seconds_to_next() is not None:
+            self.wake()
 
     def _channels(self) -> list[str]:
         return ["sms", "email"] if self.smtp is not None else ["sms"]
