@@ -13,9 +13,16 @@ import yaml
 
 
 def write_deployment(
-    root: Path, towns: int, villages_per_town: int, *, people: int = 0, stories: int = 0
+    root: Path,
+    towns: int,
+    villages_per_town: int,
+    *,
+    people: int = 0,
+    stories: int = 0,
+    campaigns: int = 1,
 ) -> Path:
-    """Write a valid deployment with 1 + towns × (1 + villages_per_town) units."""
+    """Write a valid deployment with 1 + towns × (1 + villages_per_town) units and
+    *campaigns* recruitment rounds (every other one with the quota table)."""
     (root / "campaigns").mkdir(parents=True, exist_ok=True)
     settings = {
         "id": "synthetic",
@@ -64,22 +71,27 @@ def write_deployment(
             "units": town_ids,
         },
     }
-    campaign = {
-        "id": "c",
-        "title": "合成招募",
-        "opens": "2026-01-01",
-        "closes": "2027-12-31",
-        "recruitment": "open",
-        "quota": "q",
-        "eligibility": {"age": {"min": 18}},
-        "application_units": {"levels": ["village"]},
-        "form": {"fields": ["name", "id_number", "unit"]},
-    }
+    rounds = [
+        {
+            "id": "c" if n == 0 else f"c{n}",
+            "title": "合成招募" if n == 0 else f"合成招募第{n + 1}轮",
+            "opens": f"{2026 - n // 12}-{1 + n % 12:02d}-01",
+            "closes": "2027-12-31" if n == 0 else f"{2026 - n // 12}-{1 + n % 12:02d}-28",
+            "recruitment": "open",
+            **({"quota": "q"} if n % 2 == 0 else {}),
+            "eligibility": {"age": {"min": 18}},
+            "application_units": {"levels": ["village"]},
+            "form": {"fields": ["name", "id_number", "unit"]},
+        }
+        for n in range(campaigns)
+    ]
     dump = {"allow_unicode": True, "sort_keys": False}
     (root / "deployment.yaml").write_text(yaml.safe_dump(settings, **dump), encoding="utf-8")
     (root / "units.yaml").write_text(yaml.safe_dump({"units": units}, **dump), encoding="utf-8")
     (root / "quotas.yaml").write_text(yaml.safe_dump({"quotas": [quota]}, **dump), encoding="utf-8")
-    (root / "campaigns" / "c.yaml").write_text(yaml.safe_dump(campaign, **dump), encoding="utf-8")
+    for campaign in rounds:
+        path = root / "campaigns" / f"{campaign['id']}.yaml"
+        path.write_text(yaml.safe_dump(campaign, **dump), encoding="utf-8")
     if people or stories:
         honours = _honours([u["id"] for u in units if u["level"] == "village"], people, stories)
         (root / "honours.yaml").write_text(yaml.safe_dump(honours, **dump), encoding="utf-8")

@@ -51,3 +51,6 @@ class PinganConfig(base.Config):
     #: At most this many units are drawn in the directory's tree; deeper levels are reached
     #: through the unit pages and the paginated list.
     tree_limit = c.Type(int, default=300)
+    #: Processes writing the unit, person and story pages; 0 means one per core. Small
+    #: sites are written by the build's own process whatever this says.
+    workers = c.Type(int, default=0)

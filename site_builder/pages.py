@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime
 import math
+import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
-from mkdocs.structure.files import File
-from mkdocs.utils import get_relative_url
+from mkdocs.utils import get_relative_url, is_markdown_file
 
 from pingan.campaigns import Campaign, campaign_fields
 from pingan.deployment import Deployment
@@ -26,6 +27,8 @@ from .qrcode import qr_svg
 from .quota_view import display_rows, progress_rollup
 
 CAMPAIGN_ORDER = {"open": 0, "upcoming": 1, "closed": 2}
+#: What urllib's quote leaves alone by default, as MkDocs' File.url uses it.
+URL_SAFE = "/"
 
 
 @dataclass
@@ -39,6 +42,12 @@ class GeneratedPage:
     in_nav: bool = False
     searchable: bool = True
     hide: tuple[str, ...] = ()
+
+    @property
+    def is_html(self) -> bool:
+        """An ``*.html.j2`` template writes the page's HTML itself: the page skips Markdown
+        and MkDocs' per-page Material render (see :mod:`site_builder.shell`)."""
+        return self.template.endswith(".html.j2")
 
 
 @dataclass
@@ -74,10 +83,14 @@ class Site:
     page_size: int
     tree_limit: int
     use_directory_urls: bool = True
+    _urls: dict[str, str] = field(default_factory=dict, repr=False)
 
     def url(self, src_uri: str) -> str:
         """The site-relative URL MkDocs gives the page or file at *src_uri*."""
-        return File(src_uri, None, "", self.use_directory_urls).url
+        url = self._urls.get(src_uri)
+        if url is None:
+            url = self._urls[src_uri] = page_url(src_uri, self.use_directory_urls)
+        return url
 
     def link(self, from_src: str, to_src: str) -> str:
         """A relative link from one page to another (as MkDocs would write it)."""
@@ -92,6 +105,28 @@ class Site:
     @property
     def status_url(self) -> str:
         return status_url(self.form_url)
+
+
+def page_dest(src_uri: str, use_directory_urls: bool = True) -> str:
+    """The file MkDocs writes for *src_uri*, relative to the site folder."""
+    if not is_markdown_file(src_uri):
+        return src_uri
+    parent, filename = posixpath.split(src_uri)
+    stem = posixpath.splitext(filename)[0]
+    name = "index" if stem == "README" else stem
+    if not use_directory_urls or name == "index":
+        return posixpath.join(parent, name + ".html")
+    return posixpath.join(parent, name, "index.html")
+
+
+def page_url(src_uri: str, use_directory_urls: bool = True) -> str:
+    """The URL MkDocs' File gives *src_uri* (``unit/a.md`` → ``unit/a/``), without building a
+    File: a build links tens of thousands of times (tests hold the two equal)."""
+    dest = page_dest(src_uri, use_directory_urls)
+    dirname, base = posixpath.split(dest)
+    if use_directory_urls and base == "index.html":
+        dest = (dirname or ".") + "/"
+    return quote(dest, safe=URL_SAFE)
 
 
 def status_url(form_url: str) -> str:
@@ -352,7 +387,7 @@ def _units(site: Site, plan: SitePlan) -> str:
     for pager, units in pages:
         title = f"全部单位（第 {pager.number} 页，共 {pager.count} 页）"
         context = {"units": units, "pager": pager}
-        page = GeneratedPage(pager.uris[pager.number - 1], title, "unit_list.md.j2", context)
+        page = GeneratedPage(pager.uris[pager.number - 1], title, "unit_list.html.j2", context)
         page.searchable = False
         plan.add(page)
     quota_totals = {
@@ -383,7 +418,7 @@ def _units(site: Site, plan: SitePlan) -> str:
             "projects": projects[unit.id],
         }
         plan.add(
-            GeneratedPage(unit_uri(unit.id), unit.name, "unit.md.j2", context, searchable=False)
+            GeneratedPage(unit_uri(unit.id), unit.name, "unit.html.j2", context, searchable=False)
         )
     return "units/index.md"
 
@@ -404,7 +439,7 @@ def _honours(site: Site, plan: SitePlan) -> str:
             "unit": deployment.tree[person["unit"]],
             "stories": stories_of[person["id"]],
         }
-        plan.add(GeneratedPage(person_uri(person["id"]), person["name"], "person.md.j2", context))
+        plan.add(GeneratedPage(person_uri(person["id"]), person["name"], "person.html.j2", context))
     for pager, chunk in paginate(people, site.page_size, lambda n: list_page_uri("honours", n)):
         title = "光荣榜" if pager.number == 1 else f"光荣榜（第 {pager.number} 页）"
         context = {"people": chunk, "pager": pager}
@@ -431,7 +466,7 @@ def _stories(site: Site, plan: SitePlan) -> str:
         faces[story["id"]] = (with_photo or named or [None])[0]
     for story in stories:
         context = {"story": story, "people": people}
-        plan.add(GeneratedPage(story_uri(story["id"]), story["title"], "story.md.j2", context))
+        plan.add(GeneratedPage(story_uri(story["id"]), story["title"], "story.html.j2", context))
     for pager, chunk in paginate(stories, site.page_size, lambda n: list_page_uri("stories", n)):
         title = "平安故事" if pager.number == 1 else f"平安故事（第 {pager.number} 页）"
         context = {"stories": chunk, "pager": pager, "faces": faces}

@@ -8,13 +8,16 @@ colours), so one mkdocs.yml builds Wujin and every example.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
+from markdown.extensions.toc import slugify as toc_slugify
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 from mkdocs.utils.meta import get_data
 
 from pingan.deployment import DataError, Deployment, load_deployment
@@ -25,6 +28,7 @@ from .formatting import build_day
 from .identity import identity_css
 from .pages import Site, SitePlan, plan_site, status_url
 from .render import render_page
+from .shell import HtmlPages, Running, ShellContext, Shells, add_to_sitemap
 
 log = logging.getLogger("mkdocs.plugins.pingan")
 
@@ -45,6 +49,9 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         self.deployment: Deployment | None = None
         self.site: Site | None = None
         self.plan: SitePlan | None = None
+        self.nav: Navigation | None = None
+        self.html_pages: Running | None = None
+        self.html_urls: list[str] = []
 
     def use_deployment(self, deployment: Deployment) -> None:
         """Reuse a deployment the caller has already loaded and checked."""
@@ -100,6 +107,8 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         content_pages = [file for file in files.documentation_pages() if not file.generated_by]
         in_nav = _nav_uris(plan.nav)
         for page in plan.pages:
+            if page.is_html:  # written by on_env's HtmlPages, not by MkDocs
+                continue
             inclusion = (
                 InclusionLevel.UNDEFINED if page.src_uri in in_nav else (InclusionLevel.NOT_IN_NAV)
             )
@@ -115,10 +124,68 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         config.nav = _nav_config(plan.nav) + _content_nav(content_pages)
         return files
 
+    # on_nav and on_env: once the navigation and the theme are ready, start writing the
+    # unit, unit-list, person and story pages into Material's shell (site_builder.shell),
+    # in worker processes while MkDocs builds the other pages.
+    def on_nav(self, nav: Navigation, **kwargs: Any) -> Navigation:
+        self.nav = nav
+        return nav
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        assert self.site is not None and self.plan is not None and self.nav is not None
+        pages = [page for page in self.plan.pages if page.is_html]
+        search = _material_search(config)
+        toc_options = config.mdx_configs.get("toc") or {}
+        job = HtmlPages(
+            site=self.site,
+            pages=pages,
+            shells=Shells(ShellContext(config=config, env=env, nav=self.nav)),
+            slugify=toc_options.get("slugify") or toc_slugify,
+            site_url=config.site_url or DEFAULT_SITE_URL,
+            site_dir=config.site_dir,
+            search_config=dict(search.config) if search is not None else None,
+        )
+        self.env = env
+        self.html_urls = [self.site.url(page.src_uri) for page in pages]
+        self.html_pages = job.start(self.config.workers or _cores())
+        return env
+
+    # on_post_build, before the search plugin writes its index: wait for those pages, add
+    # their search entries to the index and their URLs to the sitemap.
+    @event_priority(100)
+    def _add_html_pages(self, *, config: MkDocsConfig) -> None:
+        if self.html_pages is None:
+            return
+        running, self.html_pages = self.html_pages, None
+        entries = running.wait()
+        search = _material_search(config)
+        if search is not None:
+            search.search_index.entries.extend(entries)
+        add_to_sitemap(config.site_dir, self.env, self.html_urls, config.site_url or "")
+
+    on_post_build = CombinedEvent(_add_html_pages)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.html_pages is not None:
+            self.html_pages.cancel()
+            self.html_pages = None
+
     # on_page_markdown: content pages name the status look-up without knowing its address.
     def on_page_markdown(self, markdown: str, **kwargs: Any) -> str:
         assert self.site is not None
         return markdown.replace(STATUS_LINK, f"({status_url(self.site.form_url)})")
+
+
+def _material_search(config: MkDocsConfig):
+    """Material's search plugin, whose index the generated pages' entries join."""
+    for plugin in config.plugins.values():
+        if type(plugin).__module__.startswith("material.plugins.search"):
+            return plugin
+    return None
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _plain(text: str | None) -> str:

@@ -1,17 +1,28 @@
-"""Render generated pages from Jinja2 templates into Markdown sources for MkDocs.
+"""Render generated pages from Jinja2 templates.
 
-Templates write Markdown headings (so the table of contents and the search sections work)
-and raw HTML blocks for tables and cards. Links between generated pages are computed
-relative URLs; Markdown from the data goes through :func:`markup.render_markdown` first.
+Two kinds of template. ``*.md.j2`` write Markdown sources for MkDocs: Markdown headings (so
+the table of contents and the search sections work) and raw HTML blocks for tables and
+cards. ``*.html.j2`` (the unit, unit-list, person and story pages: nearly all pages of a
+large deployment) write the page's HTML directly, with headings through ``h(level, text)``,
+which gives them the ids and table of contents Python-Markdown's toc extension would; they
+skip Markdown and go into the Material shell (:mod:`site_builder.shell`). Links between
+generated pages are computed relative URLs; Markdown from the data goes through
+:func:`markup.render_markdown` first.
 """
 
 from __future__ import annotations
 
+import html
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 
 import jinja2
 import yaml
+from markdown.extensions.toc import unique
+from markupsafe import Markup
+from mkdocs.structure.toc import AnchorLink
 
 from . import formatting, markup, pages
 from .pages import GeneratedPage, Site
@@ -62,12 +73,18 @@ def _json_script(value: object) -> str:
     )
 
 
-def front_matter(page: GeneratedPage) -> str:
+def front_matter_meta(page: GeneratedPage) -> dict[str, object]:
+    """The page's settings for MkDocs and Material: title, search exclusion, hidden parts."""
     meta: dict[str, object] = {"title": page.title}
     if not page.searchable:
         meta["search"] = {"exclude": True}
     if page.hide:
         meta["hide"] = list(page.hide)
+    return meta
+
+
+def front_matter(page: GeneratedPage) -> str:
+    meta = front_matter_meta(page)
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n\n"
 
 
@@ -80,3 +97,50 @@ def render_page(page: GeneratedPage, site: Site) -> str:
     template = environment().get_template(page.template)
     body = template.render(page.context, site=site, page=page, href=href)
     return front_matter(page) + body
+
+
+@dataclass
+class HtmlPage:
+    """An ``*.html.j2`` page rendered: its content HTML and its table of contents."""
+
+    content: str
+    #: The headings as MkDocs' toc holds them: the h1, with the h2s below it, and so on.
+    toc: list[AnchorLink] = field(default_factory=list)
+
+    @property
+    def h1_id(self) -> str:
+        return self.toc[0].id if self.toc else ""
+
+
+class _Headings:
+    """``h(level, text)`` in a template: the heading with the id (slugify, then made unique
+    within the page) and the nesting that Python-Markdown's toc extension gives it."""
+
+    def __init__(self, slugify: Callable[[str, str], str]) -> None:
+        self.slugify = slugify
+        self.ids: set[str] = set()
+        self.toc: list[AnchorLink] = []
+        self.open: list[AnchorLink] = []
+
+    def __call__(self, level: int, text: object) -> Markup:
+        plain = " ".join(str(text).split())
+        escaped = html.escape(plain, quote=False)
+        anchor = unique(self.slugify(plain, "-"), self.ids)
+        link = AnchorLink(escaped, anchor, level)
+        while self.open and self.open[-1].level >= level:
+            self.open.pop()
+        (self.open[-1].children if self.open else self.toc).append(link)
+        self.open.append(link)
+        return Markup(f'<h{level} id="{html.escape(anchor)}">{escaped}</h{level}>')
+
+
+def render_html(page: GeneratedPage, site: Site, slugify: Callable[[str, str], str]) -> HtmlPage:
+    """An ``*.html.j2`` page's content and table of contents."""
+
+    def href(target: str) -> str:
+        return site.link(page.src_uri, target)
+
+    headings = _Headings(slugify)
+    template = environment().get_template(page.template)
+    body = template.render(page.context, site=site, page=page, href=href, h=headings)
+    return HtmlPage(body, headings.toc)
