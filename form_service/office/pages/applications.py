@@ -1,9 +1,20 @@
-"""The applications: the filtered list, bulk decisions, one application and its review."""
+"""The applications: the filtered list, bulk decisions, one application and its review.
+
+The list's name search never puts the term in a URL, where access logs, browser history
+and ``Referer`` headers would keep it (a name, or an ID number typed into the box): the
+filter form is POSTed (with its CSRF token) to ``search``, which redirects to the list with
+the term sealed in ``q``, a token encrypted with a key derived from ``SECRET_KEY`` that is
+read for ``SEARCH_TOKEN_SECONDS`` only. Paging links carry the same kind of token.
+"""
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
 import time
 
+from cryptography.fernet import Fernet, InvalidToken
 from flask import (
     Blueprint,
     abort,
@@ -16,6 +27,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from pingan.fields import KINDS
 from pingan.records import application_record, field_value, format_reference
@@ -37,6 +49,10 @@ bp = Blueprint("applications", __name__)
 
 #: Seconds between refreshes of SQLite's planner statistics from the office list.
 STATISTICS_EVERY = 600
+#: Seconds a list URL's search token (``q``) stays readable: an office's working session.
+SEARCH_TOKEN_SECONDS = 12 * 3600
+#: The filter form's fields, as the list's query string takes them (``name`` goes in ``q``).
+FILTER_FIELDS = ("unit", "only", "campaign", "stage", "service_type", "date_from", "date_to")
 
 
 @bp.get("/")
@@ -50,7 +66,15 @@ def index():
 def list_applications():
     deployment = current_deployment()
     _refresh_statistics_when_due()
-    list_filter = listing.ListFilter.from_args(request.args, g.office_scope, deployment)
+    args = MultiDict(request.args)
+    args.pop("name", None)  # a term only ever arrives sealed in q (see the module's doc)
+    token = args.pop("q", None)
+    term = _search_term(token) if token else None
+    if term is not None:
+        args["name"] = term
+    list_filter = listing.ListFilter.from_args(args, g.office_scope, deployment)
+    if token and term is None:
+        list_filter.errors.append("姓名搜索已过期，请重新输入姓名后点“筛选”")
     if list_filter.errors:
         page = listing.Page(rows=[], total=0, page=1)
         status = 422
@@ -64,6 +88,7 @@ def list_applications():
             "office/applications.html",
             page=page,
             list_filter=list_filter,
+            list_args=functools.partial(_list_args, list_filter),
             unit_path=_unit_path(list_filter.unit or g.office_user.unit),
             stage_choices=_stage_choices(),
             service_choices=_service_choices(),
@@ -75,6 +100,48 @@ def list_applications():
         ),
         status,
     )
+
+
+@bp.post("/applications/search", endpoint="search")
+@login_required
+def search():
+    """The filter form, posted: to the list, with any name sealed in a search token."""
+    args = {key: request.form.get(key, "") for key in FILTER_FIELDS}
+    term = request.form.get("name", "").strip()[:60]
+    if term:
+        args["q"] = search_token(term)
+    return redirect(
+        url_for("office.applications.list", **{k: v for k, v in args.items() if v}), 303
+    )
+
+
+def search_token(term: str) -> str:
+    """*term* encrypted for a list URL: opaque, and readable for ``SEARCH_TOKEN_SECONDS``."""
+    return _search_cipher().encrypt(term.encode("utf-8")).decode("ascii")
+
+
+def _search_term(token: str) -> str | None:
+    """The term a search token holds, or None when it is expired, altered or not ours."""
+    try:
+        data = _search_cipher().decrypt(token.encode("ascii"), ttl=SEARCH_TOKEN_SECONDS)
+        return data.decode("utf-8")
+    except (InvalidToken, UnicodeError):
+        return None
+
+
+def _search_cipher() -> Fernet:
+    secret = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    key = hashlib.sha256(b"pingan office list search\0" + secret).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _list_args(list_filter: listing.ListFilter, **changes) -> dict[str, str]:
+    """The list URL's query arguments for *list_filter*, its name sealed in ``q``."""
+    args = list_filter.query_args(**changes)
+    term = args.pop("name", None)
+    if term:
+        args["q"] = search_token(term)
+    return args
 
 
 def _refresh_statistics_when_due() -> None:

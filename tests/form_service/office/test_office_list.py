@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import time
+from urllib.parse import parse_qsl, unquote
 
 import pytest
 from offices import get_db_of, page
@@ -11,6 +13,7 @@ from sqlalchemy import event, update
 from form_service.models import Application
 from form_service.office import listing
 from form_service.office.listing import PAGE_SIZE
+from form_service.office.pages import applications as list_page
 
 
 def names(response) -> list[str]:
@@ -53,7 +56,56 @@ def listed(app, applicant):
 )
 def test_filters(app, office, listed, query, expected):
     account = office(app, "wujin")
-    assert set(names(account.get(f"/office/applications?{query}"))) == expected
+    assert set(names(listed_by(account, query))) == expected
+
+
+def listed_by(account, query: str):
+    """The list for *query*: as a link when it has no name, else through the search form."""
+    args = dict(parse_qsl(query))
+    if "name" not in args:
+        return account.get(f"/office/applications?{query}")
+    response = account.post("/office/applications/search", args)
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert "name=" not in location and args["name"] not in unquote(location)
+    return account.get(location)
+
+
+def test_a_name_search_keeps_its_term_out_of_every_url_and_pages_on(
+    app, office, applicant, monkeypatch
+):
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
+    for n in "一二三四五":
+        applicant.stored(unit="hutang", name=f"甲{n}")
+    applicant.stored(unit="hutang", name="乙一")
+    account = office(app, "wujin")
+    response = listed_by(account, "name=甲&unit=hutang")
+    seen = names(response)
+    while next_link(response):
+        assert "甲" not in unquote(next_link(response))
+        response = account.get(next_link(response))
+        seen += names(response)
+    assert sorted(seen) == [f"甲{n}" for n in "一三二五四"]  # sorted by code point
+    html = page(response)
+    assert html.select_one("#f-name")["value"] == "甲"  # the box shows the term
+    assert all("甲" not in unquote(a["href"]) for a in html.select("a[href]"))
+    assert "甲" not in unquote(html.select_one("input[name=back]")["value"])
+
+
+def test_a_name_in_the_query_string_is_not_searched(app, office, listed):
+    assert len(names(office(app, "wujin").get("/office/applications?name=张"))) == 5
+
+
+def test_an_expired_or_altered_search_token_asks_to_search_again(app, office, listed, monkeypatch):
+    account = office(app, "wujin")
+    location = account.post("/office/applications/search", {"name": "张"}).headers["Location"]
+    token = dict(parse_qsl(location.split("?", 1)[1]))["q"]
+    later = time.time() + list_page.SEARCH_TOKEN_SECONDS + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    for url in (location, f"/office/applications?q={token[:-4]}AAAA"):
+        response = account.get(url)
+        assert response.status_code == 422
+        assert "姓名搜索已过期" in page(response).select_one(".error-summary").get_text()
 
 
 def test_a_town_sees_only_its_own_applications(app, office, listed):
