@@ -32,6 +32,7 @@ from .forms import build_campaign_form
 from .queue import init_queue
 from .redaction import RedactingFilter
 from .security import init_security
+from .site_rebuild import init_site_rebuild
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -74,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .office import init_office
 
     init_office(app)
+    init_site_rebuild(app)
     app.register_blueprint(site.bp)
     app.jinja_env.globals.update(deployment=deployment, age_range_text=age_range_text)
     if app.config["QUEUE_INLINE"]:

@@ -1,0 +1,56 @@
+"""A rebuild of the served site, queued and run by the task queue."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+from applicants import DEPLOYMENTS
+
+from form_service.queue import get_queue
+from form_service.site_rebuild import queue_site_rebuild
+
+
+def _wait_for(check, seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "the rebuild did not happen in time"
+        time.sleep(0.1)
+
+
+def test_a_queued_rebuild_replaces_the_site_whole(make_app, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "stale.html").write_text("old", encoding="utf-8")
+    app = make_app("wujin", SITE_DIR=str(site))
+    with app.app_context():
+        assert queue_site_rebuild()
+        assert queue_site_rebuild()  # a second request shares the booked rebuild
+    huey = get_queue(app).huey
+    assert huey.pending_count() + huey.scheduled_count() == 1
+    _wait_for(lambda: (site / "index.html").exists())
+    assert not (site / "stale.html").exists()
+    assert (site / "notices" / "wujin-2026" / "index.html").exists()
+    assert not (tmp_path / "site.new").exists() and not (tmp_path / "site.old").exists()
+
+
+def test_a_failed_build_leaves_the_old_site(make_app, tmp_path, caplog):
+    data = tmp_path / "data"
+    shutil.copytree(DEPLOYMENTS["wujin"], data)
+    shutil.copytree(DEPLOYMENTS["wujin"].parent / "content", tmp_path / "content")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("the old site", encoding="utf-8")
+    app = make_app("wujin", SITE_DIR=str(site), DATA_DIR=str(data))
+    (data / "units.yaml").write_text("units: [\n", encoding="utf-8")  # a publicity slip
+    with app.app_context():
+        queue_site_rebuild()
+    _wait_for(lambda: "site rebuild failed" in caplog.text)
+    assert (site / "index.html").read_text(encoding="utf-8") == "the old site"
+    assert not (tmp_path / "site.new").exists()
+
+
+def test_no_site_no_rebuild(make_app):
+    app = make_app("wujin")
+    with app.app_context():
+        assert not queue_site_rebuild()
