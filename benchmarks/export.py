@@ -1,14 +1,31 @@
-"""Export packages (CSV + roster.xlsx + row validation) and fastcheck against frictionless.
+"""Exports: XLSX writers side by side, the package writer, ``pingan export`` and the office's
+download path, each figure beside ``csv.writer`` writing the same rows in the same run.
 
-Each export size runs in a fresh interpreter so its peak resident memory (VmHWM) is its
-own: flat memory means the 1,000,000-row figure is close to the 1,000-row one. The
-1,000,000-row export takes minutes, so it runs only with ``--full``.
+1. **XLSX writers.** The same rows (the CSV of a package this module wrote) go through
+   each candidate writer in a fresh interpreter: seconds, peak RSS, and whether it passes
+   the export's cell tests (text stays text whatever it starts with, ages are numbers, a
+   sheet with no rows still has its header). The export uses the fastest writer that
+   passes all of them; ``csv.writer`` on the same rows is the reference.
+2. **Package writer** (``pingan.export.package.write_package``, records made in memory):
+   the data package alone (CSVs checked row by row, ``workbooks=False``) and the whole ZIP
+   with applications.xlsx and roster.xlsx; seconds, peak RSS of the writer's process and
+   of its workbook workers, and ``csv.writer`` writing the records' fields in the same
+   interpreter.
+3. **Through the service**: applications stored in SQLite (ID and mobile numbers
+   encrypted, as the service stores them), then exported by ``pingan export`` (the CLI,
+   in its own interpreter) and by ``write_export``, the function behind the office's
+   download and background job; the time a bare ``SELECT`` plus decryption takes is shown
+   as its reference, since that part is the database's and the cipher's.
+
+Sizes: 1k/100k rows by default, 1,000,000 with ``--full`` (which takes about five
+minutes more: storing a million applications is two of them).
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -25,8 +42,22 @@ from .sizes import pick
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = pick(quick=[1_000, 10_000], default=[1_000, 100_000], full=[1_000, 100_000, 1_000_000])
+WRITER_ROWS = pick(quick=10_000, default=100_000)
 VALIDATION_ROWS = pick(quick=10_000, default=100_000)
+STORED = pick(quick=[10_000], default=[100_000], full=[100_000, 1_000_000])
 CAMPAIGN = "wujin-2026"
+BATCH = 5000
+TOWNS = ["hutang", "niutang", "luoyang"]
+WRITERS = [
+    "csv.writer",
+    "openpyxl",
+    "xlsxwriter",
+    "pyexcelerate",
+    "rustpy-xlsxwriter",
+    "rvgsrust-xlsxwriter",
+]
+#: Cells the export's workbooks must keep as text (and one that must be a number).
+TRICKY = ["0123", "=1+1", "#N/A", "+8613812345678", "@SUM(A1)", "-2+3", "320412199001010011"]
 
 
 def records(count: int) -> Iterator[dict[str, Any]]:
@@ -35,7 +66,6 @@ def records(count: int) -> Iterator[dict[str, Any]]:
         compose_id_number("320412", datetime.date(1970, 1, 1 + order % 28), order)
         for order in range(1000)
     ]
-    towns = ["hutang", "niutang", "luoyang"]
     answers = {
         "name": "张示例",
         "registration_address": "湖塘镇示例社区",
@@ -47,7 +77,7 @@ def records(count: int) -> Iterator[dict[str, Any]]:
         yield {
             "reference": f"R{n:09d}",
             "campaign": CAMPAIGN,
-            "unit": towns[n % 3],
+            "unit": TOWNS[n % 3],
             "stage": "submitted",
             "submitted_at": submitted + datetime.timedelta(seconds=n),
             "volunteer_number": None,
@@ -58,7 +88,24 @@ def records(count: int) -> Iterator[dict[str, Any]]:
         }
 
 
-def measure(count: int, out: str) -> None:
+def _csv_writer_seconds(count: int, out: Path) -> float:
+    """``csv.writer`` writing each record's fields as they are (the reference)."""
+    import csv
+
+    start = time.perf_counter()
+    with out.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        for r in records(count):
+            a = r["answers"]
+            writer.writerow(
+                (r["reference"], r["submitted_at"], r["stage"], r["volunteer_number"], a["name"],
+                 r["id_number"], r["mobile"], r["unit"], a["registration_address"],
+                 a["service_type"], "、".join(a["availability"]), a["email"])
+            )  # fmt: skip
+    return time.perf_counter() - start
+
+
+def measure(count: int, out: str, workbooks: bool) -> None:
     """Write *count* rows to *out*; print seconds and peak RSS as JSON (run in a child)."""
     from pingan.deployment import load_deployment
     from pingan.export.package import write_package
@@ -66,30 +113,209 @@ def measure(count: int, out: str) -> None:
     deployment = load_deployment(ROOT / "data")
     campaign = deployment.campaigns[CAMPAIGN]
     start = time.perf_counter()
-    write_package(records(count), [campaign], deployment, out)
+    write_package(records(count), [campaign], deployment, out, workbooks=workbooks)
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "peak_kib": _peak_kib()}))
+    reference = _csv_writer_seconds(count, Path(out).with_suffix(".reference.csv"))
+    print(json.dumps({"seconds": seconds, "csv": reference, **_peaks()}))
 
 
-def _peak_kib() -> int:
-    """This process's peak RSS. Linux keeps getrusage's ru_maxrss across fork and exec, so a
-    child of a large parent would report the parent's size; VmHWM starts afresh at exec."""
+def _peaks() -> dict[str, int]:
+    """This process's peak RSS and its largest child's (the workbook workers), in KiB.
+
+    Linux keeps getrusage's ru_maxrss across fork and exec, so a child of a large parent
+    would report the parent's size; VmHWM starts afresh at exec."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:
         with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
+            own = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return {"peak_kib": own, "workers_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}
 
 
-def _export(count: int, out: Path) -> dict[str, float]:
-    code = f"from benchmarks.export import measure; measure({count}, {str(out)!r})"
+def _child(code: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
-    return json.loads(result.stdout)
+    if result.returncode:
+        raise RuntimeError(result.stderr[-2000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _mib(kib: float) -> str:
+    return f"{kib / 1024:5.0f} MiB"
+
+
+# --- 1. XLSX writers on the same rows -----------------------------------------------------
+
+
+def write_with(writer: str, source: str, out: str) -> None:
+    """Write the rows of the CSV *source* with *writer*; print seconds, peak RSS and whether
+    it passes the cell tests, as JSON (run in a child)."""
+    import csv
+
+    with open(source, encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle))
+    age = header.index("年龄")
+
+    def rows() -> Iterator[list[Any]]:
+        with open(source, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            for row in reader:
+                cells: list[Any] = [cell or None for cell in row]
+                cells[age] = int(row[age])
+                yield cells
+
+    start = time.perf_counter()
+    if writer == "csv.writer":
+        with open(out, "w", encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle).writerows([header, *([c or "" for c in r] for r in rows())])
+        print(json.dumps({"seconds": time.perf_counter() - start, **_peaks(), "cells": None}))
+        return
+    _WRITE[writer](out, [("表", header, rows())])
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, **_peaks(), "cells": _cell_test(writer, out)}))
+
+
+def _cell_test(writer: str, out: str) -> str:
+    """What the writer gets wrong of the export's cells, or "pass"."""
+    from openpyxl import load_workbook
+
+    header = [f"列{i}" for i in range(len(TRICKY))] + ["年龄"]
+    path = out + ".cells.xlsx"
+    _WRITE[writer](path, [("表", header, iter([[*TRICKY, 36]])), ("空", header, iter([]))])
+    book = load_workbook(path)
+    wrong = []
+    cells = [(cell.value, cell.data_type) for cell in book["表"][2]]
+    if cells[:-1] != [(text, "s") for text in TRICKY]:
+        wrong.append("text read as formula/number/error")
+    if cells[-1] != (36, "n"):
+        wrong.append("age not a number")
+    if book["空"]["A1"].value != header[0]:
+        wrong.append("no header on a sheet without rows")
+    return "pass" if not wrong else "; ".join(wrong)
+
+
+def _openpyxl(path: str, sheets) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    for name, header, rows in sheets:
+        sheet = book.create_sheet(name)
+        sheet.append(header)
+        for row in rows:
+            cells = []
+            for value in row:  # the old export's cells: a str that openpyxl would read
+                if isinstance(value, str) and (value.startswith("=") or value.startswith("#")):
+                    value = WriteOnlyCell(sheet, value)
+                    value.data_type = "s"
+                cells.append(value)
+            sheet.append(cells)
+    book.save(path)
+
+
+def _xlsxwriter(path: str, sheets) -> None:
+    import xlsxwriter
+
+    options = {"constant_memory": True, "strings_to_numbers": False}
+    options |= {"strings_to_formulas": False, "strings_to_urls": False}
+    book = xlsxwriter.Workbook(path, options)
+    for name, header, rows in sheets:
+        sheet = book.add_worksheet(name)
+        sheet.write_row(0, 0, header)
+        for number, row in enumerate(rows, start=1):
+            sheet.write_row(number, 0, row)
+    book.close()
+
+
+def _pyexcelerate(path: str, sheets) -> None:
+    from pyexcelerate import Workbook
+
+    book = Workbook()
+    for name, header, rows in sheets:
+        book.new_sheet(name, data=[header, *rows])  # it holds every row until saved
+    book.save(path)
+
+
+def _rustpy(path: str, sheets) -> None:
+    import rustpy_xlsxwriter
+
+    entries = [
+        (name, (dict(zip(header, row, strict=True)) for row in rows))
+        for name, header, rows in sheets
+    ]
+    rustpy_xlsxwriter.write_worksheets(entries, path)
+
+
+def _rvgs(path: str, sheets) -> None:
+    import rvgsrust_xlsxwriter
+
+    book = rvgsrust_xlsxwriter.Workbook(path)
+    for name, header, rows in sheets:
+        sheet = book.add_worksheet(name, constant_memory=True)
+        sheet.write_row(0, 0, header)
+        batch, written = [], 1
+        for row in rows:
+            batch.append(row)
+            if len(batch) == 1000:
+                sheet.write_rows(written, 0, batch)
+                written, batch = written + len(batch), []
+        if batch:
+            sheet.write_rows(written, 0, batch)
+    book.close()
+
+
+_WRITE = {
+    "openpyxl": _openpyxl,
+    "xlsxwriter": _xlsxwriter,
+    "pyexcelerate": _pyexcelerate,
+    "rustpy-xlsxwriter": _rustpy,
+    "rvgsrust-xlsxwriter": _rvgs,
+}
+
+
+def _writers(source: Path, folder: Path) -> list[str]:
+    rows = sum(1 for _ in source.open(encoding="utf-8-sig")) - 1
+    lines = []
+    reference = None
+    for writer in WRITERS:
+        out = folder / f"{writer}.out"
+        arguments = f"{writer!r}, {str(source)!r}, {str(out)!r}"
+        figures = _child(f"from benchmarks.export import write_with; write_with({arguments})")
+        seconds = figures["seconds"]
+        reference = reference or seconds
+        cells = figures["cells"]
+        lines.append(
+            f"export: XLSX writer {writer:<20} {rows:>9,} rows {seconds:6.2f} s "
+            f"({seconds / reference:5.1f}x csv.writer)  peak RSS {_mib(figures['peak_kib'])}"
+            + ("" if cells is None else f"  cell tests: {cells}")
+        )
+    return lines
+
+
+# --- 2. the package writer ------------------------------------------------------------------
+
+
+def _package(count: int, folder: Path, workbooks: bool) -> tuple[str, Path]:
+    out = folder / f"{count}-{'zip' if workbooks else 'csv'}.zip"
+    code = f"from benchmarks.export import measure; measure({count}, {str(out)!r}, {workbooks})"
+    figures = _child(code)
+    seconds, reference = figures["seconds"], figures["csv"]
+    what = "whole ZIP (CSV + 2 XLSX)" if workbooks else "CSV package, checked   "
+    line = (
+        f"export: write_package {count:>9,} rows  {what} {seconds:6.2f} s "
+        f"({count / seconds:,.0f} rows/s, {seconds / reference:4.1f}x csv.writer "
+        f"{reference:5.2f} s)  peak RSS {_mib(figures['peak_kib'])}"
+        + (f" + workers {_mib(figures['workers_kib'])}" if figures["workers_kib"] else "")
+        + f"  zip {out.stat().st_size / 1e6:6.1f} MB"
+    )
+    return line, out
 
 
 def _validation(zip_path: Path, folder: Path) -> list[str]:
@@ -109,36 +335,176 @@ def _validation(zip_path: Path, folder: Path) -> list[str]:
     slow_seconds = time.perf_counter() - start
     same = fast.flatten() == slow.flatten(["rowNumber", "fieldName", "type"])
     rows = fast.rows
-    # The e-mail column runs frictionless' own check (the validators package) per cell,
-    # which costs more than all other columns together; shown apart to say where time goes.
-    without_email = {**schema, "fields": [f for f in schema["fields"] if f["name"] != "email"]}
-    start = time.perf_counter()
-    validate_csv(str(folder / f"{CAMPAIGN}.csv"), without_email, limit_errors=0)
-    plain_seconds = time.perf_counter() - start
     return [
         f"export: validate {rows:,} rows  fastcheck {fast_seconds:5.2f} s "
         f"({rows / fast_seconds:,.0f} rows/s)  frictionless {slow_seconds:5.2f} s "
         f"({rows / slow_seconds:,.0f} rows/s, with hash check)  "
         f"{slow_seconds / fast_seconds:.1f}x  same report: {same}",
-        f"export: validate {rows:,} rows  fastcheck without the e-mail check "
-        f"{plain_seconds:5.2f} s ({rows / plain_seconds:,.0f} rows/s)",
     ]
+
+
+# --- 3. through the service: pingan export and the office's download -----------------------
+
+KEYS = {
+    "PINGAN_SECRET_KEY": "benchmark-secret-key",
+    "PINGAN_HMAC_KEY": "benchmark-hmac-key",
+}
+
+
+def _service_env(folder: Path, data_keys: str) -> dict[str, str]:
+    return {
+        **KEYS,
+        "PINGAN_DATA_KEYS": data_keys,
+        "PINGAN_DATABASE_URL": f"sqlite:///{folder / 'pingan.sqlite3'}",
+        "PINGAN_INSTANCE_DIR": str(folder / "instance"),
+        "PINGAN_DATA_DIR": str(ROOT / "data"),
+    }
+
+
+def store(count: int) -> None:
+    """Store *count* applications as the service stores them (run in a child: the service's
+    settings come from the environment)."""
+    from sqlalchemy import insert
+
+    from form_service import create_app
+    from form_service.applications import identity_hash
+    from form_service.db import get_db
+    from form_service.models import Application
+
+    app = create_app({"AUTO_MIGRATE": True, "RATELIMIT_ENABLED": False, "SMTP": None})
+    cipher = app.extensions["pingan_cipher"]
+    form = app.extensions["pingan_forms"][CAMPAIGN]
+    # A thousand ciphertexts of invented numbers, reused: encrypting is not what is measured.
+    numbers = [compose_id_number("320412", datetime.date(1970, 1, 1), n) for n in range(1000)]
+    encrypted = [cipher.encrypt(number) for number in numbers]
+    mobile = cipher.encrypt("13812345678")
+    start = time.perf_counter()
+    with app.app_context():
+        database = get_db()
+        for first in range(0, count, BATCH):
+            rows = [
+                {
+                    "reference": f"Z{first + n:09d}",
+                    "deployment": form.deployment.id,
+                    "campaign": CAMPAIGN,
+                    "unit": record["unit"],
+                    "stage": "submitted",
+                    "scope": form.scope,
+                    "name": "张示例",
+                    "id_type": "resident_id",
+                    "id_hmac": identity_hash(cipher, "resident_id", f"{first + n:018d}"),
+                    "id_encrypted": encrypted[n % 1000],
+                    "id_last4": numbers[n % 1000][-4:],
+                    "service_type": "patrol",
+                    "mobile_encrypted": mobile,
+                    "answers": {k: v for k, v in record["answers"].items() if k != "name"},
+                    "declarations": [],
+                    "consent_notice": True,
+                    "consent_sensitive": True,
+                    "notice_version": form.notice_version,
+                    "channel": "import",
+                    "submitted_at": record["submitted_at"],
+                    "updated_at": record["submitted_at"],
+                }
+                for n, record in enumerate(records(min(BATCH, count - first)))
+            ]
+            with database.write() as session:
+                session.execute(insert(Application), rows)
+        database.dispose()
+    print(json.dumps({"seconds": time.perf_counter() - start}))
+
+
+def office_export(out: str) -> None:
+    """Export every stored application through ``write_export`` (the office's download and
+    background job), then time a bare read and decryption of the same rows."""
+    from sqlalchemy import select
+
+    from form_service import create_app
+    from form_service.context import cipher
+    from form_service.db import get_db
+    from form_service.models import Application
+    from form_service.office.exports import ExportRequest, write_export
+
+    app = create_app({"RATELIMIT_ENABLED": False, "SMTP": None})
+    request = ExportRequest("wujin", (CAMPAIGN,), None, False)
+    with app.app_context():
+        start = time.perf_counter()
+        summary = write_export(request, out)
+        seconds = time.perf_counter() - start
+        peaks = _peaks()
+        decrypt = cipher().decrypt
+        start = time.perf_counter()
+        query = select(Application.id_encrypted, Application.mobile_encrypted, Application.answers)
+        with get_db().sessions() as session:
+            for row in session.execute(query.execution_options(yield_per=1000)):
+                decrypt(row.id_encrypted), decrypt(row.mobile_encrypted)
+        read = time.perf_counter() - start
+        get_db().dispose()
+    rows = sum(summary.rows.values())
+    print(json.dumps({"seconds": seconds, "read": read, "rows": rows, **peaks}))
+
+
+def cli_export(out: str) -> None:
+    """``pingan export`` as an office runs it, timed in this interpreter."""
+    from pingan.cli import main
+
+    start = time.perf_counter()
+    status = main(["export", "--unit", "wujin", "--campaign", CAMPAIGN, "--out", out])
+    seconds = time.perf_counter() - start
+    print(json.dumps({"status": status, "seconds": seconds, **_peaks()}))
+
+
+def _service(count: int, folder: Path) -> list[str]:
+    from cryptography.fernet import Fernet
+
+    folder.mkdir()
+    env = _service_env(folder, Fernet.generate_key().decode())
+    stored = _child(f"from benchmarks.export import store; store({count})", env)
+    reference = _child(
+        f"from benchmarks.export import _csv_writer_seconds; from pathlib import Path; "
+        f"import json; print(json.dumps({{'seconds': _csv_writer_seconds({count}, "
+        f"Path({str(folder / 'reference.csv')!r}))}}))"
+    )["seconds"]
+    lines = [f"export: stored {count:,} applications in SQLite in {stored['seconds']:.0f} s"]
+    office_zip = str(folder / "office.zip")
+    office = _child(
+        f"from benchmarks.export import office_export; office_export({office_zip!r})", env
+    )
+    cli = _child(
+        f"from benchmarks.export import cli_export; cli_export({str(folder / 'cli.zip')!r})", env
+    )
+    assert cli["status"] == 0 and office["rows"] == count, (cli, office)
+    for label, figures in (("pingan export (CLI)", cli), ("office download path", office)):
+        seconds = figures["seconds"]
+        lines.append(
+            f"export: {label:<20} {count:>9,} rows  whole ZIP {seconds:6.2f} s "
+            f"({count / seconds:,.0f} rows/s, {seconds / reference:4.1f}x csv.writer "
+            f"{reference:5.2f} s)  peak RSS {_mib(figures['peak_kib'])}"
+            + (f" + workers {_mib(figures['workers_kib'])}" if figures["workers_kib"] else "")
+        )
+    lines.append(
+        f"export: of which reading and decrypting the {count:,} rows alone "
+        f"(SELECT + 2 Fernet decryptions a row): {office['read']:6.2f} s"
+    )
+    return lines
 
 
 def run() -> list[str]:
     lines = []
     with tempfile.TemporaryDirectory(prefix="pingan-bench-") as tmp:
         folder = Path(tmp)
+        writer_source = None
         for count in SIZES:
-            out = folder / f"{count}.zip"
-            figures = _export(count, out)
-            seconds = figures["seconds"]
-            lines.append(
-                f"export: {count:>9,} rows  CSV+XLSX+validation {seconds:7.2f} s "
-                f"({count / seconds:,.0f} rows/s)  peak RSS {figures['peak_kib'] / 1024:6.1f} MiB  "
-                f"zip {out.stat().st_size / 1e6:7.1f} MB"
-            )
-            if count == VALIDATION_ROWS:
-                lines += _validation(out, folder / "unpacked")
-            out.unlink()
+            for workbooks in (False, True):
+                line, out = _package(count, folder, workbooks)
+                lines.append(line)
+                if count == VALIDATION_ROWS and not workbooks:
+                    lines += _validation(out, folder / "unpacked")
+                    writer_source = folder / "unpacked" / f"{CAMPAIGN}.csv"
+                else:
+                    out.unlink()
+        if writer_source is not None:
+            lines += _writers(writer_source, folder)
+        for count in STORED:
+            lines += _service(count, folder / f"service-{count}")
     return lines
