@@ -11,8 +11,10 @@ again meanwhile (one open application per person and scope). Volunteer numbers c
 ``VolunteerCounter`` rows bumped in that transaction (``UPDATE … RETURNING``: PostgreSQL
 locks the row until commit, SQLite's ``BEGIN IMMEDIATE`` serialises writers), so two
 offices registering at once never get the same number; the ``UNIQUE (deployment,
-volunteer_number)`` constraint guards the rest. Decisions go into the outbox in the same
-transaction (``letters.queue_decisions``) and are sent after the commit.
+volunteer_number)`` constraint guards the rest. A registration creates the person's
+volunteer record, or joins the one of an earlier round (``volunteers.join_record``), in that
+write. Decisions go into the outbox in the same transaction (``letters.queue_decisions``)
+and are sent after the commit.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from ..context import today
 from ..db import get_db
 from ..models import Application, StageEvent, utcnow
 from ..office_models import User, VolunteerCounter
+from ..volunteers import join_record
 from . import letters
 from .audit import record
 from .stages import MAX_REASON, REJECTED, histories, workflows
@@ -138,6 +141,9 @@ def _change(session, user, scope, ids, action, reason, seen_stages):
             "stage_change",
             bulk=len(applications) > 1,
         )
+        if application.id in numbers:
+            # Registered: the person's volunteer record is created (or joined) in this write.
+            join_record(session, application)
         changes.append(
             Change(
                 application.id, application.reference, before, after, application.volunteer_number
