@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..photos import PhotoError, inspect_photo
 from ..problems import Problems
 from .common import check_unit_ref, report_duplicates
 
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def check_honours(deployment: Deployment, file: str, doc: Any, problems: Problems) -> None:
-    """Repeated ids, unknown units and people, and photos outside photos/ or missing."""
+    """Repeated ids, unknown units and people, and photos missing, misplaced or unusable."""
     tree = deployment.tree
     people = report_duplicates(
         doc.get("volunteers", []), file, doc, "volunteers", "志愿者", problems
@@ -22,12 +23,9 @@ def check_honours(deployment: Deployment, file: str, doc: Any, problems: Problem
     report_duplicates(doc.get("stories", []), file, doc, "stories", "故事", problems)
     for index, person in enumerate(doc.get("volunteers", [])):
         check_unit_ref(tree, person["unit"], file, doc, ["volunteers", index, "unit"], problems)
-        photo = person.get("photo")
-        path = ["volunteers", index, "photo"]
-        if photo and (Path(photo).is_absolute() or ".." in Path(photo).parts):
-            problems.at(file, doc, path, f"照片“{photo}”须是 photos/ 目录中的文件名")
-        elif photo and not (deployment.photos_dir / photo).is_file():
-            problems.at(file, doc, path, f"照片文件 photos/{photo} 不存在")
+        if "photo" in person:
+            path = ["volunteers", index, "photo"]
+            _check_photo(deployment, person["photo"], file, doc, path, problems)
     for index, project in enumerate(doc.get("projects", [])):
         if "unit" in project:
             check_unit_ref(tree, project["unit"], file, doc, ["projects", index, "unit"], problems)
@@ -38,3 +36,21 @@ def check_honours(deployment: Deployment, file: str, doc: Any, problems: Problem
             if person not in people:
                 path = ["stories", index, "volunteers", i]
                 problems.at(file, doc, path, f"志愿者“{person}”不在光荣榜中")
+        for i, photo in enumerate(story.get("photos", [])):
+            path = ["stories", index, "photos", i]
+            _check_photo(deployment, photo, file, doc, path, problems)
+
+
+def _check_photo(
+    deployment: Deployment, photo: str, file: str, doc: Any, path: list, problems: Problems
+) -> None:
+    """A photo is a readable picture of a usable size and format inside photos/."""
+    if Path(photo).is_absolute() or ".." in Path(photo).parts:
+        problems.at(file, doc, path, f"照片“{photo}”须是 photos/ 目录中的文件名")
+    elif not (deployment.photos_dir / photo).is_file():
+        problems.at(file, doc, path, f"照片文件 photos/{photo} 不存在")
+    else:
+        try:
+            inspect_photo(deployment.photos_dir / photo, f"photos/{photo}")
+        except PhotoError as error:
+            problems.at(file, doc, path, error.message)

@@ -7,7 +7,7 @@ report line. Lines count from 1; in units.yaml, unit *i* is on line *i* + 2.
 from __future__ import annotations
 
 import pytest
-from tiny_deployment import CAMPAIGN, DEPLOYMENT, HONOURS, QUOTAS, UNITS, edit
+from tiny_deployment import CAMPAIGN, DEPLOYMENT, HONOURS, QUOTAS, UNITS, edit, small_jpeg
 
 from pingan.cli import main
 from pingan.deployment import DataError, check_deployment, load_deployment
@@ -511,7 +511,7 @@ def test_missing_photo_file(data_dir):
         "data/honours.yaml:2: volunteers[0].photo: 照片文件 photos/zhang.jpg 不存在"
     ]
     (root / "photos").mkdir()
-    (root / "photos" / "zhang.jpg").write_bytes(b"\xff\xd8\xff")
+    (root / "photos" / "zhang.jpg").write_bytes(small_jpeg())
     assert report(root) == []
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tiny_deployment import small_jpeg
 
 from pingan.cli import main
 from pingan.yamlfile import _explain
@@ -41,7 +42,7 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(ROOT / "content", "content")  # deployment.yaml: content_dir: ../content
     for photo in PHOTOS:
         (Path("data/photos") / photo).parent.mkdir(parents=True, exist_ok=True)
-        (Path("data/photos") / photo).write_bytes(b"\xff\xd8\xff\xe0 a photo")
+        (Path("data/photos") / photo).write_bytes(small_jpeg())
     return Path("data")
 
 

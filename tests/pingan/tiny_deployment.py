@@ -5,6 +5,10 @@ Units are written one per line (flow mappings), so unit *i* of units.yaml is on 
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image
+
 DEPLOYMENT = """\
 id: demo
 name: 示例区平安志愿者
@@ -70,3 +74,10 @@ def edit(text: str, old: str, new: str) -> str:
     """*text* with *old* replaced; *old* must occur exactly once (else the test is stale)."""
     assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in the fixture"
     return text.replace(old, new)
+
+
+def small_jpeg() -> bytes:
+    """A real, tiny JPEG: ``pingan check`` opens every photo the data names."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "gray").save(buffer, "JPEG")
+    return buffer.getvalue()
