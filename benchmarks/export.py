@@ -9,7 +9,7 @@ download path, each figure beside ``csv.writer`` writing the same rows in the sa
 2. **Package writer** (``pingan.export.package.write_package``, records made in memory):
    the data package alone (CSVs checked row by row, ``workbooks=False``) and the whole ZIP
    with applications.xlsx and roster.xlsx; seconds, peak RSS of the writer's process and
-   of its workbook workers, and ``csv.writer`` writing the records' fields in the same
+   of its workbook worker, and ``csv.writer`` writing the records' fields in the same
    interpreter.
 3. **Through the service**: applications stored in SQLite (ID and mobile numbers
    encrypted, as the service stores them), then exported by ``pingan export`` (the CLI,
@@ -113,24 +113,24 @@ def measure(count: int, out: str, workbooks: bool) -> None:
     deployment = load_deployment(ROOT / "data")
     campaign = deployment.campaigns[CAMPAIGN]
     start = time.perf_counter()
-    write_package(records(count), [campaign], deployment, out, workbooks=workbooks)
+    summary = write_package(records(count), [campaign], deployment, out, workbooks=workbooks)
     seconds = time.perf_counter() - start
     reference = _csv_writer_seconds(count, Path(out).with_suffix(".reference.csv"))
-    print(json.dumps({"seconds": seconds, "csv": reference, **_peaks()}))
+    peaks = {**_peaks(), "workers_kib": summary.worker_peak_kib}
+    print(json.dumps({"seconds": seconds, "csv": reference, **peaks}))
 
 
 def _peaks() -> dict[str, int]:
-    """This process's peak RSS and its largest child's (the workbook workers), in KiB.
-
-    Linux keeps getrusage's ru_maxrss across fork and exec, so a child of a large parent
-    would report the parent's size; VmHWM starts afresh at exec."""
+    """This process's peak RSS in KiB (the workbook worker reports its own: Linux keeps
+    getrusage's ru_maxrss across fork and exec, so a child's would be its parent's size;
+    VmHWM starts afresh at exec)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             own = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
     except (OSError, StopIteration):
         pass
-    return {"peak_kib": own, "workers_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}
+    return {"peak_kib": own, "workers_kib": 0}
 
 
 def _child(code: str, env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -312,7 +312,7 @@ def _package(count: int, folder: Path, workbooks: bool) -> tuple[str, Path]:
         f"export: write_package {count:>9,} rows  {what} {seconds:6.2f} s "
         f"({count / seconds:,.0f} rows/s, {seconds / reference:4.1f}x csv.writer "
         f"{reference:5.2f} s)  peak RSS {_mib(figures['peak_kib'])}"
-        + (f" + workers {_mib(figures['workers_kib'])}" if figures["workers_kib"] else "")
+        + (f" + worker {_mib(figures['workers_kib'])}" if figures["workers_kib"] else "")
         + f"  zip {out.stat().st_size / 1e6:6.1f} MB"
     )
     return line, out
@@ -431,7 +431,7 @@ def office_export(out: str) -> None:
         start = time.perf_counter()
         summary = write_export(request, out)
         seconds = time.perf_counter() - start
-        peaks = _peaks()
+        peaks = {**_peaks(), "workers_kib": summary.worker_peak_kib}
         decrypt = cipher().decrypt
         start = time.perf_counter()
         query = select(Application.id_encrypted, Application.mobile_encrypted, Application.answers)
@@ -480,7 +480,7 @@ def _service(count: int, folder: Path) -> list[str]:
             f"export: {label:<20} {count:>9,} rows  whole ZIP {seconds:6.2f} s "
             f"({count / seconds:,.0f} rows/s, {seconds / reference:4.1f}x csv.writer "
             f"{reference:5.2f} s)  peak RSS {_mib(figures['peak_kib'])}"
-            + (f" + workers {_mib(figures['workers_kib'])}" if figures["workers_kib"] else "")
+            + (f" + worker {_mib(figures['workers_kib'])}" if figures["workers_kib"] else "")
         )
     lines.append(
         f"export: of which reading and decrypting the {count:,} rows alone "

@@ -4,10 +4,10 @@ The ZIP holds ``datapackage.json``, one ``<campaign>.csv`` resource per campaign
 ask different fields), ``applications.xlsx`` with every table of the package as a sheet
 (each campaign's rows as in its CSV, and the excluded records if any) and ``roster.xlsx``,
 one sheet per campaign with the scheme's roster columns. Records are read once, in any
-order, in two steps: each row is made, checked and written to its campaign's CSV (and the
-roster's other columns to a file beside it); then the workbooks are written from those
-files (workbooks.py), both at once in two worker processes for a large export while this
-process compresses the CSVs into the ZIP. Memory does not grow with the number of rows.
+order: each row is made, checked and written to its campaign's CSV, and the same checked
+cells go to the workbooks (workbooks.py). For a large export a worker process writes both
+workbooks while this one makes the rows, so the two cores of an office's server share the
+work; a small one is written here. Memory does not grow with the number of rows.
 
 Speed: a row is checked against its schema by a predicate compiled from it
 (``TableChecker.passes``: one cheap test per constrained column, none for free text); only
@@ -69,11 +69,12 @@ from .workbooks import (
     CELL_CHARACTERS,
     EXCEL_ROWS,
     SHEET_ROWS,
-    Sheet,
-    Workbook,
-    split_names,
-    workbook_json,
-    write_workbook,
+    TABLES,
+    Table,
+    Workbooks,
+    end_message,
+    rows_message,
+    start_message,
 )
 
 if TYPE_CHECKING:
@@ -92,9 +93,11 @@ TABLES_WORKBOOK = "applications.xlsx"
 ROSTER_WORKBOOK = "roster.xlsx"
 UNENCODABLE = "含有无法编码的字符（孤立的 UTF-16 代理项），无法写入 UTF-8 文件"
 TOO_LONG = f"超过 Excel 单元格能容纳的 {CELL_CHARACTERS:,} 个字符"
-#: From this many rows on, the two workbooks are written by two worker processes at once
-#: (starting them costs about half a second, more than a small export takes in all).
-PARALLEL_ROWS = 50_000
+#: From this many rows on, the workbooks are written by a worker process while the rows are
+#: made (starting it costs about a third of a second, more than a small export takes); the
+#: rows before are held, and so are at most this many rows at any time.
+PARALLEL_ROWS = 10_000
+BATCH = 1000
 
 _ERROR_TEXT = {
     "constraint-error": "不符合要求",
@@ -138,6 +141,8 @@ class PackageSummary:
     #: How many records were left out; the first ``EXCLUDED_LISTED`` are in ``excluded``.
     excluded_count: int = 0
     excluded: list[Excluded] = field(default_factory=list)
+    #: Peak memory of the process that wrote the workbooks, if not this one (KiB).
+    worker_peak_kib: int = 0
 
 
 def excluded_name(campaigns: Iterable[str]) -> str:
@@ -202,10 +207,11 @@ def write_package(
         if columns is not None:
             _check_columns_used(columns, schemas)
         parts = {
-            campaign.id: _Part(campaign, deployment, schema, today, folder, workbooks)
-            for campaign, schema in zip(campaigns, schemas, strict=True)
+            campaign.id: _Part(campaign, deployment, schema, today, folder, index)
+            for index, (campaign, schema) in enumerate(zip(campaigns, schemas, strict=True))
         }
         exclusions = _Exclusions(folder / excluded_name(parts), summary)
+        sink = _Sink(parts.values(), folder, sheet_rows) if workbooks else None
         try:
             for count, record in enumerate(records, start=1):
                 part = parts.get(record["campaign"])
@@ -214,41 +220,48 @@ def write_package(
                         f"record {record.get('reference')} of campaign "
                         f"{record['campaign']!r}, which is not being exported"
                     )
-                refused = part.write(record, summary)
+                refused = part.write(record, summary, sink)
                 if refused is not None:
                     exclusions.add(record, part.campaign, *refused)
                 if progress and count % PROGRESS_EVERY == 0:
                     progress(count)
-        finally:
             for part in parts.values():
                 part.close()
             exclusions.close()
-        books = _workbooks(parts.values(), exclusions, folder, sheet_rows) if workbooks else []
-        descriptor = _descriptor(
-            parts.values(),
-            deployment,
-            created,
-            title,
-            full_id_numbers,
-            summary.excluded_count,
-            exclusions.path.name,
-            books,
-            sheet_rows,
-        )
-        target = folder / "package.zip" if isinstance(out, (str, Path)) else out
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(
-                "datapackage.json", json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
-            )
-            rows = sum(part.rows for part in parts.values()) + summary.excluded_count
-            with _writing(books, parallel=rows >= PARALLEL_ROWS) as written:
-                # The CSVs are compressed while the workbooks are being written.
+            target = folder / "package.zip" if isinstance(out, (str, Path)) else out
+            with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+                if sink is not None:
+                    sink.finish(exclusions)
+                # The CSVs are compressed while the worker (if any) writes the workbooks.
                 for part in parts.values():
                     archive.write(part.csv_path, part.csv_name)
                 if summary.excluded_count:
                     archive.write(exclusions.path, exclusions.path.name)
-                for book in written():
-                    archive.write(book.path, Path(book.path).name, zipfile.ZIP_STORED)
+                sheets = sink.wait() if sink is not None else None
+                descriptor = _descriptor(
+                    parts.values(),
+                    deployment,
+                    created,
+                    title,
+                    full_id_numbers,
+                    summary.excluded_count,
+                    exclusions.path.name,
+                    sheets,
+                    sheet_rows,
+                )
+                archive.writestr(
+                    "datapackage.json", json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
+                )
+                if sink is not None:
+                    for name in (TABLES_WORKBOOK, ROSTER_WORKBOOK):
+                        archive.write(folder / name, name, zipfile.ZIP_STORED)
+                    summary.worker_peak_kib = sink.worker_peak_kib
+        finally:
+            for part in parts.values():
+                part.close()
+            exclusions.close()
+            if sink is not None:
+                sink.stop()
         if isinstance(out, (str, Path)):
             # Only a complete package ever appears under the name asked for.
             shutil.move(target, out)
@@ -257,53 +270,106 @@ def write_package(
     return summary
 
 
-class _writing:
-    """Write *books* in worker processes, one each (*parallel*), or else in this one when
-    they are asked for; ``written()`` waits for them and gives them back in order.
+class _Sink:
+    """Where checked rows go for the workbooks: held, then a worker process once there are
+    ``PARALLEL_ROWS`` of them, else written here at the end.
 
-    A worker is ``python -m pingan.export.workbooks`` reading its workbook's description
-    on standard input: a fresh interpreter, so neither a threaded web service's state nor
-    an unguarded ``__main__`` module is copied or run again (as fork or multiprocessing's
-    spawn would).
+    The worker is ``python -m pingan.export.workbooks`` reading length-prefixed messages on
+    its standard input (see workbooks.py): a fresh interpreter, so neither a threaded web
+    service's state nor an unguarded ``__main__`` module is copied or run again, as fork or
+    multiprocessing's spawn would.
     """
 
-    def __init__(self, books: Sequence[Workbook], parallel: bool):
-        self._books = books
-        self._workers: list[tuple[subprocess.Popen, IO[bytes]]] = []
-        if parallel and len(books) > 1 and sys.executable:
-            for book in books:
-                errors = tempfile.TemporaryFile()
-                worker = subprocess.Popen(
-                    [sys.executable, "-m", "pingan.export.workbooks"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.DEVNULL,
-                    stderr=errors,
-                )
-                self._workers.append((worker, errors))
-                assert worker.stdin is not None
-                worker.stdin.write(workbook_json(book).encode())
-                worker.stdin.close()
+    def __init__(self, parts: Iterable[_Part], folder: Path, sheet_rows: int):
+        parts = list(parts)
+        self._paths = [str(folder / TABLES_WORKBOOK), str(folder / ROSTER_WORKBOOK)]
+        self._books = [[part.table for part in parts], [part.roster for part in parts]]
+        self._sheet_rows = sheet_rows
+        self._held: dict[int, list[list[str]]] = {}
+        self._count = 0
+        self._worker: subprocess.Popen | None = None
+        self._errors: IO[bytes] | None = None
+        self.worker_peak_kib = 0
 
-    def __enter__(self) -> Callable[[], list[Workbook]]:
-        return self.written
+    def add(self, index: int, cells: list[str]) -> None:
+        self._held.setdefault(index, []).append(cells)
+        self._count += 1
+        if self._worker is not None:
+            if self._count >= BATCH:
+                self._send()
+        elif self._count >= PARALLEL_ROWS and sys.executable:
+            self._start()
+            self._send()
 
-    def written(self) -> list[Workbook]:
-        if not self._workers:
-            for book in self._books:
-                write_workbook(book)
-        for book, (worker, errors) in zip(self._books, self._workers, strict=False):
-            if worker.wait() != 0:
-                errors.seek(0)
-                last = errors.read().decode(errors="replace").strip().splitlines()[-1:]
-                raise RuntimeError(f"writing {Path(book.path).name} failed: {''.join(last)}")
-        return list(self._books)
+    def _start(self) -> None:
+        self._errors = tempfile.TemporaryFile()
+        self._worker = subprocess.Popen(
+            [sys.executable, "-m", "pingan.export.workbooks"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+        )
+        self._write(start_message(self._paths, self._books, self._sheet_rows))
 
-    def __exit__(self, *exc: object) -> None:
-        for worker, errors in self._workers:
-            if worker.poll() is None:
-                worker.kill()
-            worker.wait()
-            errors.close()
+    def _write(self, message: bytes) -> None:
+        assert self._worker is not None and self._worker.stdin is not None
+        try:
+            self._worker.stdin.write(message)
+        except BrokenPipeError:
+            self.wait()  # raises with the worker's own error
+            raise
+
+    def _send(self) -> None:
+        for index, rows in self._held.items():
+            self._write(rows_message(index, rows))
+        self._held, self._count = {}, 0
+
+    def finish(self, exclusions: _Exclusions) -> None:
+        """Every row is in: the worker finishes (or the workbooks are written here)."""
+        excluded = None
+        if exclusions.count:
+            header = EXCLUDED_HEADER
+            excluded = Table(EXCLUDED_SHEET, header, ("string",) * 4, tuple(range(len(header))))
+        path = str(exclusions.path)
+        if self._worker is None:
+            workbooks = Workbooks(self._paths, self._books, self._sheet_rows)
+            for index, rows in self._held.items():
+                workbooks.add(index, rows)
+            if excluded is not None:
+                workbooks.add_table(TABLES, excluded, path)
+            workbooks.close()
+            self._sheets = workbooks.sheet_names
+            return
+        self._send()
+        self._write(end_message(excluded, path))
+        assert self._worker.stdin is not None
+        self._worker.stdin.close()
+
+    def wait(self) -> list[list[list[str]]]:
+        """The sheets' names, per workbook and table, once both workbooks are written."""
+        if self._worker is None:
+            return self._sheets
+        assert self._worker.stdout is not None and self._errors is not None
+        output = self._worker.stdout.read()
+        if self._worker.wait() != 0:
+            self._errors.seek(0)
+            last = self._errors.read().decode(errors="replace").strip().splitlines()[-1:]
+            raise RuntimeError(f"the workbook worker failed: {''.join(last)}")
+        result = json.loads(output)
+        self.worker_peak_kib = result["peak_kib"]
+        return result["sheet_names"]
+
+    def stop(self) -> None:
+        """End the worker if it is still running (an export that failed) and close its files."""
+        if self._worker is not None:
+            if self._worker.poll() is None:
+                self._worker.kill()
+            self._worker.wait()
+            for stream in (self._worker.stdin, self._worker.stdout):
+                if stream is not None and not stream.closed:
+                    stream.close()
+        if self._errors is not None:
+            self._errors.close()
 
 
 def _columns_for(
@@ -338,8 +404,7 @@ def _check_columns_used(columns: Sequence[str], schemas: Iterable[ExportSchema])
 
 
 class _Part:
-    """One campaign's CSV resource while rows are written, and what its sheets will need:
-    the roster's columns the CSV does not have go to a file of their own beside it."""
+    """One campaign's CSV resource while rows are written, and its two sheets' tables."""
 
     def __init__(
         self,
@@ -348,9 +413,10 @@ class _Part:
         schema: ExportSchema,
         today: datetime.date,
         folder: Path,
-        workbooks: bool,
+        index: int,
     ):
         self.campaign = campaign
+        self.index = index
         self.schema = schema
         self.rows = 0
         self.csv_name = f"{campaign.id}.csv"
@@ -376,19 +442,27 @@ class _Part:
         self._names = both.names
         self._titles = {spec["name"]: spec.get("title", spec["name"]) for spec in both.fields}
         self._width = len(schema.fields)
-        self.types = [spec["type"] for spec in both.fields]
-        self.roster_index = [both.names.index(name) for name in roster.names]
-        self.roster_titles = titles
-        self.extra_path: Path | None = None
-        self._extra_file: IO[str] | None = None
-        if workbooks and extra:
-            self.extra_path = folder / f"{campaign.id}.roster-extra.csv"
-            self._extra_file = self.extra_path.open("w", encoding=CSV_ENCODING, newline="")
-            self._extra = csv.writer(self._extra_file, lineterminator="\r\n")
-            self._extra.writerow([spec["name"] for spec in extra])
+        types = [spec["type"] for spec in both.fields]
+        roster_index = [both.names.index(name) for name in roster.names]
+        self.table = Table(
+            campaign.title,
+            tuple(self.written),
+            tuple(types[: self._width]),
+            tuple(range(self._width)),
+        )
+        self.roster = Table(
+            campaign.title,
+            tuple(titles),
+            tuple(types[i] for i in roster_index),
+            tuple(roster_index),
+            print_setup=True,
+        )
 
-    def write(self, record: Mapping[str, Any], summary: PackageSummary) -> tuple[str, str] | None:
-        """Write the record's row, or nothing and → (field title, reason)."""
+    def write(
+        self, record: Mapping[str, Any], summary: PackageSummary, sink: _Sink | None
+    ) -> tuple[str, str] | None:
+        """Write the record's row (and hand its cells to *sink*), or nothing and → (field
+        title, reason)."""
         unreadable = record.get("unreadable")
         if unreadable:
             return "", printable(str(unreadable))
@@ -418,8 +492,8 @@ class _Part:
                 if len(cell) > CELL_CHARACTERS:
                     return self._title(name), TOO_LONG
         self._csv.writerow(row)
-        if self._extra_file is not None:
-            self._extra.writerow(cells[width:])
+        if sink is not None:
+            sink.add(self.index, cells)
         self.rows += 1
         if _FORMULA_LIKE.search(joined):
             self._count_formulas(row, row_number, summary)
@@ -440,32 +514,6 @@ class _Part:
 
     def close(self) -> None:
         self._file.close()
-        if self._extra_file is not None:
-            self._extra_file.close()
-
-    def sheets(self, tables: set[str], rosters: set[str], sheet_rows: int) -> tuple[Sheet, Sheet]:
-        """Its sheet in the tables workbook and in the roster (names taken from the sets)."""
-        title = self.campaign.title
-        width = self._width
-        table = Sheet(
-            names=tuple(split_names(title, self.rows, tables, sheet_rows)),
-            header=tuple(self.written),
-            types=tuple(self.types[:width]),
-            files=(str(self.csv_path),),
-            columns=tuple(range(width)),
-        )
-        files = (str(self.csv_path),)
-        if self.extra_path is not None:
-            files += (str(self.extra_path),)
-        roster = Sheet(
-            names=tuple(split_names(title, self.rows, rosters, sheet_rows)),
-            header=tuple(self.roster_titles),
-            types=tuple(self.types[i] for i in self.roster_index),
-            files=files,
-            columns=tuple(self.roster_index),
-            print_setup=True,
-        )
-        return table, roster
 
     def resource(self) -> dict[str, Any]:
         digest = hashlib.sha256()
@@ -487,35 +535,6 @@ class _Part:
             "bytes": size,
             "schema": self.schema.package_descriptor(),
         }
-
-
-def _workbooks(
-    parts: Iterable[_Part], exclusions: _Exclusions, folder: Path, sheet_rows: int
-) -> list[Workbook]:
-    """What the two workbooks hold: each campaign's table and roster sheets, the excluded
-    records as the tables workbook's last sheet."""
-    tables: list[Sheet] = []
-    rosters: list[Sheet] = []
-    table_names: set[str] = set()
-    roster_names: set[str] = set()
-    for part in parts:
-        table, roster = part.sheets(table_names, roster_names, sheet_rows)
-        tables.append(table)
-        rosters.append(roster)
-    if exclusions.count:
-        tables.append(
-            Sheet(
-                names=tuple(split_names(EXCLUDED_SHEET, exclusions.count, table_names, sheet_rows)),
-                header=EXCLUDED_HEADER,
-                types=("string",) * len(EXCLUDED_HEADER),
-                files=(str(exclusions.path),),
-                columns=tuple(range(len(EXCLUDED_HEADER))),
-            )
-        )
-    return [
-        Workbook(str(folder / TABLES_WORKBOOK), tuple(tables), sheet_rows),
-        Workbook(str(folder / ROSTER_WORKBOOK), tuple(rosters), sheet_rows),
-    ]
 
 
 def _reason(problem: Problem) -> str:
@@ -563,23 +582,22 @@ def _descriptor(
     full_id_numbers: bool,
     excluded: int,
     excluded_file: str,
-    books: Sequence[Workbook],
+    sheets: list[list[list[str]]] | None,
     sheet_rows: int,
 ) -> dict[str, Any]:
     notes = "身份证号码为完整号码。" if full_id_numbers else "身份证号码已隐去出生日期。"
     if excluded:
         notes += f"有 {excluded} 份报名因数据有误未能导出，名单见 {excluded_file}。"
-    if books:
+    if sheets is not None:
         description = (
             f"每个招募一个 CSV 资源（UTF-8，带 BOM），供数据工具读取；用 Excel 查看请打开 "
             f"{TABLES_WORKBOOK}（与 CSV 内容相同，身份证号、手机号码按文本保存）或 "
             f"{ROSTER_WORKBOOK}（按方案名单格式排列的台账），每个招募一个工作表。"
         )
-        split = [sheet for sheet in books[0].sheets if len(sheet.names) > 1]
+        split = [names for names in sheets[TABLES] if len(names) > 1]
         if split:
             names = "；".join(
-                f"“{sheet.names[0]}”分为 {len(sheet.names)} 个工作表（{'、'.join(sheet.names)}）"
-                for sheet in split
+                f"“{each[0]}”分为 {len(each)} 个工作表（{'、'.join(each)}）" for each in split
             )
             description += (
                 f"Excel 每个工作表最多 {EXCEL_ROWS:,} 行，每个工作表最多放 {sheet_rows:,} "

@@ -1,36 +1,39 @@
-"""The package's workbooks (applications.xlsx, roster.xlsx), written from the files of the
-data package once its CSVs are complete and checked.
+"""The package's workbooks (applications.xlsx, roster.xlsx), written from the checked rows.
 
-A workbook is made from what the package already holds: each sheet reads its rows back from
-the campaign's CSV (and, for roster columns the CSV does not have, from a second file the
-package writer kept beside it), so a sheet cannot say anything its checked CSV does not.
-Described by plain data (``Workbook``/``Sheet``), a workbook can be written in another
-process: the package writer writes both at once on a machine with two cores.
+Each row the package writer has checked and written to its campaign's CSV is handed here
+too (``Workbooks.add``): its CSV cells go to the campaign's sheet in applications.xlsx and
+its roster cells to its sheet in roster.xlsx, so a sheet cannot say anything the checked
+CSV does not. Described by plain data (``Table``), the workbooks can be written by another
+process (``python -m pingan.export.workbooks``, fed batches of rows on its standard input):
+for a large export the package writer makes rows on one core while the worker writes both
+workbooks on the other.
 
 The writer is rvgsrust-xlsxwriter (rust_xlsxwriter's Python binding), chosen by measurement
 against openpyxl, XlsxWriter, PyExcelerate and rustpy-xlsxwriter on the same rows
-(``benchmarks/export.py`` prints the comparison). Its worksheets in constant-memory mode
-write each row to disk as it comes, so memory does not grow with the rows. It stores a
-Python ``str`` as a string cell whatever it holds (``=1+1``, ``#N/A``, ``0123`` stay
-text: a workbook cell is never a formula or an error value) and an ``int`` as a number.
+(``benchmarks/export.py`` prints the comparison and each writer's cell tests). Its
+worksheets in constant-memory mode write each row to disk as it comes, so memory does not
+grow with the rows, and several sheets can be written at once (records come in any order).
+It stores a Python ``str`` as a string cell whatever it holds (``=1+1``, ``#N/A``, ``0123``
+stay text: a workbook cell is never a formula or an error value) and an ``int`` as a number.
 
 Cells: every column is text except integer columns (age), which are numbers so that sums
 and sorting work; an empty value is an empty cell; characters XML cannot hold become
-U+FFFD. Excel holds at most 1,048,576 rows a sheet: a table with more rows continues on
-sheets named with （2）, （3）…, each with the header row, and the package description
-says so (``split_names``).
+U+FFFD. Excel holds at most 1,048,576 rows a sheet: a table with more rows goes on in
+sheets named with （2）, （3）…, each with the header row (``Workbooks.sheet_names`` tells
+which, for the package description).
 """
 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
+import marshal
 import re
+import struct
 import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import IO, Any
 
 #: Rows an Excel sheet holds, the header included.
 EXCEL_ROWS = 1_048_576
@@ -43,50 +46,21 @@ CELL_CHARACTERS = 32_767
 ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 #: A4 in Excel's paper-size codes.
 PAPER_A4 = 9
-BATCH = 1000
 CSV_ENCODING = "utf-8-sig"
+TABLES, ROSTER = 0, 1
+_LENGTH = struct.Struct("<I")
 
 
 @dataclass(frozen=True)
-class Sheet:
-    """One table as one or more sheets: its header, column kinds and where its rows are.
+class Table:
+    """One campaign's (or the excluded list's) sheet in one workbook: the sheet's base name,
+    header, Table Schema type per column, and which cells of a record's row it shows."""
 
-    Rows are the rows of ``files`` read side by side (each a CSV with a header line, all
-    with the same number of rows), of which ``columns`` picks the cells in order.
-    """
-
-    names: tuple[str, ...]  # one per sheet of at most ``sheet_rows`` rows (split_names)
+    title: str
     header: tuple[str, ...]
-    types: tuple[str, ...]  # Table Schema types, one per column of the header
-    files: tuple[str, ...]
+    types: tuple[str, ...]
     columns: tuple[int, ...]
     print_setup: bool = False  # A4 landscape, header row on every page (附件4's layout)
-
-
-@dataclass(frozen=True)
-class Workbook:
-    path: str
-    sheets: tuple[Sheet, ...]
-    sheet_rows: int = SHEET_ROWS
-
-
-def workbook_json(workbook: Workbook) -> str:
-    """*workbook* as the JSON ``python -m pingan.export.workbooks`` reads on its input."""
-    return json.dumps(dataclasses.asdict(workbook), ensure_ascii=False)
-
-
-def workbook_from_json(text: str) -> Workbook:
-    data: dict[str, Any] = json.loads(text)
-    sheets = tuple(
-        Sheet(
-            **{
-                key: tuple(value) if isinstance(value, list) else value
-                for key, value in sheet.items()
-            }
-        )
-        for sheet in data["sheets"]
-    )
-    return Workbook(data["path"], sheets, data["sheet_rows"])
 
 
 def sheet_name(base: str, taken: set[str]) -> str:
@@ -99,13 +73,6 @@ def sheet_name(base: str, taken: set[str]) -> str:
         name, number = base[: 31 - len(suffix)] + suffix, number + 1
     taken.add(name)
     return name
-
-
-def split_names(base: str, rows: int, taken: set[str], sheet_rows: int = SHEET_ROWS) -> list[str]:
-    """The names of the sheets a table of *rows* rows needs: one, or one per *sheet_rows*."""
-    count = max(1, -(-rows // sheet_rows))
-    first = sheet_name(base, taken)
-    return [first] + [sheet_name(f"{first}（{part}）", taken) for part in range(2, count + 1)]
 
 
 def column_widths(header: Sequence[str], types: Sequence[str]) -> list[float]:
@@ -124,91 +91,179 @@ def column_widths(header: Sequence[str], types: Sequence[str]) -> list[float]:
     return widths
 
 
-def write_workbook(workbook: Workbook) -> None:
-    """Write *workbook* to its path (runs in a worker process as well as in-process)."""
-    import rvgsrust_xlsxwriter as xlsx
+class Workbooks:
+    """Both workbooks while rows are added: ``books[b][t]`` is table *t* of workbook *b*."""
 
-    book = xlsx.Workbook(workbook.path)
-    header_format = (
-        xlsx.Format().set_bold().set_align("center").set_vertical_align("vcenter").set_text_wrap()
-    )
-    for sheet in workbook.sheets:
-        rows = _rows(sheet)
-        widths = column_widths(sheet.header, sheet.types)
-        for name in sheet.names:
-            worksheet = book.add_worksheet(name, constant_memory=True)
-            for index, width in enumerate(widths):
-                worksheet.set_column_width(index, width)
-            worksheet.freeze_panes(1, 0)
-            if sheet.print_setup:
-                worksheet.set_landscape()
-                worksheet.set_paper_size(PAPER_A4)
-                worksheet.set_print_fit_to_pages(1, 0)  # all columns on one page's width
-                worksheet.set_repeat_rows(0, 0)
-                worksheet.set_print_center_horizontally(True)
-            worksheet.write_row(0, 0, [_text(title) for title in sheet.header], header_format)
-            _write_rows(worksheet, rows, workbook.sheet_rows)
-        if next(rows, None) is not None:
-            raise ValueError(f"sheet {sheet.names[0]!r}: more rows than its sheets hold")
-    book.close()
+    def __init__(self, paths: Sequence[str], books: Sequence[Sequence[Table]], sheet_rows: int):
+        import rvgsrust_xlsxwriter as xlsx
 
-
-def _write_rows(worksheet, rows: Iterator[list], limit: int) -> None:
-    written = 0
-    batch: list[list] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == BATCH or written + len(batch) == limit:
-            worksheet.write_rows(written + 1, 0, batch)
-            written += len(batch)
-            batch = []
-            if written == limit:
-                return
-    if batch:
-        worksheet.write_rows(written + 1, 0, batch)
-
-
-def _rows(sheet: Sheet) -> Iterator[list]:
-    """The sheet's rows as cells: numbers for integer columns, text or None elsewhere."""
-    handles = [open(path, encoding=CSV_ENCODING, newline="") for path in sheet.files]  # noqa: SIM115
-    try:
-        readers = [csv.reader(handle) for handle in handles]
-        for reader in readers:
-            next(reader, None)
-        numbers = {i for i, kind in enumerate(sheet.types) if kind == "integer"}
-        columns = sheet.columns
-        rows = (
-            readers[0]
-            if len(readers) == 1
-            else (sum(parts, []) for parts in zip(*readers, strict=True))
+        self._xlsx = xlsx
+        self._header_format = (
+            xlsx.Format()
+            .set_bold()
+            .set_align("center")
+            .set_vertical_align("vcenter")
+            .set_text_wrap()
         )
-        for row in rows:
-            cells = [row[index] or None for index in columns]
-            if ILLEGAL_CHARACTERS.search("\n".join(filter(None, cells))):
-                cells = [_text(cell) if cell else None for cell in cells]
-            for index in numbers:
-                cells[index] = _number(cells[index])
-            yield cells
-    finally:
-        for handle in handles:
-            handle.close()
+        self._sheet_rows = sheet_rows
+        self._books = [xlsx.Workbook(path) for path in paths]
+        self._tables = [list(tables) for tables in books]
+        self._taken: list[set[str]] = [set() for _ in books]
+        #: per workbook, per table: the sheet being filled, its rows, and every sheet's name
+        self._current: list[list[Any]] = [[None] * len(tables) for tables in books]
+        self._rows = [[0] * len(tables) for tables in books]
+        self.sheet_names: list[list[list[str]]] = [[[] for _ in tables] for tables in books]
+        self._numbers = [
+            [[i for i, kind in enumerate(t.types) if kind == "integer"] for t in tables]
+            for tables in books
+        ]
+        for book, tables in enumerate(books):
+            for table in range(len(tables)):
+                self._new_sheet(book, table)
+
+    def _new_sheet(self, book: int, index: int) -> None:
+        table = self._tables[book][index]
+        names = self.sheet_names[book][index]
+        base = table.title if not names else f"{names[0]}（{len(names) + 1}）"
+        name = sheet_name(base, self._taken[book])
+        names.append(name)
+        sheet = self._books[book].add_worksheet(name, constant_memory=True)
+        for column, width in enumerate(column_widths(table.header, table.types)):
+            sheet.set_column_width(column, width)
+        sheet.freeze_panes(1, 0)
+        if table.print_setup:
+            sheet.set_landscape()
+            sheet.set_paper_size(PAPER_A4)
+            sheet.set_print_fit_to_pages(1, 0)  # all columns on one page's width
+            sheet.set_repeat_rows(0, 0)
+            sheet.set_print_center_horizontally(True)
+        sheet.write_row(0, 0, [_text(title) for title in table.header], self._header_format)
+        self._current[book][index] = sheet
+        self._rows[book][index] = 0
+
+    def add(self, index: int, rows: Sequence[Sequence[str]], books: Sequence[int] = (0, 1)) -> None:
+        """Add checked rows (each a record's cells as strings) to table *index* of *books*."""
+        for book in books:
+            table = self._tables[book][index]
+            columns, numbers = table.columns, self._numbers[book][index]
+            cells = [_cells(row, columns, numbers) for row in rows]
+            while cells:
+                room = self._sheet_rows - self._rows[book][index]
+                if room == 0:
+                    self._new_sheet(book, index)
+                    continue
+                part, cells = cells[:room], cells[room:]
+                self._current[book][index].write_rows(self._rows[book][index] + 1, 0, part)
+                self._rows[book][index] += len(part)
+
+    def add_table(self, book: int, table: Table, path: str) -> None:
+        """A last table (the excluded records) whose rows are the CSV at *path*."""
+        self._tables[book].append(table)
+        self._current[book].append(None)
+        self._rows[book].append(0)
+        self.sheet_names[book].append([])
+        self._numbers[book].append([])
+        index = len(self._tables[book]) - 1
+        self._new_sheet(book, index)
+        with open(path, encoding=CSV_ENCODING, newline="") as handle:
+            rows = csv.reader(handle)
+            next(rows, None)
+            batch: list[list[str]] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) == 1000:
+                    self.add(index, batch, (book,))
+                    batch = []
+            self.add(index, batch, (book,))
+
+    def close(self) -> None:
+        for book in self._books:
+            book.close()
 
 
-def _number(text: str | None) -> int | str | None:
-    """An integer column's cell: the number it holds, or its text if it holds none."""
-    if text and text.isascii() and (text.isdigit() or text[:1] == "-" and text[1:].isdigit()):
-        return int(text)
-    return text
+def _cells(row: Sequence[str], columns: Sequence[int], numbers: Sequence[int]) -> list[Any]:
+    """A sheet row: the chosen cells, numbers for integer columns, None for empty cells."""
+    cells: list[Any] = [row[index] or None for index in columns]
+    if ILLEGAL_CHARACTERS.search("\n".join(filter(None, cells))):
+        cells = [_text(cell) if cell else None for cell in cells]
+    for index in numbers:
+        text = cells[index]
+        if text and text.isascii() and (text.isdigit() or text[:1] == "-" and text[1:].isdigit()):
+            cells[index] = int(text)
+    return cells
 
 
 def _text(text: str) -> str:
     return ILLEGAL_CHARACTERS.sub("\ufffd", text)
 
 
-def main() -> None:
-    """Write the workbook described on standard input (a worker process of package.py)."""
-    write_workbook(workbook_from_json(sys.stdin.read()))
+# --- the worker process: messages on its standard input ------------------------------------
+
+
+def start_message(paths: Sequence[str], books: Sequence[Sequence[Table]], sheet_rows: int) -> bytes:
+    return _message(
+        json.dumps(
+            {"paths": list(paths), "books": [[asdict(t) for t in ts] for ts in books],
+             "sheet_rows": sheet_rows},
+            ensure_ascii=False,
+        ).encode()
+    )  # fmt: skip
+
+
+def rows_message(index: int, rows: list[list[str]]) -> bytes:
+    return _message(marshal.dumps((index, rows)))
+
+
+def end_message(excluded: Table | None, path: str | None) -> bytes:
+    table = asdict(excluded) if excluded is not None else None
+    return _message(json.dumps({"excluded": table, "path": path}, ensure_ascii=False).encode())
+
+
+def _message(payload: bytes) -> bytes:
+    return _LENGTH.pack(len(payload)) + payload
+
+
+def _read(stream: IO[bytes]) -> bytes:
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        raise EOFError("the package writer stopped before the end of the rows")
+    (length,) = _LENGTH.unpack(head)
+    payload = stream.read(length)
+    if len(payload) < length:
+        raise EOFError("the package writer stopped before the end of the rows")
+    return payload
+
+
+def _table(data: dict[str, Any]) -> Table:
+    return Table(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+def work(stream: IO[bytes], out: IO[str]) -> None:
+    """Write the workbooks the messages on *stream* describe; then print the sheets' names
+    and this process's peak memory as JSON on *out*."""
+    start = json.loads(_read(stream))
+    books = [[_table(t) for t in tables] for tables in start["books"]]
+    workbooks = Workbooks(start["paths"], books, start["sheet_rows"])
+    while True:
+        payload = _read(stream)
+        if payload[:1] == b"{":  # the end: JSON; rows are marshalled tuples
+            end = json.loads(payload)
+            break
+        index, rows = marshal.loads(payload)
+        workbooks.add(index, rows)
+    if end["excluded"] is not None:
+        workbooks.add_table(TABLES, _table(end["excluded"]), end["path"])
+    workbooks.close()
+    json.dump({"sheet_names": workbooks.sheet_names, "peak_kib": _peak_kib()}, out)
+
+
+def _peak_kib() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return 0
 
 
 if __name__ == "__main__":
-    main()
+    work(sys.stdin.buffer, sys.stdout)
