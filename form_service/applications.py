@@ -98,15 +98,19 @@ def submit(
     if submission is None:
         return Outcome(errors=errors)
     id_hmac = identity_hash(cipher, submission.id_type, submission.id_number)
-    # The rule on applying twice is read before the write transaction: one look-up by the
-    # identity index, no lock held. A submission of the same person committed in between
-    # meets the unique index on (scope, id_hmac) and is looked up again below.
-    with database.sessions() as session:
-        earlier = _earlier_result(
-            session, form, id_hmac, submission.unit, idempotency_key, request_hmac
-        )
-    if earlier is not None:
-        return earlier
+    # SQLite locks the whole database for a write transaction, so there the rule on applying
+    # twice is read before it, with no lock held; PostgreSQL locks only the new rows, so
+    # there the look-up opens the write transaction and the request takes one connection.
+    # Either way a submission of the same person committed in between meets the unique
+    # index on (scope, id_hmac) and is looked up again below.
+    look_first = database.is_sqlite
+    if look_first:
+        with database.sessions() as session:
+            earlier = _earlier_result(
+                session, form, id_hmac, submission.unit, idempotency_key, request_hmac
+            )
+        if earlier is not None:
+            return earlier
     for _attempt in range(3):
         # Encrypted and built before the write lock: the transaction holds only the inserts.
         application = new_application(cipher, form, submission, id_hmac, channel)
@@ -114,10 +118,15 @@ def submit(
         row = _insert_values(application)
         try:
             with database.write() as session:
+                if not look_first:
+                    earlier = _earlier_result(
+                        session, form, id_hmac, submission.unit, idempotency_key, request_hmac
+                    )
+                    if earlier is not None:
+                        return earlier
                 connection = session.connection()
-                application.id = connection.execute(_INSERT_APPLICATION, row).inserted_primary_key[
-                    0
-                ]
+                inserted = connection.execute(_INSERT_APPLICATION, row)
+                application.id = inserted.inserted_primary_key[0]
                 connection.execute(
                     _INSERT_EVENT,
                     {
