@@ -14,7 +14,12 @@ from pathlib import Path
 from .cli_text import ChineseArgumentParser
 from .deployment import check_deployment
 
-COMMAND_MODULES = ("site_builder.commands", "form_service.commands", "form_service.office.commands")
+COMMAND_MODULES = (
+    "pingan.printing.commands",
+    "site_builder.commands",
+    "form_service.commands",
+    "form_service.office.commands",
+)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -64,6 +64,10 @@ class Kind:
     input_width: ClassVar[str | None] = None
     #: Whether a length limit is shown (in the input and the roster's guide).
     length_hint: ClassVar[bool] = True
+    #: How the paper form asks for it: ``line``, ``box`` (several lines), ``cells`` (one
+    #: box per character, ``paper_cells`` of them), ``date``, ``choice`` or ``choices``.
+    paper: ClassVar[str] = "line"
+    paper_cells: ClassVar[int] = 0
 
     def cell_hint(self, spec: Mapping[str, Any]) -> str | None:
         """What a roster cell of this kind holds, for the template's guide sheet."""
@@ -118,6 +122,7 @@ class Text(Kind):
 class LongText(Kind):
     name = "long_text"
     label = "多行文字"
+    paper = "box"
     multiline = True
 
 
@@ -139,6 +144,7 @@ class PersonName(Kind):
 class Choice(Kind):
     name = "choice"
     label = "单选"
+    paper = "choice"
     chosen = True
     formula_checked = False
 
@@ -146,6 +152,7 @@ class Choice(Kind):
 class Choices(Kind):
     name = "choices"
     label = "多选"
+    paper = "choices"
     type = "list"
     chosen = True
     formula_checked = False
@@ -174,6 +181,7 @@ class Choices(Kind):
 class YesNo(Kind):
     name = "yes_no"
     label = "是否"
+    paper = "choice"
     type = "boolean"
     formula_checked = False
 
@@ -215,6 +223,7 @@ class YesNo(Kind):
 class Date(Kind):
     name = "date"
     label = "日期"
+    paper = "date"
     type = "date"
     formula_checked = False
     openapi_format = "birth-date"
@@ -248,6 +257,8 @@ class IdNumber(Kind):
 
     name = "id_number"
     label = "证件号码"
+    paper = "cells"
+    paper_cells = 18
     digits = True
     always_sensitive = True
     formula_checked = False
@@ -296,6 +307,8 @@ def _phone(value: str, characters: str, invalid: str) -> phonenumbers.PhoneNumbe
 class Mobile(Kind):
     name = "mobile"
     label = "手机号码"
+    paper = "cells"
+    paper_cells = 11
     digits = True
     always_sensitive = True
     formula_checked = False  # "+86 …" is a number, not a formula
