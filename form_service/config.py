@@ -202,6 +202,28 @@ SETTINGS: tuple[Setting, ...] = (
         "STATUS_RATE_LIMIT", "10 per minute; 60 per hour", "Status look-ups per client address."
     ),
     Setting(
+        "VOLUNTEER_RATE_LIMIT",
+        "10 per minute; 60 per hour",
+        "Volunteer record look-ups and activity sign-ups per client address.",
+    ),
+    Setting(
+        "VOLUNTEER_NUMBER_RATE_LIMIT",
+        "5 per minute; 30 per hour",
+        "Volunteer record look-ups and sign-ups per volunteer number, from every address.",
+    ),
+    Setting(
+        "VOLUNTEER_LOCK_FAILURES",
+        5,
+        "Wrong last four ID characters in a row that lock a volunteer number's look-up.",
+        parse=integer,
+    ),
+    Setting(
+        "VOLUNTEER_LOCK_MINUTES",
+        15,
+        "How long a locked volunteer number's look-up and sign-up stay refused.",
+        parse=integer,
+    ),
+    Setting(
         "APPLY_RATE_LIMIT",
         "20 per minute; 200 per hour",
         "Submissions per client address (form and API).",

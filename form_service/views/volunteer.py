@@ -1,0 +1,355 @@
+"""``/volunteer``: a registered volunteer looks up their record and signs up for activities.
+
+No account: the volunteer number (or an application's reference) and the last four
+characters of the ID number prove who asks, as on the status page, sent by POST so that
+neither appears in access logs. A sequential number plus four characters is a weak
+secret, so three things hold it back: a rate limit per client address, one per volunteer
+number (from any address), and a lock of the number after ``VOLUNTEER_LOCK_FAILURES``
+wrong tries in a row (``VOLUNTEER_LOCK_MINUTES``, answered 429 with ``Retry-After``),
+for the look-up and for sign-up alike. An unknown number and a wrong pair get the same
+answer.
+
+Until the static site lists activities (a rebuild), ``/volunteer/activities`` and each
+activity's page here are where volunteers sign up (认领) and cancel before the start.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hmac
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from sqlalchemy import select
+
+from pingan.points import hours_text
+from pingan.stars import BY_AWARD, BY_HOURS, next_threshold
+
+from ..context import current_deployment
+from ..db import get_db, read_session
+from ..extensions import limiter
+from ..forms import CsrfForm
+from ..models import utcnow
+from ..volunteer_models import KINDS, OPEN_TO, Activity, Attendance, SignUp, StarAward
+from ..volunteers import (
+    Refused,
+    cancel_sign_up,
+    claim_place,
+    default_role,
+    find_record,
+    record_rules,
+)
+
+bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
+
+NOT_FOUND = "没有找到相符的志愿者档案：请核对志愿者编号（或报名编号）和身份证号码后四位"
+MISSING = "请填写志愿者编号（或报名编号）和身份证号码后四位"
+LOCKED = "这个志愿者编号的查询错误次数过多，已暂时锁定，请 {minutes} 分钟后再试"
+RECENT = 20
+
+
+class Locked(Exception):
+    def __init__(self, seconds: int):
+        self.seconds = max(seconds, 1)
+
+
+def _address_limit() -> str:
+    return current_app.config["VOLUNTEER_RATE_LIMIT"]
+
+
+def _number_limit() -> str:
+    return current_app.config["VOLUNTEER_NUMBER_RATE_LIMIT"]
+
+
+def _number_key() -> str:
+    """The per-number limit counts tries of one number from every address."""
+    number = "".join((request.form.get("number") or "").split()).upper()[:40]
+    return f"volunteer-number:{number}"
+
+
+def limited(view):
+    """The look-up's limits: per client address and per volunteer number."""
+    view = limiter.limit(_number_limit, key_func=_number_key, methods=["POST"])(view)
+    return limiter.limit(_address_limit, methods=["POST"])(view)
+
+
+# --- the record -------------------------------------------------------------------------
+
+
+@bp.get("")
+def lookup():
+    return render_template("volunteer.html", csrf_form=CsrfForm(), record=None, error=None)
+
+
+@bp.post("")
+@limited
+def record_page():
+    outcome = _proven()
+    if isinstance(outcome, Refusal):
+        return _lookup_page(outcome)
+    return _record_page(outcome)
+
+
+@dataclass
+class Refusal:
+    """Why a look-up or sign-up was refused: the same words for unknown and wrong."""
+
+    message: str
+    status: int
+    retry_after: int | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
+
+
+def _proven() -> int | Refusal:
+    """The id of the record the form's number and last four characters prove."""
+    number = request.form.get("number", "").strip()
+    last4 = request.form.get("last4", "")
+    if not (number and last4):
+        return Refusal(MISSING, 422)
+    try:
+        record_id = prove(number, last4)
+    except Locked as locked:
+        return Refusal(LOCKED.format(minutes=-(-locked.seconds // 60)), 429, locked.seconds)
+    return Refusal(NOT_FOUND, 404) if record_id is None else record_id
+
+
+def prove(key: str, last4: str) -> int | None:
+    """The id of the record of *key* whose ID number ends in *last4*; counts failures.
+
+    Raises Locked while the number is locked. A wrong pair adds one failure (in its own
+    write, kept even though the answer is a refusal); enough in a row lock the number.
+    """
+    config = current_app.config
+    now = utcnow()
+    with get_db().write() as session:
+        record = find_record(session, current_deployment().id, key)
+        if record is None:
+            return None
+        locked_until = record.lookup_locked_until
+        if locked_until is not None:
+            locked_until = _aware(locked_until)
+            if locked_until > now:
+                raise Locked(int((locked_until - now).total_seconds()))
+        given = "".join((last4 or "").split()).upper()[-4:] or "-"
+        if hmac.compare_digest(record.id_last4, given):
+            if record.failed_lookups or record.lookup_locked_until:
+                record.failed_lookups, record.lookup_locked_until = 0, None
+            return record.id
+        record.failed_lookups += 1
+        if record.failed_lookups >= config["VOLUNTEER_LOCK_FAILURES"]:
+            record.failed_lookups = 0
+            minutes = config["VOLUNTEER_LOCK_MINUTES"]
+            record.lookup_locked_until = now + datetime.timedelta(minutes=minutes)
+    return None
+
+
+def _lookup_page(refusal: Refusal):
+    page = render_template(
+        "volunteer.html",
+        csrf_form=CsrfForm(),
+        record=None,
+        error=refusal.message,
+        number=request.form.get("number", "").strip()[:40],
+    )
+    return page, refusal.status, refusal.headers
+
+
+def _record_page(
+    record_id: int, notice: str | None = None, problem: str | None = None, status: int = 200
+):
+    from ..volunteer_models import VolunteerRecord
+
+    session = read_session()
+    record = session.get(VolunteerRecord, record_id)
+    rules = record_rules()
+    tree = current_deployment().tree
+    attended = session.execute(
+        select(Attendance, Activity)
+        .join(Activity, Activity.id == Attendance.activity_id)
+        .where(Attendance.record_id == record.id)
+        .order_by(Activity.starts_at.desc())
+        .limit(RECENT)
+    ).all()
+    signed = (
+        session.execute(
+            select(Activity)
+            .join(SignUp, SignUp.activity_id == Activity.id)
+            .where(
+                SignUp.record_id == record.id,
+                SignUp.state == "active",
+                Activity.starts_at > utcnow(),
+            )
+            .order_by(Activity.starts_at)
+        )
+        .scalars()
+        .all()
+    )
+    award = None
+    if record.star_source == BY_AWARD:
+        award = session.scalar(
+            select(StarAward)
+            .where(StarAward.record_id == record.id)
+            .order_by(StarAward.id.desc())
+            .limit(1)
+        )
+    role = record.role or default_role(rules)
+    upcoming = None
+    if rules is not None and rules.stars.by == BY_HOURS:
+        upcoming = next_threshold(rules.stars, record.minutes)
+    return (
+        render_template(
+            "volunteer.html",
+            csrf_form=CsrfForm(),
+            error=None,
+            notice=notice,
+            problem=problem,
+            record={
+                "name": masked_name(record.name),
+                "number": record.volunteer_number,
+                "unit": tree[record.unit].name if record.unit in tree else record.unit,
+                "role": rules.roles.get(role, role) if rules else role,
+                "hours": hours_text(record.minutes),
+                "points": record.points,
+                "activities": record.activities,
+                "trainings": record.trainings,
+                "stars": record.stars,
+                "star_source": record.star_source,
+                "award": award
+                and {
+                    "unit": tree[award.unit].name if award.unit in tree else award.unit,
+                    "at": award.awarded_at,
+                    "reason": award.reason,
+                },
+                "next_hours": upcoming,
+                "points_example": bool(rules and rules.points.example),
+                "points_text": rules.points.text if rules else "",
+                "stars_example": bool(rules and rules.stars.example),
+                "stars_text": rules.stars.text if rules else "",
+                "attended": [
+                    {
+                        "title": activity.title,
+                        "kind": KINDS[activity.kind],
+                        "at": activity.starts_at,
+                        "hours": hours_text(row.minutes),
+                        "points": row.points,
+                    }
+                    for row, activity in attended
+                ],
+                "signed": signed,
+            },
+            proof={
+                "number": request.form.get("number", ""),
+                "last4": request.form.get("last4", ""),
+            },
+        ),
+        status,
+    )
+
+
+def masked_name(name: str) -> str:
+    """张*、张*明: enough for the volunteer to know it is theirs, little for anyone else."""
+    if len(name) <= 2:
+        return name[:1] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+# --- activities -----------------------------------------------------------------------------
+
+
+@bp.get("/activities")
+def activities():
+    """Published activities still to come, with the places left."""
+    rows = (
+        read_session()
+        .scalars(
+            select(Activity)
+            .where(
+                Activity.deployment == current_deployment().id,
+                Activity.state == "published",
+                Activity.starts_at > utcnow(),
+            )
+            .order_by(Activity.starts_at)
+            .limit(200)
+        )
+        .all()
+    )
+    return render_template(
+        "volunteer_activities.html", activities=rows, kinds=KINDS, open_to=OPEN_TO
+    )
+
+
+@bp.get("/activities/<int:activity_id>")
+def activity(activity_id: int):
+    return _activity_page(_published(activity_id))
+
+
+@bp.post("/activities/<int:activity_id>/signup")
+@limited
+def sign_up(activity_id: int):
+    activity = _published(activity_id)
+    outcome = _proven()
+    if isinstance(outcome, Refusal):
+        return _activity_page(activity, outcome.message, outcome.status, outcome.headers)
+    try:
+        claim_place(get_db(), activity.id, outcome)
+    except Refused as refused:
+        return _activity_page(activity, problem=refused.message, status=refused.status)
+    return _record_page(outcome, notice=f"您已报名“{activity.title}”。")
+
+
+@bp.post("/activities/<int:activity_id>/cancel")
+@limited
+def cancel(activity_id: int):
+    activity = _published(activity_id)
+    outcome = _proven()
+    if isinstance(outcome, Refusal):
+        return _activity_page(activity, outcome.message, outcome.status, outcome.headers)
+    try:
+        cancel_sign_up(get_db(), activity.id, outcome)
+    except Refused as refused:
+        return _record_page(outcome, problem=refused.message, status=refused.status)
+    return _record_page(outcome, notice=f"您已取消报名“{activity.title}”。")
+
+
+def _published(activity_id: int) -> Activity:
+    activity = read_session().get(Activity, activity_id)
+    if (
+        activity is None
+        or activity.state != "published"
+        or activity.deployment != current_deployment().id
+    ):
+        abort(404)
+    return activity
+
+
+def _activity_page(activity: Activity, problem: str | None = None, status: int = 200, headers=None):
+    tree = current_deployment().tree
+    rules = record_rules()
+    started = _aware(activity.starts_at) <= utcnow()
+    return (
+        render_template(
+            "volunteer_activity.html",
+            csrf_form=CsrfForm(),
+            activity=activity,
+            unit=tree[activity.unit].name if activity.unit in tree else activity.unit,
+            service_type=rules.service_types.get(activity.service_type, activity.service_type)
+            if rules
+            else activity.service_type,
+            kind=KINDS[activity.kind],
+            open_to=OPEN_TO[activity.open_to],
+            hours=hours_text(activity.minutes),
+            started=started,
+            problem=problem,
+            number=request.form.get("number", "")[:40],
+            record_url=url_for("volunteer.lookup"),
+        ),
+        status,
+        headers or {},
+    )
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
