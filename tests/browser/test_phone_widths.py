@@ -156,6 +156,7 @@ def test_every_form_service_page_reads_on_a_phone_and_a_desk(
     detail = browser.find_element(By.CSS_SELECTOR, "tr.application a").get_attribute("href")
     office = ["/office/applications", "/office/password", "/office/audit"]
     office += ["/office/units/hutang/import", "/office/units/hutang/export"]
+    office += ["/office/units/hutang/posters"]
     for page in [*(url + path for path in office), detail]:
         _check(browser, assert_accessible, page, SERVICE_TARGETS, SERVICE_TEXT)
 
