@@ -42,6 +42,7 @@ as a string, never a formula.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import hashlib
@@ -311,10 +312,14 @@ class _Sink:
         )
         self._write(start_message(self._paths, self._books, self._sheet_rows))
 
-    def _write(self, message: bytes) -> None:
+    def _write(self, message: bytes | None) -> None:
+        """Send *message* to the worker, or end its input (None)."""
         assert self._worker is not None and self._worker.stdin is not None
         try:
-            self._worker.stdin.write(message)
+            if message is None:
+                self._worker.stdin.close()
+            else:
+                self._worker.stdin.write(message)
         except BrokenPipeError:
             self.wait()  # raises with the worker's own error
             raise
@@ -342,8 +347,7 @@ class _Sink:
             return
         self._send()
         self._write(end_message(excluded, path))
-        assert self._worker.stdin is not None
-        self._worker.stdin.close()
+        self._write(None)
 
     def wait(self) -> list[list[list[str]]]:
         """The sheets' names, per workbook and table, once both workbooks are written."""
@@ -366,8 +370,9 @@ class _Sink:
                 self._worker.kill()
             self._worker.wait()
             for stream in (self._worker.stdin, self._worker.stdout):
-                if stream is not None and not stream.closed:
-                    stream.close()
+                if stream is not None:
+                    with contextlib.suppress(OSError):  # a broken pipe was reported already
+                        stream.close()
         if self._errors is not None:
             self._errors.close()
 

@@ -309,3 +309,16 @@ def test_the_package_without_workbooks_is_the_same_data_package(
     descriptor = json.loads((tmp_path / "unpacked" / "datapackage.json").read_text("utf-8"))
     assert "不含 Excel 工作簿" in descriptor["description"]
     assert frictionless.validate(tmp_path / "unpacked" / "datapackage.json").valid
+
+
+def test_a_worker_that_fails_fails_the_export_and_leaves_no_package(
+    wujin: Deployment, make_record: RecordFactory, tmp_path: Path, monkeypatch
+):
+    monkeypatch.setattr(package, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(package.sys, "executable", shutil.which("false"))
+    campaign = wujin.campaigns["wujin-2026"]
+    records = [make_record(campaign, wujin, n) for n in range(3)]
+
+    with pytest.raises(RuntimeError, match="the workbook worker failed"):
+        write_package(records, [campaign], wujin, tmp_path / "x.zip", today=TODAY)
+    assert not (tmp_path / "x.zip").exists()
