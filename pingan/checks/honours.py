@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..honours import CONSENT_METHODS
 from ..photos import PhotoError, inspect_photo
 from ..problems import Problems
 from .common import check_unit_ref, report_duplicates
@@ -23,6 +24,7 @@ def check_honours(deployment: Deployment, file: str, doc: Any, problems: Problem
     report_duplicates(doc.get("stories", []), file, doc, "stories", "故事", problems)
     for index, person in enumerate(doc.get("volunteers", [])):
         check_unit_ref(tree, person["unit"], file, doc, ["volunteers", index, "unit"], problems)
+        _check_consent(person, file, doc, ["volunteers", index], problems)
         if "photo" in person:
             path = ["volunteers", index, "photo"]
             _check_photo(deployment, person["photo"], file, doc, path, problems)
@@ -39,6 +41,26 @@ def check_honours(deployment: Deployment, file: str, doc: Any, problems: Problem
         for i, photo in enumerate(story.get("photos", [])):
             path = ["stories", index, "photos", i]
             _check_photo(deployment, photo, file, doc, path, problems)
+
+
+def _check_consent(person: Any, file: str, doc: Any, path: list, problems: Problems) -> None:
+    """Nobody is named on the site without their recorded consent (date and how given)."""
+    consent = person.get("consent")
+    if consent is None:
+        problems.at(
+            file,
+            doc,
+            path + ["consent"],
+            f"“{person['name']}”没有记录本人同意公开姓名和照片：请写明 consent 的"
+            f"日期（date）和方式（method：{'、'.join(CONSENT_METHODS)}）",
+        )
+    elif consent.get("example") and not person.get("example"):
+        problems.at(
+            file,
+            doc,
+            path + ["consent", "example"],
+            f"“{person['name']}”不是示例人物（没有 example: true），其同意记录不能标为示例",
+        )
 
 
 def _check_photo(

@@ -52,14 +52,19 @@ form:
   fields: [name, id_number, service_type, unit]
 """
 
-HONOURS = """\
-volunteers:
-  - {id: zhang, name: 张示例, unit: dong, honour: 先进个人, year: 2025}
+HONOURS = (
+    (
+        "volunteers:\n"
+        "  - {id: zhang, name: 张示例, unit: dong, honour: 先进个人, "
+        "consent: {date: 2025-11-15, method: 书面}, year: 2025}\n"
+    )
+    + """\
 projects:
   - {id: night-patrol, name: 夜间巡逻, unit: dong}
 stories:
   - {id: s1, title: 巡逻一夜, date: 2025-05-01, units: [dong], volunteers: [zhang], body: 正文}
 """
+)
 
 DEFAULTS = {
     "deployment.yaml": DEPLOYMENT,
