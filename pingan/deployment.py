@@ -14,6 +14,7 @@ from typing import Any
 from .campaigns import Campaign
 from .checks.campaigns import check_campaign
 from .checks.common import report_duplicates
+from .checks.grid_workers import check_grid_workers
 from .checks.honours import check_honours
 from .checks.quotas import check_quotas
 from .checks.records import check_records
@@ -48,6 +49,8 @@ class Deployment:
     stories: list[dict[str, Any]] = field(default_factory=list)
     #: The rules of volunteers' records (records.yaml); None where a deployment keeps none.
     records: RecordRules | None = None
+    #: Grid workers who recruit with a QR code of their own (grid_workers.yaml).
+    grid_workers: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -128,6 +131,7 @@ def _read_documents(
         (root / "quotas.yaml", "quotas", False),
         (root / "honours.yaml", "honours", False),
         (root / "records.yaml", "records", False),
+        (root / "grid_workers.yaml", "grid_workers", False),
     ]
     wanted += [(path, "campaign", True) for path in sorted((root / "campaigns").glob("*.yaml"))]
     for path in sorted((root / "campaigns").glob("*.yml")):
@@ -192,6 +196,8 @@ def _build(
         deployment.stories = list(honours_doc.get("stories", []))
     for records_file, records_doc in by_kind.get("records", []):
         deployment.records = check_records(deployment, records_file, records_doc, problems)
+    for workers_file, workers in by_kind.get("grid_workers", []):
+        deployment.grid_workers = check_grid_workers(deployment, workers_file, workers, problems)
     content = deployment.content_dir
     if "content_dir" in settings and not content.is_dir():
         problems.at(settings_file, settings, ["content_dir"], f"目录“{content}”不存在")

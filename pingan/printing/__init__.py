@@ -8,7 +8,14 @@ its kind says (``Kind.paper``), like Shanxi's 附件3 登记表. Offices enter p
 through the normal validation (the roster import).
 """
 
-from .materials import paper_form_html, poster_html, poster_url
+from .materials import grid_cards_html, paper_form_html, poster_html, poster_url, prefilled_unit
 from .pdf import html_to_pdf
 
-__all__ = ["html_to_pdf", "paper_form_html", "poster_html", "poster_url"]
+__all__ = [
+    "grid_cards_html",
+    "html_to_pdf",
+    "paper_form_html",
+    "poster_html",
+    "poster_url",
+    "prefilled_unit",
+]

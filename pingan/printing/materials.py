@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import jinja2
 
-from ..campaigns import Campaign, campaign_fields
+from ..campaigns import Campaign, application_units, campaign_fields
 from ..deployment import Deployment
 from ..eligibility import age_range_text
 from ..fields import kind_of
@@ -34,6 +34,16 @@ def poster_url(form_url: str, campaign: Campaign, unit: str | None = None, via: 
     """The form's address a poster's QR code opens: the unit or grid worker pre-filled."""
     query = urlencode([(key, value) for key, value in (("unit", unit), ("via", via)) if value])
     return f"{form_url.rstrip('/')}/apply/{campaign.id}" + (f"?{query}" if query else "")
+
+
+def prefilled_unit(deployment: Deployment, campaign: Campaign, unit: str) -> str | None:
+    """The application unit a QR code of *unit* pre-fills: itself or the nearest above it
+    (a village squad's poster pre-fills its town where the towns take the applications)."""
+    allowed = set(application_units(campaign, deployment))
+    for candidate in [unit] + [above.id for above in deployment.tree.ancestors(unit)]:
+        if candidate in allowed:
+            return candidate
+    return None
 
 
 def poster_html(
@@ -62,6 +72,30 @@ def poster_html(
             qr=qr_svg(url, f"{campaign.title}报名二维码", scale=8),
             accepts_public=campaign.accepts_public(),
         )
+    )
+
+
+def grid_cards_html(
+    deployment: Deployment, campaign: Campaign, form_url: str, workers: list[dict[str, Any]]
+) -> str:
+    """A sheet of QR cards, one per grid worker: scanned, the form opens with the grid
+    worker's code (``via``) and their station's application unit filled in."""
+    cards = []
+    for worker in workers:
+        unit = prefilled_unit(deployment, campaign, worker["unit"])
+        url = poster_url(form_url, campaign, unit, worker["code"])
+        cards.append(
+            {
+                "worker": worker,
+                "station": deployment.tree[worker["unit"]].name,
+                "url": url,
+                "qr": qr_svg(url, f"{worker['name']}的报名二维码", scale=5),
+            }
+        )
+    return (
+        _templates()
+        .get_template("grid_cards.html.j2")
+        .render(deployment=deployment, campaign=campaign, cards=cards)
     )
 
 

@@ -19,6 +19,7 @@ DOCUMENT_SCHEMAS = {
     "campaign": "campaign.schema.yaml",
     "honours": "honours.schema.yaml",
     "records": "records.schema.yaml",
+    "grid_workers": "grid_workers.schema.yaml",
 }
 
 

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, g
 
 from .. import auth
 from ..stages import workflows
-from . import account, applications, audit, certificates, exports, imports, posters
+from . import account, applications, audit, certificates, exports, grid_workers, imports, posters
 from .common import stage_name
 
 bp = Blueprint(
@@ -25,7 +25,16 @@ bp = Blueprint(
     static_folder="../static",
     static_url_path="/static",
 )
-for feature in (account, applications, certificates, imports, exports, posters, audit):
+for feature in (
+    account,
+    applications,
+    certificates,
+    imports,
+    exports,
+    posters,
+    grid_workers,
+    audit,
+):
     bp.register_blueprint(feature.bp)
 
 

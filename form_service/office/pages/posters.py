@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from pingan.campaigns import Campaign, application_units
-from pingan.printing import html_to_pdf, paper_form_html, poster_html
+from pingan.campaigns import Campaign
+from pingan.printing import html_to_pdf, paper_form_html, poster_html, prefilled_unit
 
 from ...context import current_deployment, today
 from ..auth import login_required, require_unit_in_scope
@@ -35,16 +35,6 @@ def _campaign(campaign_id: str) -> Campaign:
     return campaign
 
 
-def prefilled_unit(campaign: Campaign, unit: str) -> str | None:
-    """The application unit a poster of *unit* pre-fills: itself or the nearest above it."""
-    deployment = current_deployment()
-    allowed = set(application_units(campaign, deployment))
-    for candidate in [unit] + [above.id for above in deployment.tree.ancestors(unit)]:
-        if candidate in allowed:
-            return candidate
-    return None
-
-
 def _pdf(html: str, filename: str):
     response = current_app.response_class(html_to_pdf(html), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f"inline; filename={filename}"
@@ -59,7 +49,7 @@ def index(unit: str):
     return render_template(
         "office/posters.html",
         unit=deployment.tree[unit],
-        campaigns=[(c, prefilled_unit(c, unit)) for c in _campaigns()],
+        campaigns=[(c, prefilled_unit(deployment, c, unit)) for c in _campaigns()],
     )
 
 
@@ -72,7 +62,7 @@ def poster(unit: str, campaign_id: str):
         current_deployment(),
         campaign,
         current_app.config["PUBLIC_URL"],
-        unit=prefilled_unit(campaign, unit),
+        unit=prefilled_unit(current_deployment(), campaign, unit),
         via=request.args.get("via") or None,
     )
     return _pdf(html, f"poster-{campaign.id}-{unit}.pdf")
