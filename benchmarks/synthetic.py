@@ -110,6 +110,7 @@ def _honours(villages: list[str], people: int, stories: int) -> dict:
             "stars": 1 + n % 5,
             "points": 100 + n,
             "example": True,
+            "consent": {"date": "2025-11-15", "method": "书面", "example": True},
             "story": f"（示例）坚持夜间巡逻 {1 + n % 9} 年，协助调解邻里纠纷，"
             "宣传防范电信诈骗知识。",
         }

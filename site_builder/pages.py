@@ -43,12 +43,6 @@ class GeneratedPage:
     searchable: bool = True
     hide: tuple[str, ...] = ()
 
-    @property
-    def is_html(self) -> bool:
-        """An ``*.html.j2`` template writes the page's HTML itself: the page skips Markdown
-        and MkDocs' per-page Material render (see :mod:`site_builder.shell`)."""
-        return self.template.endswith(".html.j2")
-
 
 @dataclass
 class GeneratedAsset:
@@ -234,7 +228,7 @@ def _home(site: Site, campaigns: list[Campaign]) -> GeneratedPage:
     return GeneratedPage(
         "index.md",
         site.deployment.name,
-        "home.md.j2",
+        "home.html.j2",
         {
             "open": by_status["open"],
             "upcoming": by_status["upcoming"],
@@ -260,7 +254,7 @@ def _history(deployment: Deployment, closed: list[Campaign]) -> list[dict[str, A
 
 def _notices(site: Site, plan: SitePlan, campaigns: list[Campaign]) -> list[tuple[str, str]]:
     plan.add(
-        GeneratedPage("notices/index.md", "招募公告", "notices.md.j2", {"campaigns": campaigns})
+        GeneratedPage("notices/index.md", "招募公告", "notices.html.j2", {"campaigns": campaigns})
     )
     nav = [("全部公告", "notices/index.md")]
     for campaign in campaigns:
@@ -281,7 +275,7 @@ def _notices(site: Site, plan: SitePlan, campaigns: list[Campaign]) -> list[tupl
             "has_quota": campaign.data.get("quota") in site.deployment.quotas,
         }
         page = plan.add(
-            GeneratedPage(notice_uri(campaign.id), campaign.title, "notice.md.j2", context)
+            GeneratedPage(notice_uri(campaign.id), campaign.title, "notice.html.j2", context)
         )
         nav.append((campaign.title, page.src_uri))
     return nav
@@ -293,7 +287,7 @@ def _quotas(site: Site, plan: SitePlan, campaigns: list[Campaign]) -> list[tuple
     if not with_quota:
         return []
     plan.add(
-        GeneratedPage("quotas/index.md", "名额分配", "quotas.md.j2", {"campaigns": with_quota})
+        GeneratedPage("quotas/index.md", "名额分配", "quotas.html.j2", {"campaigns": with_quota})
     )
     nav = [("全部名额表", "quotas/index.md")]
     for campaign in with_quota:
@@ -309,7 +303,7 @@ def _quotas(site: Site, plan: SitePlan, campaigns: list[Campaign]) -> list[tuple
             "status": campaign.status(site.day),
         }
         title = f"{campaign.title}：名额分配"
-        plan.add(GeneratedPage(quota_uri(campaign.id), title, "quota.md.j2", context))
+        plan.add(GeneratedPage(quota_uri(campaign.id), title, "quota.html.j2", context))
         nav.append((campaign.title, quota_uri(campaign.id)))
     return nav
 
@@ -373,7 +367,7 @@ def _units(site: Site, plan: SitePlan) -> str:
         GeneratedPage(
             "units/index.md",
             "组织网络",
-            "units.md.j2",
+            "units.html.j2",
             {
                 "tree": [(unit, depth) for unit, depth in walk if depth <= depth_limit],
                 "depth_limit": depth_limit,
@@ -443,14 +437,17 @@ def _honours(site: Site, plan: SitePlan) -> str:
     for pager, chunk in paginate(people, site.page_size, lambda n: list_page_uri("honours", n)):
         title = "光荣榜" if pager.number == 1 else f"光荣榜（第 {pager.number} 页）"
         context = {"people": chunk, "pager": pager}
-        plan.add(GeneratedPage(pager.uris[pager.number - 1], title, "honours.md.j2", context))
+        page = GeneratedPage(pager.uris[pager.number - 1], title, "honours.html.j2", context)
+        # Later pages only repeat cards of pages that are in the index themselves.
+        page.searchable = pager.number == 1
+        plan.add(page)
     return "honours/index.md"
 
 
 def _projects(site: Site, plan: SitePlan) -> str:
     projects = sorted(site.deployment.projects, key=lambda p: not p.get("brand", False))
     plan.add(
-        GeneratedPage("projects/index.md", "服务项目", "projects.md.j2", {"projects": projects})
+        GeneratedPage("projects/index.md", "服务项目", "projects.html.j2", {"projects": projects})
     )
     return "projects/index.md"
 
@@ -470,5 +467,8 @@ def _stories(site: Site, plan: SitePlan) -> str:
     for pager, chunk in paginate(stories, site.page_size, lambda n: list_page_uri("stories", n)):
         title = "平安故事" if pager.number == 1 else f"平安故事（第 {pager.number} 页）"
         context = {"stories": chunk, "pager": pager, "faces": faces}
-        plan.add(GeneratedPage(pager.uris[pager.number - 1], title, "stories.md.j2", context))
+        page = GeneratedPage(pager.uris[pager.number - 1], title, "stories.html.j2", context)
+        # Later pages only repeat cards of pages that are in the index themselves.
+        page.searchable = pager.number == 1
+        plan.add(page)
     return "stories/index.md"

@@ -7,6 +7,7 @@ colours), so one mkdocs.yml builds Wujin and every example.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -16,8 +17,10 @@ from markdown.extensions.toc import slugify as toc_slugify
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
-from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import TableOfContents
 from mkdocs.utils.meta import get_data
 
 from pingan.deployment import DataError, Deployment, load_deployment
@@ -26,8 +29,8 @@ from pingan.markup import join_cjk_lines
 from .config import PinganConfig
 from .formatting import build_day
 from .identity import identity_css
-from .pages import Site, SitePlan, plan_site, status_url
-from .render import render_page
+from .pages import GeneratedPage, Site, SitePlan, plan_site, status_url
+from .render import page_meta, render_html
 from .shell import HtmlPages, Running, ShellContext, Shells, add_to_sitemap
 
 log = logging.getLogger("mkdocs.plugins.pingan")
@@ -49,7 +52,7 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         self.deployment: Deployment | None = None
         self.site: Site | None = None
         self.plan: SitePlan | None = None
-        self.nav: Navigation | None = None
+        self.env: Any = None
         self.html_pages: Running | None = None
         self.html_urls: list[str] = []
 
@@ -105,15 +108,15 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         assert self.site is not None and self.plan is not None
         plan = self.plan
         content_pages = [file for file in files.documentation_pages() if not file.generated_by]
-        in_nav = _nav_uris(plan.nav)
+        titles = _nav_titles(plan.nav)
+        slugify = _slugify(config)
+        # Pages in the navigation are MkDocs pages (Material marks them in the navigation);
+        # the others are written into Material's shell by on_nav's HtmlPages.
         for page in plan.pages:
-            if page.is_html:  # written by on_env's HtmlPages, not by MkDocs
-                continue
-            inclusion = (
-                InclusionLevel.UNDEFINED if page.src_uri in in_nav else (InclusionLevel.NOT_IN_NAV)
-            )
-            content = render_page(page, self.site)
-            files.append(File.generated(config, page.src_uri, content=content, inclusion=inclusion))
+            if page.src_uri in titles:
+                file = File.generated(config, page.src_uri, content="")
+                DataPage(titles[page.src_uri], file, config, page, self.site, slugify)
+                files.append(file)
         for asset in plan.assets:
             if asset.content is not None:
                 files.append(File.generated(config, asset.src_uri, content=asset.content))
@@ -124,31 +127,32 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         config.nav = _nav_config(plan.nav) + _content_nav(content_pages)
         return files
 
-    # on_nav and on_env: once the navigation and the theme are ready, start writing the
-    # unit, unit-list, person and story pages into Material's shell (site_builder.shell),
-    # in worker processes while MkDocs builds the other pages.
-    def on_nav(self, nav: Navigation, **kwargs: Any) -> Navigation:
-        self.nav = nav
-        return nav
-
-    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
-        assert self.site is not None and self.plan is not None and self.nav is not None
-        pages = [page for page in self.plan.pages if page.is_html]
+    # on_nav: once the navigation is known, start writing the unit, unit-list, person and
+    # story pages into Material's shell (site_builder.shell), in worker processes while
+    # MkDocs reads, renders and writes the other pages.
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        assert self.site is not None and self.plan is not None
+        # The shell draws the navigation with its pages' titles; a content page's title is
+        # known once its source is read (MkDocs reads it again later, with the same result).
+        for page in nav.pages:
+            if page.markdown is None:
+                page.read_source(config)
+        titles = _nav_titles(self.plan.nav)
+        pages = [page for page in self.plan.pages if page.src_uri not in titles]
         search = _material_search(config)
-        toc_options = config.mdx_configs.get("toc") or {}
+        self.env = config.theme.get_env()
         job = HtmlPages(
             site=self.site,
             pages=pages,
-            shells=Shells(ShellContext(config=config, env=env, nav=self.nav)),
-            slugify=toc_options.get("slugify") or toc_slugify,
+            shells=Shells(ShellContext(config=config, env=self.env, nav=nav)),
+            slugify=_slugify(config),
             site_url=config.site_url or DEFAULT_SITE_URL,
             site_dir=config.site_dir,
             search_config=dict(search.config) if search is not None else None,
         )
-        self.env = env
         self.html_urls = [self.site.url(page.src_uri) for page in pages]
         self.html_pages = job.start(self.config.workers or _cores())
-        return env
+        return nav
 
     # on_post_build, before the search plugin writes its index: wait for those pages, add
     # their search entries to the index and their URLs to the sitemap.
@@ -163,7 +167,19 @@ class PinganPlugin(BasePlugin[PinganConfig]):
             search.search_index.entries.extend(entries)
         add_to_sitemap(config.site_dir, self.env, self.html_urls, config.site_url or "")
 
-    on_post_build = CombinedEvent(_add_html_pages)
+    # on_post_build, after the search plugin: the index as UTF-8. Material writes it with
+    # every Chinese character and segment mark as a \uXXXX escape (6 bytes for 3); the same
+    # JSON in UTF-8 is half the download (JSON is UTF-8 by definition, and Material's search
+    # reads it with fetch().json()).
+    @event_priority(-100)
+    def _index_as_utf8(self, *, config: MkDocsConfig) -> None:
+        path = Path(config.site_dir) / "search" / "search_index.json"
+        if path.is_file():
+            data = json.loads(path.read_bytes())
+            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            path.write_bytes(text.encode("utf-8"))
+
+    on_post_build = CombinedEvent(_add_html_pages, _index_as_utf8)
 
     def on_build_error(self, *, error: Exception) -> None:
         if self.html_pages is not None:
@@ -202,11 +218,37 @@ def _refuse_clashes(plan: SitePlan, content_dir: Path) -> None:
         )
 
 
-def _nav_uris(nav: list[tuple[str, Any]]) -> set[str]:
-    uris: set[str] = set()
-    for _, target in nav:
-        uris.update(_nav_uris(target) if isinstance(target, list) else {target})
-    return uris
+def _nav_titles(nav: list[tuple[str, Any]]) -> dict[str, str]:
+    """The title each page of the generated navigation has in it, by src_uri."""
+    titles: dict[str, str] = {}
+    for title, target in nav:
+        titles.update(_nav_titles(target) if isinstance(target, list) else {target: title})
+    return titles
+
+
+def _slugify(config: MkDocsConfig):
+    """The toc extension's slugify, for the ids of generated headings."""
+    return (config.mdx_configs.get("toc") or {}).get("slugify") or toc_slugify
+
+
+class DataPage(Page):
+    """A generated page in the navigation: a MkDocs page whose HTML comes from its template,
+    without a Markdown source to parse."""
+
+    def __init__(self, title, file, config, generated: GeneratedPage, site: Site, slugify):
+        super().__init__(title, file, config)
+        self.generated, self.site, self.slugify = generated, site, slugify
+
+    def read_source(self, config: MkDocsConfig) -> None:
+        self.markdown, self.meta = "", page_meta(self.generated)
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        rendered = render_html(self.generated, self.site, self.slugify)
+        self.content = rendered.content
+        self.toc = TableOfContents(rendered.toc)
+        self._title_from_render = None
+        self.present_anchor_ids = rendered.ids
+        self.links_to_anchors = {}
 
 
 def _nav_config(nav: list[tuple[str, Any]]) -> list[dict[str, Any]]:

@@ -1,11 +1,10 @@
-"""Render generated pages from Jinja2 templates.
+"""Render generated pages from Jinja2 templates into HTML.
 
-Two kinds of template. ``*.md.j2`` write Markdown sources for MkDocs: Markdown headings (so
-the table of contents and the search sections work) and raw HTML blocks for tables and
-cards. ``*.html.j2`` (the unit, unit-list, person and story pages: nearly all pages of a
-large deployment) write the page's HTML directly, with headings through ``h(level, text)``,
-which gives them the ids and table of contents Python-Markdown's toc extension would; they
-skip Markdown and go into the Material shell (:mod:`site_builder.shell`). Links between
+The templates write the page's HTML directly (no Markdown step): headings go through
+``h(level, text)``, which gives them the ids and the table of contents that Python-Markdown's
+toc extension would (the search sections and Material's "on this page" use them). Pages in
+the navigation become MkDocs pages whose source is this HTML (:class:`DataPage` in the
+plugin); the others go into Material's shell (:mod:`site_builder.shell`). Links between
 generated pages are computed relative URLs; Markdown from the data goes through
 :func:`markup.render_markdown` first.
 """
@@ -19,7 +18,6 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import jinja2
-import yaml
 from markdown.extensions.toc import unique
 from markupsafe import Markup
 from mkdocs.structure.toc import AnchorLink
@@ -73,7 +71,7 @@ def _json_script(value: object) -> str:
     )
 
 
-def front_matter_meta(page: GeneratedPage) -> dict[str, object]:
+def page_meta(page: GeneratedPage) -> dict[str, object]:
     """The page's settings for MkDocs and Material: title, search exclusion, hidden parts."""
     meta: dict[str, object] = {"title": page.title}
     if not page.searchable:
@@ -83,22 +81,6 @@ def front_matter_meta(page: GeneratedPage) -> dict[str, object]:
     return meta
 
 
-def front_matter(page: GeneratedPage) -> str:
-    meta = front_matter_meta(page)
-    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n\n"
-
-
-def render_page(page: GeneratedPage, site: Site) -> str:
-    """The page's Markdown source: front matter, then the template's output."""
-
-    def href(target: str) -> str:
-        return site.link(page.src_uri, target)
-
-    template = environment().get_template(page.template)
-    body = template.render(page.context, site=site, page=page, href=href)
-    return front_matter(page) + body
-
-
 @dataclass
 class HtmlPage:
     """An ``*.html.j2`` page rendered: its content HTML and its table of contents."""
@@ -106,6 +88,8 @@ class HtmlPage:
     content: str
     #: The headings as MkDocs' toc holds them: the h1, with the h2s below it, and so on.
     toc: list[AnchorLink] = field(default_factory=list)
+    #: Every heading id (MkDocs checks links to anchors of the page against them).
+    ids: set[str] = field(default_factory=set)
 
     @property
     def h1_id(self) -> str:
@@ -122,10 +106,14 @@ class _Headings:
         self.toc: list[AnchorLink] = []
         self.open: list[AnchorLink] = []
 
-    def __call__(self, level: int, text: object) -> Markup:
+    def __call__(self, level: int, text: object, anchor: str | None = None) -> Markup:
+        """The heading; *anchor* gives its id (as ``{ #apply }`` does in Markdown)."""
         plain = " ".join(str(text).split())
         escaped = html.escape(plain, quote=False)
-        anchor = unique(self.slugify(plain, "-"), self.ids)
+        if anchor is None:
+            anchor = unique(self.slugify(plain, "-"), self.ids)
+        else:
+            self.ids.add(anchor)
         link = AnchorLink(escaped, anchor, level)
         while self.open and self.open[-1].level >= level:
             self.open.pop()
@@ -143,4 +131,4 @@ def render_html(page: GeneratedPage, site: Site, slugify: Callable[[str, str], s
     headings = _Headings(slugify)
     template = environment().get_template(page.template)
     body = template.render(page.context, site=site, page=page, href=href, h=headings)
-    return HtmlPage(body, headings.toc)
+    return HtmlPage(body, headings.toc, headings.ids)

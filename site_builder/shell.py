@@ -41,7 +41,7 @@ from mkdocs.structure.toc import AnchorLink, TableOfContents
 from mkdocs.utils import get_build_date
 
 from .pages import GeneratedPage, Site, page_dest
-from .render import front_matter_meta, render_html
+from .render import page_meta, render_html
 
 #: Markers for the per-page values in a rendered shell (plain ASCII: no filter changes them).
 TITLE = "PINGANSHELLTITLE7F3A"
@@ -153,6 +153,10 @@ class HtmlPages:
     #: Material's search plugin's options, for its SearchIndex; None without search.
     search_config: dict[str, Any] | None
 
+    def __post_init__(self) -> None:
+        # Page URLs are relative ("unit/a/"): joined to the site's URL as MkDocs' urljoin does.
+        self.site_url = urljoin(self.site_url.rstrip("/") + "/", ".")
+
     def run(self, start: int, stop: int) -> list[list[dict[str, Any]]]:
         """Write pages[start:stop]; return each page's search entries."""
         index_class = _search_index_class() if self.search_config is not None else None
@@ -160,12 +164,12 @@ class HtmlPages:
         for page in self.pages[start:stop]:
             rendered = render_html(page, self.site, self.slugify)
             url = self.site.url(page.src_uri)
-            meta = front_matter_meta(page)
+            meta = page_meta(page)
             shell = self.shells.get(page, url, meta, rendered.toc)
             output = shell.fill(
                 {
                     "title": page.title,
-                    "canonical": urljoin(self.site_url, url),
+                    "canonical": self.site_url + url,
                     "h1_id": rendered.h1_id,
                     "content": rendered.content,
                 }

@@ -58,7 +58,8 @@ def write_synthetic_deployment(root: Path, units: int = UNITS, people: int = PEO
     for p in range(people):
         honours.append(
             f"  - {{id: p{p}, name: 志愿者{p}, unit: v{p}, honour: 先进个人,"
-            f" year: {2020 + p % 5}, stars: {1 + p % 5}, points: {p * 10}, example: true}}"
+            f" year: {2020 + p % 5}, stars: {1 + p % 5}, points: {p * 10}, example: true,"
+            " consent: {date: 2025-11-15, method: 书面, example: true}}"
         )
     honours.append("stories:")
     for s in range(60):
