@@ -7,11 +7,13 @@ that inserts one row per POST through the same engine settings, under gunicorn w
 same number of workers. ``wrk`` (a second process, C) keeps 32 connections busy with POSTs
 of Wujin's campaign's JSON, each with a distinct valid ID number (``submit.lua``); the
 service must store every one (accepted = rows added ÷ seconds). Each database is measured
-empty and again after bulk-storing applications up to the largest size; the figures print
-beside the minimal app's from the same moment, with the targets (throughput ≥ 0.65 × and
-p99 ≤ 2 × the minimal app's). ``GET /ping`` on the minimal app shows what the client can
-drive. A last run profiles the service's requests inside its workers (cProfile, see
-``profile_conf.py``) and prints the top ten functions by own time.
+empty and again after bulk-storing applications up to the largest size (200,000; 1,000,000
+with ``--full``); each app gets ``SECONDS`` of load (30 with ``--full``) in alternating
+turns, and the service's figures print beside the minimal app's with the targets
+(throughput ≥ 0.65 × and p99 ≤ 2 × the minimal app's). ``GET /ping`` on the minimal app
+shows what the client can drive. A last run profiles the service's requests inside its
+workers (cProfile, see ``profile_conf.py``) and prints the top ten functions by own time.
+``PINGAN_BENCH_WORKERS`` sets the worker count of both apps (default 2).
 
 Then two reads are timed in-process at the largest size: the progress endpoint (one
 ``GROUP BY unit`` over the campaign) and the status look-up, with the SQL statements each
@@ -56,13 +58,15 @@ from .apps import (
     postgres_database,
     reference,
 )
+from .profile_conf import WARM_REQUESTS
 from .sizes import pick
 
 CAMPAIGN = "wujin-2026"
 WORKERS = int(os.environ.get("PINGAN_BENCH_WORKERS", "2"))
 CLIENTS = 32
 THREADS = 2  # wrk's threads: one per core is plenty for 32 connections
-SECONDS = pick(quick=5, default=10, full=30)
+SECONDS = pick(quick=6, default=10, full=30)
+SLICES = pick(quick=2, default=2, full=3)
 WARM_UP_SECONDS = 2
 SIZES = pick(quick=[0, 20_000], default=[0, 200_000], full=[0, 1_000_000])
 #: Load-test ID numbers start above every bulk-stored one (``id_number`` is distinct below
@@ -128,8 +132,7 @@ def _measure(label: str, database_url: str, folder: Path) -> list[str]:
                     f"{time.perf_counter() - begun:.0f} s"
                 )
             lines.append(_compare(label, load, service, reference_app))
-        if label == "SQLite":
-            lines += _profile(label, folder, env, load)
+        lines += _profile(label, folder, env, load)
         lines += _reads(app, label, load.count("applications"), bulk, plans=True)
     finally:
         service.stop()
@@ -139,13 +142,27 @@ def _measure(label: str, database_url: str, folder: Path) -> list[str]:
 
 
 def _compare(label: str, load: _Load, service: _Gunicorn, reference_app: _Gunicorn) -> str:
-    """One line: the service beside the minimal app, at the table's present size."""
+    """One line: the service beside the minimal app, at the table's present size.
+
+    Each gets ``SECONDS`` of load in ``SLICES`` turns, taken in the order minimal, service,
+    service, minimal …, so that a change in what else the machine runs meanwhile weighs on
+    both alike.
+    """
     stored = load.count("applications")
     path = f"/api/v1/campaigns/{CAMPAIGN}/applications"
-    load.run(reference_app.url("/submit"), WARM_UP_SECONDS, table="minimal_submissions")
-    floor = load.run(reference_app.url("/submit"), SECONDS, table="minimal_submissions")
-    load.run(service.url(path), WARM_UP_SECONDS, table="applications")
-    ours = load.run(service.url(path), SECONDS, table="applications")
+    runs = {
+        "minimal": (reference_app.url("/submit"), "minimal_submissions"),
+        "service": (service.url(path), "applications"),
+    }
+    for url, table in runs.values():
+        load.run(url, WARM_UP_SECONDS, table=table)
+    slices: dict[str, list[_Result]] = {"minimal": [], "service": []}
+    for turn in range(SLICES):
+        order = ["minimal", "service"] if turn % 2 == 0 else ["service", "minimal"]
+        for name in order:
+            url, table = runs[name]
+            slices[name].append(load.run(url, SECONDS // SLICES, table=table))
+    floor, ours = _Result.combined(slices["minimal"]), _Result.combined(slices["service"])
     ratio = ours.rate / floor.rate
     p99_ratio = ours.p99 / floor.p99
     met = ratio >= THROUGHPUT_TARGET and p99_ratio <= P99_TARGET and ours.refused == 0
@@ -160,12 +177,28 @@ class _Result:
     """A wrk run: rows stored (or requests answered) per second, latencies, refusals."""
 
     def __init__(self, report: dict, stored: int | None):
-        seconds = report["duration_us"] / 1e6
+        self.seconds = report["duration_us"] / 1e6
         self.answered = report["requests"]
-        self.rate = (stored if stored is not None else self.answered) / seconds
+        self.stored = stored if stored is not None else self.answered
+        self.rate = self.stored / self.seconds
         self.p50 = report["p50_us"] / 1000
         self.p99 = report["p99_us"] / 1000
         self.refused = report["status_errors"] + report["socket_errors"] + report["timeouts"]
+
+    @classmethod
+    def combined(cls, results: list[_Result]) -> _Result:
+        """Several runs as one: rows over seconds; percentiles weighted by requests (wrk
+        gives each run's percentiles, not its samples)."""
+        answered = sum(r.answered for r in results) or 1
+        combined = cls.__new__(cls)
+        combined.seconds = sum(r.seconds for r in results)
+        combined.answered = answered
+        combined.stored = sum(r.stored for r in results)
+        combined.rate = combined.stored / combined.seconds
+        combined.p50 = sum(r.p50 * r.answered for r in results) / answered
+        combined.p99 = sum(r.p99 * r.answered for r in results) / answered
+        combined.refused = sum(r.refused for r in results)
+        return combined
 
     def __str__(self) -> str:
         refused = f", {self.refused} refused or failed" if self.refused else ""
@@ -299,16 +332,23 @@ def _profile(label: str, folder: Path, env: dict, load: _Load) -> list[str]:
         result = load.run(server.url(path), SECONDS, table="applications")
     finally:
         server.stop()
-    files = sorted(str(path) for path in profiles.glob("*.prof"))
+    files = sorted(str(path) for path in profiles.glob("*.prof") if path.stat().st_size)
     if not files:
         return [f"submit: {label:<10} profile: no worker wrote a profile"]
     stats = pstats.Stats(*files)
     total = stats.total_tt
+    requests = sum(
+        calls
+        for (filename, _line, function), (_cc, calls, *_rest) in stats.stats.items()
+        if function == "wsgi_app" and filename.endswith("flask/app.py")
+    )
+    if not requests or not total:
+        return [f"submit: {label:<10} profile: no request was profiled"]
     rows = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)
     lines = [
-        f"submit: {label:<10} profile of {result.answered:,} requests under load (cProfile in "
-        f"the workers, {total / max(result.answered, 1) * 1000:.2f} ms of Python each), top "
-        f"{PROFILE_TOP} by own time:"
+        f"submit: {label:<10} profile of {requests:,} of {result.answered:,} requests under "
+        f"load (cProfile in the workers after each one's first {WARM_REQUESTS}; "
+        f"{total / requests * 1000:.2f} ms each, waits included), top {PROFILE_TOP} by own time:"
     ]
     for (filename, line, function), (_cc, calls, own, cumulative, _callers) in rows[:PROFILE_TOP]:
         where = f"{_short(filename)}:{line}({function})"
