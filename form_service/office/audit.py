@@ -45,6 +45,14 @@ ACTIONS = {
     "password_reset": "重置密码",
     "password_changed": "修改本人密码",
     "password_change_failed": "修改密码时当前密码错误",
+    "activity_publish": "发布志愿服务活动",
+    "attendance_record": "登记服务时长",
+    "attendance_correct": "更正服务时长",
+    "attendance_remove": "删除服务时长记录",
+    "volunteer_place": "调整志愿者所在单位",
+    "volunteer_role": "设置志愿者角色",
+    "points_award": "奖励积分",
+    "stars_award": "评定星级",
 }
 
 #: Detail key → how the audit page names it, in the order it shows them. ``to_stage`` is
@@ -61,6 +69,16 @@ DETAIL_LABELS = {
     "age_exceptions": "年龄放宽",
     "username": "账号",
     "role": "角色",
+    "activity": "活动",
+    "title": "活动名称",
+    "record": "志愿者档案",
+    "hours_before": "原时长（小时）",
+    "hours_after": "时长（小时）",
+    "points_before": "原积分",
+    "points_after": "积分",
+    "award": "奖励",
+    "points": "积分",
+    "stars": "星级",
 }
 ROLES = {"administrator": "管理员", "reviewer": "审核员"}
 

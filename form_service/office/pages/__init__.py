@@ -14,7 +14,17 @@ from flask import Blueprint, current_app, g
 
 from .. import auth
 from ..stages import workflows
-from . import account, applications, audit, certificates, exports, grid_workers, imports, posters
+from . import (
+    account,
+    activities,
+    applications,
+    audit,
+    certificates,
+    exports,
+    grid_workers,
+    imports,
+    posters,
+)
 from .common import stage_name
 
 bp = Blueprint(
@@ -33,6 +43,7 @@ for feature in (
     exports,
     posters,
     grid_workers,
+    activities,
     audit,
 ):
     bp.register_blueprint(feature.bp)

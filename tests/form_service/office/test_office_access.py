@@ -7,29 +7,52 @@ not cover fails here until its access rule is tested too.
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from offices import Office, add_user, get_db_of
 
+from form_service.models import utcnow
 from form_service.office.exports import ExportRequest, start_or_reuse_job
 from form_service.office_models import User
+from form_service.volunteers import ActivityInput, publish_activity
 
 #: Routes that name no unit's data: what they show comes from the user's own scope.
 OWN_SCOPE_ONLY = {
     "office.account.login",
     "office.account.logout",
     "office.applications.index",
+    "office.activities.index",
+    "office.activities.new",
     "office.applications.list",
     "office.applications.bulk",
     "office.audit.log",
+    "office.honours.index",
+    "office.honours.new",
     "office.account.password",
     "office.imports.template",
     "office.static",
 }
 
+#: A nomination for an honour in niutang (form_service/office/pages/honours.py).
+NIUTANG_NOMINATION = {
+    "name": "钱示例",
+    "unit": "niutang",
+    "honour": "平安志愿者先进个人",
+    "year": "2026",
+    "deeds": "示例事迹",
+    "consent_date": "2026-11-20",
+    "consent_method": "当面",
+    "notice_starts": "2026-11-21",
+    "notice_ends": "2026-11-27",
+    "objections": "如有异议请致电牛塘工作站",
+}
+
 
 @pytest.fixture
 def theirs(app, office, applicant):
-    """An application, a registered volunteer and an export job of niutang."""
+    """An application, a registered volunteer, an export job, an activity and an honour
+    nomination of niutang."""
     application = applicant.stored(unit="niutang")
     owner = office(app, "niutang", "administrator")
     owner.decide(application, "approve")
@@ -42,11 +65,31 @@ def theirs(app, office, applicant):
         job = start_or_reuse_job(
             ExportRequest("niutang", ("wujin-2026",), None, False), user, "k", 1
         )
+        start = utcnow() + datetime.timedelta(days=1)
+        with get_db().write() as session:
+            activity = publish_activity(
+                session,
+                user,
+                frozenset({"niutang"}),
+                ActivityInput(
+                    "niutang",
+                    "巡逻",
+                    "patrol",
+                    "牛塘",
+                    start,
+                    start + datetime.timedelta(hours=2),
+                    5,
+                ),
+            )
+    nominated = owner.post("/office/honours/new", NIUTANG_NOMINATION)
+    nomination_id = int(nominated.headers["Location"].rsplit("/", 1)[1])
     return {
         "application_id": application.id,
         "unit": "niutang",
+        "nomination_id": nomination_id,
         "token": job.token,
         "campaign_id": "wujin-2026",
+        "activity_id": activity.id,
     }
 
 
@@ -58,7 +101,13 @@ def test_every_office_route_is_covered_by_the_access_table(app):
     for rule in office_rules(app):
         if rule.endpoint in OWN_SCOPE_ONLY:
             continue
-        assert set(rule.arguments) <= {"application_id", "unit", "token"}, rule
+        assert set(rule.arguments) <= {
+            "application_id",
+            "unit",
+            "token",
+            "activity_id",
+            "nomination_id",
+        }, rule
 
 
 def test_another_units_data_is_not_found_on_every_route(app, office, theirs):

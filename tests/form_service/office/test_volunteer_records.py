@@ -16,6 +16,7 @@ from form_service.db import get_db
 from form_service.migrate import downgrade, upgrade
 from form_service.models import Application, utcnow
 from form_service.office_models import User
+from form_service.queue import get_queue
 from form_service.volunteer_models import (
     Activity,
     Attendance,
@@ -188,8 +189,8 @@ def test_join_record_twice_in_one_write_gives_one_record(wujin, office, applican
 def test_migration_0008_gives_registered_volunteers_their_records(wujin, office, applicant):
     application = register(wujin, office, applicant)
     engine = get_db_of(wujin).engine
-    # The registration's letter is sent by another thread: let it finish writing first.
-    wujin.extensions["pingan_notifier"].drain()
+    # The registration's letter is sent by the queue's thread: stop it writing first.
+    get_queue(wujin).stop_inline()
     downgrade(engine, "0007")
     upgrade(engine)
     (record,) = records_of(wujin)
