@@ -27,32 +27,15 @@ OWN_SCOPE_ONLY = {
     "office.applications.list",
     "office.applications.bulk",
     "office.audit.log",
-    "office.honours.index",
-    "office.honours.new",
     "office.account.password",
     "office.imports.template",
     "office.static",
 }
 
-#: A nomination for an honour in niutang (form_service/office/pages/honours.py).
-NIUTANG_NOMINATION = {
-    "name": "钱示例",
-    "unit": "niutang",
-    "honour": "平安志愿者先进个人",
-    "year": "2026",
-    "deeds": "示例事迹",
-    "consent_date": "2026-11-20",
-    "consent_method": "当面",
-    "notice_starts": "2026-11-21",
-    "notice_ends": "2026-11-27",
-    "objections": "如有异议请致电牛塘工作站",
-}
-
 
 @pytest.fixture
 def theirs(app, office, applicant):
-    """An application, a registered volunteer, an export job, an activity and an honour
-    nomination of niutang."""
+    """An application, a registered volunteer, an export job and an activity of niutang."""
     application = applicant.stored(unit="niutang")
     owner = office(app, "niutang", "administrator")
     owner.decide(application, "approve")
@@ -81,12 +64,9 @@ def theirs(app, office, applicant):
                     5,
                 ),
             )
-    nominated = owner.post("/office/honours/new", NIUTANG_NOMINATION)
-    nomination_id = int(nominated.headers["Location"].rsplit("/", 1)[1])
     return {
         "application_id": application.id,
         "unit": "niutang",
-        "nomination_id": nomination_id,
         "token": job.token,
         "campaign_id": "wujin-2026",
         "activity_id": activity.id,
@@ -101,13 +81,7 @@ def test_every_office_route_is_covered_by_the_access_table(app):
     for rule in office_rules(app):
         if rule.endpoint in OWN_SCOPE_ONLY:
             continue
-        assert set(rule.arguments) <= {
-            "application_id",
-            "unit",
-            "token",
-            "activity_id",
-            "nomination_id",
-        }, rule
+        assert set(rule.arguments) <= {"application_id", "unit", "token", "activity_id"}, rule
 
 
 def test_another_units_data_is_not_found_on_every_route(app, office, theirs):
