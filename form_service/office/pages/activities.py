@@ -26,9 +26,10 @@ from sqlalchemy import select
 
 from pingan.points import hours_text, minutes_from_hours
 
-from ...context import current_deployment
+from ...context import current_deployment, today
 from ...db import get_db, read_session
 from ...volunteer_models import KINDS, OPEN_TO, Activity, Attendance, SignUp, VolunteerRecord
+from ...volunteer_reports import minimum_report
 from ...volunteers import (
     ActivityInput,
     Refused,
@@ -65,6 +66,26 @@ def index():
         .all()
     )
     return render_template("office/activities.html", activities=rows, kinds=KINDS)
+
+
+@bp.get("/activities/minimums", endpoint="minimums")
+@login_required
+def minimums():
+    """Activities held per unit of the scope against its level's minimum; units behind first."""
+    try:
+        day = datetime.date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        day = today()
+    rows = minimum_report(
+        read_session(), current_deployment(), g.office_scope, day, current_app.config["TIMEZONE"]
+    )
+    return render_template(
+        "office/activity_minimums.html",
+        rows=sorted(rows, key=lambda row: not row.behind),
+        behind=sum(row.behind for row in rows),
+        day=day,
+        levels={level["id"]: level["name"] for level in current_deployment().settings["levels"]},
+    )
 
 
 @bp.route("/activities/new", methods=["GET", "POST"], endpoint="new")

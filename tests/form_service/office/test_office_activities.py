@@ -7,7 +7,7 @@ import datetime
 
 from offices import page
 from sqlalchemy import select
-from test_volunteer_records import HOUR, get_db_of, make_records, records_of
+from test_volunteer_records import HOUR, OfficeUser, get_db_of, make_records, records_of
 
 from form_service.volunteer_models import Activity, Attendance
 from form_service.volunteers import claim_place
@@ -133,3 +133,34 @@ def test_another_office_finds_neither_the_activity_nor_its_attendance(app, offic
     assert response.status_code == 404
     assert "春节前治安巡逻" not in intruder.get("/office/activities").data.decode()
     assert records_of(app)[0].minutes == 0
+
+
+def _local(text: str) -> datetime.datetime:
+    """A time in China as stored (UTC)."""
+    china = datetime.timezone(datetime.timedelta(hours=8))
+    return datetime.datetime.fromisoformat(text).replace(tzinfo=china).astimezone(datetime.UTC)
+
+
+def test_the_minimum_report_flags_the_units_behind(app, office):
+    hutang = OfficeUser(app, "hutang")
+    hutang.publish(unit="hutang", starts_at=_local("2026-11-10T10:00"))
+    hutang.publish(unit="hutang-village-a", starts_at=_local("2026-11-12T19:00"))
+    # Past midnight in China on 1 December: December's, though still 30 November in UTC.
+    hutang.publish(unit="hutang-village-a", starts_at=_local("2026-12-01T00:30"))
+    hutang.publish(unit="hutang-village-b", kind="training", starts_at=_local("2026-11-20T09:00"))
+    browser = office(app, "hutang")
+    html = page(browser.get("/office/activities/minimums?day=2026-11-15"))
+    rows = {row["data-unit"]: row for row in html.select("#minimums tbody tr")}
+    assert {unit: row["class"][0] for unit, row in rows.items()} == {
+        "hutang": "met",
+        "hutang-village-a": "behind",
+        "hutang-village-b": "behind",
+    }
+    assert rows["hutang-village-a"].select_one("[data-label=要求]").get_text() == "每月不少于 2 次"
+    assert html.select_one("#behind-count").get_text() == "2 个单位未达到最低活动次数。"
+    december = page(browser.get("/office/activities/minimums?day=2026-12-05"))
+    held = {
+        row["data-unit"]: row.select_one("[data-label=已开展]").get_text()
+        for row in december.select("#minimums tbody tr")
+    }
+    assert held == {"hutang": "0 次", "hutang-village-a": "1 次", "hutang-village-b": "0 次"}
