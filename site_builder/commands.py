@@ -107,8 +107,11 @@ def build_site(
     strict: bool = False,
     config_file: Path = DEFAULT_CONFIG,
     deployment=None,
+    plugin_options: dict | None = None,
 ) -> int:
-    """Build one deployment's site into *site_dir*; return the number of HTML pages."""
+    """Build one deployment's site into *site_dir*; return the number of HTML pages.
+
+    *plugin_options* overrides the pingan plugin's other options (``workers``, ``shell``)."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
@@ -142,6 +145,7 @@ def build_site(
             "form_url": form_url or "",
             "site_url": site_url or "",
             "build_date": build_date or "",
+            **(plugin_options or {}),
         }
         errors, warnings = plugin.load_config(options, config.config_file_path)
         problems = [f"{key}: {error}" for key, error in errors + warnings]

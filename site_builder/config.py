@@ -54,3 +54,6 @@ class PinganConfig(base.Config):
     #: Processes writing the unit, person and story pages; 0 means one per core. Small
     #: sites are written by the build's own process whatever this says.
     workers = c.Type(int, default=0)
+    #: Write the pages outside the navigation into Material's page rendered once per shell
+    #: (site_builder.shell); false renders each through MkDocs and Material, as a reference.
+    shell = c.Type(bool, default=True)

@@ -17,7 +17,7 @@ from markdown.extensions.toc import slugify as toc_slugify
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents
@@ -113,9 +113,12 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         # Pages in the navigation are MkDocs pages (Material marks them in the navigation);
         # the others are written into Material's shell by on_nav's HtmlPages.
         for page in plan.pages:
-            if page.src_uri in titles:
-                file = File.generated(config, page.src_uri, content="")
-                DataPage(titles[page.src_uri], file, config, page, self.site, slugify)
+            if page.src_uri in titles or not self.config.shell:
+                inclusion = InclusionLevel.UNDEFINED
+                if page.src_uri not in titles:
+                    inclusion = InclusionLevel.NOT_IN_NAV
+                file = File.generated(config, page.src_uri, content="", inclusion=inclusion)
+                DataPage(titles.get(page.src_uri), file, config, page, self.site, slugify)
                 files.append(file)
         for asset in plan.assets:
             if asset.content is not None:
@@ -137,8 +140,7 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         for page in nav.pages:
             if page.markdown is None:
                 page.read_source(config)
-        titles = _nav_titles(self.plan.nav)
-        pages = [page for page in self.plan.pages if page.src_uri not in titles]
+        pages = [page for page in self.plan.pages if files.get_file_from_path(page.src_uri) is None]
         search = _material_search(config)
         self.env = config.theme.get_env()
         job = HtmlPages(
