@@ -9,14 +9,9 @@ temporary folder (the test skips without it locally and fails under CI).
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import time
-
 import pytest
-import redis
-from gunicorn_server import Servers, free_port, settings
+from gunicorn_server import Servers, settings
+from redis_server import redis_server
 
 LIMIT = 6
 APPLY = "/api/v1/campaigns/wujin-2026/applications"
@@ -25,33 +20,8 @@ APPLY = "/api/v1/campaigns/wujin-2026/applications"
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
     """A redis-server of its own for this module, on 127.0.0.1, saving nothing."""
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not os.path.exists(binary):
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is not installed, but CI needs the Redis tests")
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    folder = tmp_path_factory.mktemp("redis")
-    port = free_port()
-    command = [binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(folder)]
-    command += ["--save", "", "--appendonly", "no", "--protected-mode", "yes"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.05)
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from typing import Any
 
 import pytest
 from applicants import ROOT, TEST_KEYS, TODAY
+from conftest import fresh_postgres_database
 from gunicorn_server import Gunicorn, Servers, settings
 from redis_server import redis_server
 from sqlalchemy import create_engine, func, select, text
@@ -56,22 +57,8 @@ PINGAN = str(Path(sys.executable).parent / "pingan")
 @pytest.fixture
 def fresh_postgres():
     """A database of this test's own (the instances migrate it), dropped afterwards."""
-    base = os.environ.get("PINGAN_TEST_POSTGRES_URL")
-    if not base:
-        if os.environ.get("CI"):
-            pytest.fail("PINGAN_TEST_POSTGRES_URL is not set, but CI needs the PostgreSQL tests")
-        pytest.skip("PINGAN_TEST_POSTGRES_URL is not set")
-    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"pingan_scale_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database("pingan_scale") as url:
+        yield url
 
 
 def _environment(tmp: Path, number: int, database: str, redis: str, **extra: str):
