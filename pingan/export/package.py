@@ -116,8 +116,10 @@ _CONSTRAINT_TEXT = {
     "minLength": "短于最小长度",
 }
 _CONSTRAINT = re.compile(r'constraint "(\w+)"')
-#: A cell of a row joined with newlines that may start with = + - @ (then each is looked at).
-_FORMULA_LIKE = re.compile(r"(?:^|\n)[=+\-@]")
+#: A row joined with newlines may hold a cell starting with = + - @ only if it starts with
+#: one or holds one after a newline (then each cell is looked at).
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
+_FORMULA_AFTER = tuple(f"\n{start}" for start in FORMULA_STARTS)
 
 
 class Excluded(NamedTuple):
@@ -500,7 +502,7 @@ class _Part:
         if sink is not None:
             sink.add(self.index, cells)
         self.rows += 1
-        if _FORMULA_LIKE.search(joined):
+        if joined[:1] in _FORMULA_FIRST or any(start in joined for start in _FORMULA_AFTER):
             self._count_formulas(row, row_number, summary)
         return None
 
