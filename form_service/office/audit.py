@@ -46,6 +46,7 @@ ACTIONS = {
     "password_changed": "修改本人密码",
     "password_change_failed": "修改密码时当前密码错误",
     "activity_publish": "发布志愿服务活动",
+    "volunteer_view": "查看志愿者档案",
     "attendance_record": "登记服务时长",
     "attendance_correct": "更正服务时长",
     "attendance_remove": "删除服务时长记录",

@@ -24,6 +24,7 @@ from . import (
     grid_workers,
     imports,
     posters,
+    volunteers,
 )
 from .common import stage_name
 
@@ -44,6 +45,7 @@ for feature in (
     posters,
     grid_workers,
     activities,
+    volunteers,
     audit,
 ):
     bp.register_blueprint(feature.bp)

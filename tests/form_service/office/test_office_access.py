@@ -11,10 +11,12 @@ import datetime
 
 import pytest
 from offices import Office, add_user, get_db_of
+from sqlalchemy import select
 
 from form_service.models import utcnow
 from form_service.office.exports import ExportRequest, start_or_reuse_job
 from form_service.office_models import User
+from form_service.volunteer_models import VolunteerRecord
 from form_service.volunteers import ActivityInput, publish_activity
 
 #: Routes that name no unit's data: what they show comes from the user's own scope.
@@ -24,6 +26,8 @@ OWN_SCOPE_ONLY = {
     "office.applications.index",
     "office.activities.index",
     "office.activities.new",
+    "office.activities.minimums",
+    "office.volunteers.index",
     "office.applications.list",
     "office.applications.bulk",
     "office.audit.log",
@@ -49,6 +53,10 @@ def theirs(app, office, applicant):
         job = start_or_reuse_job(
             ExportRequest("niutang", ("wujin-2026",), None, False), user, "k", 1
         )
+        with get_db().sessions() as session:
+            record_id = session.scalar(
+                select(VolunteerRecord.id).where(VolunteerRecord.unit == "niutang")
+            )
         start = utcnow() + datetime.timedelta(days=1)
         with get_db().write() as session:
             activity = publish_activity(
@@ -71,6 +79,7 @@ def theirs(app, office, applicant):
         "token": job.token,
         "campaign_id": "wujin-2026",
         "activity_id": activity.id,
+        "record_id": record_id,
     }
 
 
@@ -82,7 +91,13 @@ def test_every_office_route_is_covered_by_the_access_table(app):
     for rule in office_rules(app):
         if rule.endpoint in OWN_SCOPE_ONLY:
             continue
-        assert set(rule.arguments) <= {"application_id", "unit", "token", "activity_id"}, rule
+        assert set(rule.arguments) <= {
+            "application_id",
+            "unit",
+            "token",
+            "activity_id",
+            "record_id",
+        }, rule
 
 
 def test_another_units_data_is_not_found_on_every_route(app, office, theirs):
