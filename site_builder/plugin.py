@@ -38,6 +38,8 @@ log = logging.getLogger("mkdocs.plugins.pingan")
 DEFAULT_FORM_URL = "http://127.0.0.1:8000"
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 IDENTITY_CSS = "assets/stylesheets/pingan-identity.css"
+#: theme/: the empty page template of a page a worker has written (MkDocs writes nothing).
+WRITTEN_ELSEWHERE = "pingan-written-elsewhere.html"
 #: The unit directory's filter (theme/assets): acts only on pages that have the filter box.
 UNIT_FILTER_JS = "assets/javascripts/unit-filter.js"
 #: Written in a content page's Markdown link, e.g. ``[查询进度](pingan:status)``.
@@ -141,11 +143,18 @@ class PinganPlugin(BasePlugin[PinganConfig]):
             if page.markdown is None:
                 page.read_source(config)
         pages = [page for page in self.plan.pages if files.get_file_from_path(page.src_uri) is None]
+        # With the shell, the navigation's generated pages are written by the workers too
+        # (with shell: false MkDocs writes them, as the reference the tests compare with).
+        nav_pages = [page for page in nav.pages if isinstance(page, DataPage)]
+        if not self.config.shell:
+            nav_pages = []
         search = _material_search(config)
         self.env = config.theme.get_env()
         job = HtmlPages(
             site=self.site,
             pages=pages,
+            nav_pages=nav_pages,
+            files=files,
             shells=Shells(ShellContext(config=config, env=self.env, nav=nav)),
             slugify=_slugify(config),
             site_url=config.site_url or DEFAULT_SITE_URL,
@@ -154,6 +163,8 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         )
         self.html_urls = [self.site.url(page.src_uri) for page in pages]
         self.html_pages = job.start(self.config.workers or _cores())
+        for page in nav_pages:  # after the fork: the workers render them in full
+            page.written_elsewhere = True
         return nav
 
     # on_post_build, before the search plugin writes its index: wait for those pages, add
@@ -240,9 +251,15 @@ class DataPage(Page):
     def __init__(self, title, file, config, generated: GeneratedPage, site: Site, slugify):
         super().__init__(title, file, config)
         self.generated, self.site, self.slugify = generated, site, slugify
+        #: A worker writes the page and makes its search entries (site_builder.shell): the
+        #: build's own pass still renders it (links to its anchors are checked against it)
+        #: but indexes and writes nothing.
+        self.written_elsewhere = False
 
     def read_source(self, config: MkDocsConfig) -> None:
         self.markdown, self.meta = "", page_meta(self.generated)
+        if self.written_elsewhere:
+            self.meta.update(search={"exclude": True}, template=WRITTEN_ELSEWHERE)
 
     def render(self, config: MkDocsConfig, files: Files) -> None:
         rendered = render_html(self.generated, self.site, self.slugify)

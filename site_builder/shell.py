@@ -34,7 +34,7 @@ from urllib.parse import urljoin
 
 from mkdocs.commands.build import get_context
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.structure.files import File
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
@@ -146,6 +146,10 @@ class HtmlPages:
 
     site: Site
     pages: Sequence[GeneratedPage]
+    #: The generated pages in the navigation: MkDocs pages, each rendered with Material's
+    #: template as MkDocs would (Material marks each in the navigation), here in a worker.
+    nav_pages: Sequence[Page]
+    files: Files
     shells: Shells
     slugify: Callable[[str, str], str]
     site_url: str
@@ -158,10 +162,14 @@ class HtmlPages:
         self.site_url = urljoin(self.site_url.rstrip("/") + "/", ".")
 
     def run(self, start: int, stop: int) -> list[list[dict[str, Any]]]:
-        """Write pages[start:stop]; return each page's search entries."""
+        """Write the navigation's pages, then the shell pages, from *start* to *stop*;
+        return each page's search entries."""
         index_class = _search_index_class() if self.search_config is not None else None
         entries = []
-        for page in self.pages[start:stop]:
+        first_shell = len(self.nav_pages)
+        for nav_page in self.nav_pages[start:stop]:
+            entries.append(self._write_nav_page(nav_page))
+        for page in self.pages[max(0, start - first_shell) : max(0, stop - first_shell)]:
             rendered = render_html(page, self.site, self.slugify)
             url = self.site.url(page.src_uri)
             meta = page_meta(page)
@@ -195,9 +203,46 @@ class HtmlPages:
             entries.append(page_entries)
         return entries
 
+    def _write_nav_page(self, page: Page) -> list[dict[str, Any]]:
+        """What MkDocs' build does for one page (_populate_page, then _build_page)."""
+        context = self.shells.context
+        config, nav, files = context.config, context.nav, self.files
+        plugins = config.plugins
+        config._current_page = page
+        page = plugins.on_pre_page(page, config=config, files=files)
+        page.read_source(config)
+        markdown = page.markdown
+        page.markdown = plugins.on_page_markdown(markdown, page=page, config=config, files=files)
+        page.render(config, files)
+        page.content = plugins.on_page_content(page.content, page=page, config=config, files=files)
+        search = next(
+            (p for p in plugins.values() if type(p).__module__.startswith(_SEARCH_MODULE)), None
+        )
+        index = search.search_index.entries if search is not None else []
+        before = len(index)
+        page.active = True
+        try:
+            page_context = get_context(nav, self.doc_files, config, page)
+            page_context = plugins.on_page_context(page_context, page=page, config=config, nav=nav)
+            template = context.env.get_template(page.meta.get("template", "main.html"))
+            output = plugins.on_post_page(template.render(page_context), page=page, config=config)
+        finally:
+            page.active = False
+            config._current_page = None
+        # The entries go back to the build with the other pages' (and not twice when this
+        # runs in the build's own process).
+        entries = index[before:]
+        del index[before:]
+        path = os.path.join(self.site_dir, page.file.dest_uri)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as out:
+            out.write(output.encode("utf-8", errors="xmlcharrefreplace"))
+        return entries
+
     def start(self, workers: int) -> Running:
         """Start writing every page (in *workers* processes when there are enough pages)."""
-        count = len(self.pages)
+        self.doc_files = self.files.documentation_pages()
+        count = len(self.nav_pages) + len(self.pages)
         workers = min(workers, count // PAGES_PER_WORKER)
         if workers < 2:
             return Running(done=[entry for page in self.run(0, count) for entry in page])
@@ -250,6 +295,9 @@ def _run_chunk(bounds: tuple[int, int]) -> list[list[dict[str, Any]]]:
 def _chunks(count: int, parts: int) -> list[tuple[int, int]]:
     size = max(1, -(-count // parts))
     return [(start, min(count, start + size)) for start in range(0, count, size)]
+
+
+_SEARCH_MODULE = "material.plugins.search"
 
 
 def _search_index_class():
