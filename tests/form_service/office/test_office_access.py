@@ -30,6 +30,7 @@ OWN_SCOPE_ONLY = {
     "office.volunteers.index",
     "office.applications.list",
     "office.applications.bulk",
+    "office.applications.search",  # redirects to the list, which checks the unit filter
     "office.audit.log",
     "office.account.password",
     "office.imports.template",
