@@ -167,6 +167,11 @@ class PinganPlugin(BasePlugin[PinganConfig]):
             page.written_elsewhere = True
         return nav
 
+    # on_env: MkDocs renders its own pages (404, content pages) with the theme environment
+    # on_nav made, whose Material templates are already compiled.
+    def on_env(self, env: Any, **kwargs: Any) -> Any:
+        return self.env if self.env is not None else env
+
     # on_post_build, before the search plugin writes its index: wait for those pages, add
     # their search entries to the index and their URLs to the sitemap.
     @event_priority(100)
@@ -244,6 +249,15 @@ def _slugify(config: MkDocsConfig):
     return (config.mdx_configs.get("toc") or {}).get("slugify") or toc_slugify
 
 
+def _linked_with_anchor(file: File, files: Files) -> bool:
+    """Whether a page rendered so far links to an anchor (#…) of the page at *file*."""
+    return any(
+        file in (page.links_to_anchors or {})
+        for other in files.documentation_pages()
+        if (page := other.page) is not None and not isinstance(page, DataPage)
+    )
+
+
 class DataPage(Page):
     """A generated page in the navigation: a MkDocs page whose HTML comes from its template,
     without a Markdown source to parse."""
@@ -262,6 +276,12 @@ class DataPage(Page):
             self.meta.update(search={"exclude": True}, template=WRITTEN_ELSEWHERE)
 
     def render(self, config: MkDocsConfig, files: Files) -> None:
+        if self.written_elsewhere and not _linked_with_anchor(self.file, files):
+            # Nothing of it is shown or indexed here, and no content page (rendered before
+            # the generated ones) links to one of its anchors for MkDocs to check.
+            self.content, self.toc, self._title_from_render = "", TableOfContents([]), None
+            self.present_anchor_ids, self.links_to_anchors = set(), {}
+            return
         rendered = render_html(self.generated, self.site, self.slugify)
         self.content = rendered.content
         self.toc = TableOfContents(rendered.toc)

@@ -248,24 +248,26 @@ class HtmlPages:
             return Running(done=[entry for page in self.run(0, count) for entry in page])
         if self.search_config is not None:
             _load_segmenter()  # once, before the fork, rather than once per worker
+        # The first page here: Jinja compiles Material's templates once, before the fork.
+        first = [entry for page in self.run(0, 1) for entry in page]
         global _JOB
         _JOB = self
         pool = multiprocessing.get_context("fork").Pool(workers)
         try:
-            pending = pool.map_async(_run_chunk, _chunks(count, workers * 4))
+            pending = pool.map_async(_run_chunk, _chunks(count, workers * 4, start=1))
         except BaseException:
             pool.terminate()
             raise
         finally:
             _JOB = None
-        return Running(pool=pool, pending=pending)
+        return Running(pool=pool, pending=pending, first=first)
 
 
 class Running:
     """Pages being written: wait() gives their search entries in page order."""
 
-    def __init__(self, *, done=None, pool=None, pending=None) -> None:
-        self.done, self.pool, self.pending = done, pool, pending
+    def __init__(self, *, done=None, pool=None, pending=None, first=()) -> None:
+        self.done, self.pool, self.pending, self.first = done, pool, pending, list(first)
 
     def wait(self) -> list[dict[str, Any]]:
         if self.done is None:
@@ -273,7 +275,8 @@ class Running:
                 results = self.pending.get()
             finally:
                 self.cancel()
-            self.done = [entry for chunk in results for page in chunk for entry in page]
+            rest = [entry for chunk in results for page in chunk for entry in page]
+            self.done = self.first + rest
         return self.done
 
     def cancel(self) -> None:
@@ -292,9 +295,9 @@ def _run_chunk(bounds: tuple[int, int]) -> list[list[dict[str, Any]]]:
     return _JOB.run(*bounds)
 
 
-def _chunks(count: int, parts: int) -> list[tuple[int, int]]:
-    size = max(1, -(-count // parts))
-    return [(start, min(count, start + size)) for start in range(0, count, size)]
+def _chunks(count: int, parts: int, start: int = 0) -> list[tuple[int, int]]:
+    size = max(1, -(-(count - start) // parts))
+    return [(begin, min(count, begin + size)) for begin in range(start, count, size)]
 
 
 _SEARCH_MODULE = "material.plugins.search"
