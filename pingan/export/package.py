@@ -5,9 +5,9 @@ ask different fields), ``applications.xlsx`` with every table of the package as 
 (each campaign's rows as in its CSV, and the excluded records if any) and ``roster.xlsx``,
 one sheet per campaign with the scheme's roster columns. Records are read once, in any
 order: each row is made, checked and written to its campaign's CSV, and the same checked
-cells go to the workbooks (workbooks.py). For a large export a worker process writes both
-workbooks while this one makes the rows, so the two cores of an office's server share the
-work; a small one is written here. Memory does not grow with the number of rows.
+cells go to the workbooks (workbooks.py). For a large export two worker processes write
+the two workbooks while this one makes the rows, so the two cores of an office's server
+share the work; a small export's are written here. Memory does not grow with the number of rows.
 
 Speed: a row is checked against its schema by a predicate compiled from it
 (``TableChecker.passes``: one cheap test per constrained column, none for free text); only
@@ -94,9 +94,9 @@ TABLES_WORKBOOK = "applications.xlsx"
 ROSTER_WORKBOOK = "roster.xlsx"
 UNENCODABLE = "含有无法编码的字符（孤立的 UTF-16 代理项），无法写入 UTF-8 文件"
 TOO_LONG = f"超过 Excel 单元格能容纳的 {CELL_CHARACTERS:,} 个字符"
-#: From this many rows on, the workbooks are written by a worker process while the rows are
-#: made (starting it costs about a third of a second, more than a small export takes); the
-#: rows before are held, and so are at most this many rows at any time.
+#: From this many rows on, the workbooks are written by worker processes while the rows are
+#: made (starting them costs about a third of a second, more than a small export takes);
+#: the rows before are held, and so are at most this many rows at any time.
 PARALLEL_ROWS = 10_000
 BATCH = 1000
 
@@ -144,7 +144,7 @@ class PackageSummary:
     #: How many records were left out; the first ``EXCLUDED_LISTED`` are in ``excluded``.
     excluded_count: int = 0
     excluded: list[Excluded] = field(default_factory=list)
-    #: Peak memory of the process that wrote the workbooks, if not this one (KiB).
+    #: Peak memory of the larger workbook worker process, if they were used (KiB).
     worker_peak_kib: int = 0
 
 
@@ -274,13 +274,13 @@ def write_package(
 
 
 class _Sink:
-    """Where checked rows go for the workbooks: held, then a worker process once there are
-    ``PARALLEL_ROWS`` of them, else written here at the end.
+    """Where checked rows go for the workbooks: held, then to two worker processes (one per
+    workbook) once there are ``PARALLEL_ROWS`` of them, else written here at the end.
 
-    The worker is ``python -m pingan.export.workbooks`` reading length-prefixed messages on
+    A worker is ``python -m pingan.export.workbooks`` reading length-prefixed messages on
     its standard input (see workbooks.py): a fresh interpreter, so neither a threaded web
     service's state nor an unguarded ``__main__`` module is copied or run again, as fork or
-    multiprocessing's spawn would.
+    multiprocessing's spawn would. Each batch of rows is encoded once and sent to both.
     """
 
     def __init__(self, parts: Iterable[_Part], folder: Path, sheet_rows: int):
@@ -290,14 +290,13 @@ class _Sink:
         self._sheet_rows = sheet_rows
         self._held: dict[int, list[list[str]]] = {}
         self._count = 0
-        self._worker: subprocess.Popen | None = None
-        self._errors: IO[bytes] | None = None
+        self._workers: list[tuple[subprocess.Popen, IO[bytes]]] = []
         self.worker_peak_kib = 0
 
     def add(self, index: int, cells: list[str]) -> None:
         self._held.setdefault(index, []).append(cells)
         self._count += 1
-        if self._worker is not None:
+        if self._workers:
             if self._count >= BATCH:
                 self._send()
         elif self._count >= PARALLEL_ROWS and sys.executable:
@@ -305,40 +304,45 @@ class _Sink:
             self._send()
 
     def _start(self) -> None:
-        self._errors = tempfile.TemporaryFile()
-        self._worker = subprocess.Popen(
-            [sys.executable, "-m", "pingan.export.workbooks"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._errors,
-        )
-        self._write(start_message(self._paths, self._books, self._sheet_rows))
+        for _ in self._paths:
+            errors = tempfile.TemporaryFile()
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "pingan.export.workbooks"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+            )
+            self._workers.append((worker, errors))
+        for (worker, _), path, tables in zip(self._workers, self._paths, self._books, strict=True):
+            self._write(worker, start_message([path], [tables], self._sheet_rows))
 
-    def _write(self, message: bytes | None) -> None:
-        """Send *message* to the worker, or end its input (None)."""
-        assert self._worker is not None and self._worker.stdin is not None
+    def _write(self, worker: subprocess.Popen, message: bytes | None) -> None:
+        """Send *message* to *worker*, or end its input (None)."""
+        assert worker.stdin is not None
         try:
             if message is None:
-                self._worker.stdin.close()
+                worker.stdin.close()
             else:
-                self._worker.stdin.write(message)
+                worker.stdin.write(message)
         except BrokenPipeError:
             self.wait()  # raises with the worker's own error
             raise
 
     def _send(self) -> None:
         for index, rows in self._held.items():
-            self._write(rows_message(index, rows))
+            message = rows_message(index, rows)
+            for worker, _ in self._workers:
+                self._write(worker, message)
         self._held, self._count = {}, 0
 
     def finish(self, exclusions: _Exclusions) -> None:
-        """Every row is in: the worker finishes (or the workbooks are written here)."""
+        """Every row is in: the workers finish (or the workbooks are written here)."""
         excluded = None
         if exclusions.count:
             header = EXCLUDED_HEADER
             excluded = Table(EXCLUDED_SHEET, header, ("string",) * 4, tuple(range(len(header))))
         path = str(exclusions.path)
-        if self._worker is None:
+        if not self._workers:
             workbooks = Workbooks(self._paths, self._books, self._sheet_rows)
             for index, rows in self._held.items():
                 workbooks.add(index, rows)
@@ -348,35 +352,39 @@ class _Sink:
             self._sheets = workbooks.sheet_names
             return
         self._send()
-        self._write(end_message(excluded, path))
-        self._write(None)
+        for book, (worker, _) in enumerate(self._workers):
+            last = excluded if book == TABLES else None
+            self._write(worker, end_message(last, path))
+            self._write(worker, None)
 
     def wait(self) -> list[list[list[str]]]:
         """The sheets' names, per workbook and table, once both workbooks are written."""
-        if self._worker is None:
+        if not self._workers:
             return self._sheets
-        assert self._worker.stdout is not None and self._errors is not None
-        output = self._worker.stdout.read()
-        if self._worker.wait() != 0:
-            self._errors.seek(0)
-            last = self._errors.read().decode(errors="replace").strip().splitlines()[-1:]
-            raise RuntimeError(f"the workbook worker failed: {''.join(last)}")
-        result = json.loads(output)
-        self.worker_peak_kib = result["peak_kib"]
-        return result["sheet_names"]
+        sheets = []
+        for worker, errors in self._workers:
+            assert worker.stdout is not None
+            output = worker.stdout.read()
+            if worker.wait() != 0:
+                errors.seek(0)
+                last = errors.read().decode(errors="replace").strip().splitlines()[-1:]
+                raise RuntimeError(f"the workbook worker failed: {''.join(last)}")
+            result = json.loads(output)
+            self.worker_peak_kib = max(self.worker_peak_kib, result["peak_kib"])
+            sheets += result["sheet_names"]
+        return sheets
 
     def stop(self) -> None:
-        """End the worker if it is still running (an export that failed) and close its files."""
-        if self._worker is not None:
-            if self._worker.poll() is None:
-                self._worker.kill()
-            self._worker.wait()
-            for stream in (self._worker.stdin, self._worker.stdout):
+        """End the workers still running (an export that failed) and close their files."""
+        for worker, errors in self._workers:
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait()
+            for stream in (worker.stdin, worker.stdout):
                 if stream is not None:
                     with contextlib.suppress(OSError):  # a broken pipe was reported already
                         stream.close()
-        if self._errors is not None:
-            self._errors.close()
+            errors.close()
 
 
 def _columns_for(

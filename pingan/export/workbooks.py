@@ -5,8 +5,8 @@ too (``Workbooks.add``): its CSV cells go to the campaign's sheet in application
 its roster cells to its sheet in roster.xlsx, so a sheet cannot say anything the checked
 CSV does not. Described by plain data (``Table``), the workbooks can be written by another
 process (``python -m pingan.export.workbooks``, fed batches of rows on its standard input):
-for a large export the package writer makes rows on one core while the worker writes both
-workbooks on the other.
+for a large export the package writer makes rows while two workers write one workbook each,
+the three sharing the two cores of an office's server.
 
 The writer is rvgsrust-xlsxwriter (rust_xlsxwriter's Python binding), chosen by measurement
 against openpyxl, XlsxWriter, PyExcelerate and rustpy-xlsxwriter on the same rows
@@ -141,9 +141,10 @@ class Workbooks:
         self._current[book][index] = sheet
         self._rows[book][index] = 0
 
-    def add(self, index: int, rows: Sequence[Sequence[str]], books: Sequence[int] = (0, 1)) -> None:
-        """Add checked rows (each a record's cells as strings) to table *index* of *books*."""
-        for book in books:
+    def add(self, index: int, rows: Sequence[Sequence[str]], books: Sequence[int] = ()) -> None:
+        """Add checked rows (each a record's cells as strings) to table *index* of *books*
+        (of every workbook if none are named)."""
+        for book in books or range(len(self._books)):
             table = self._tables[book][index]
             columns, numbers = table.columns, self._numbers[book][index]
             cells = [_cells(row, columns, numbers) for row in rows]
@@ -251,8 +252,8 @@ def work(stream: IO[bytes], out: IO[str]) -> None:
             break
         index, rows = marshal.loads(payload)
         workbooks.add(index, rows)
-    if end["excluded"] is not None:
-        workbooks.add_table(TABLES, _table(end["excluded"]), end["path"])
+    if end["excluded"] is not None:  # the tables workbook's last sheet
+        workbooks.add_table(0, _table(end["excluded"]), end["path"])
     workbooks.close()
     json.dump({"sheet_names": workbooks.sheet_names, "peak_kib": _peak_kib()}, out)
 
