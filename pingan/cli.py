@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "site_builder.commands",
     "form_service.commands",
     "form_service.office.commands",
+    "form_service.honour_commands",
 )
 
 

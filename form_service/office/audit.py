@@ -54,6 +54,8 @@ ACTIONS = {
     "volunteer_role": "设置志愿者角色",
     "points_award": "奖励积分",
     "stars_award": "评定星级",
+    "honour_nominate": "提名先进志愿者（公示）",
+    "honour_withdraw": "撤回表彰提名",
 }
 
 #: Detail key → how the audit page names it, in the order it shows them. ``to_stage`` is
@@ -80,6 +82,13 @@ DETAIL_LABELS = {
     "award": "奖励",
     "points": "积分",
     "stars": "星级",
+    "nominee": "被提名人",
+    "honour": "荣誉",
+    "year": "年度",
+    "notice": "公示期",
+    "consent": "本人同意",
+    "nomination": "提名编号",
+    "status": "撤回前状态",
 }
 ROLES = {"administrator": "管理员", "reviewer": "审核员"}
 

@@ -20,6 +20,8 @@ DOCUMENT_SCHEMAS = {
     "honours": "honours.schema.yaml",
     "records": "records.schema.yaml",
     "grid_workers": "grid_workers.schema.yaml",
+    # Not a file of the data folder: the offices' decisions the build reads (honours.json).
+    "honour_decisions": "honour_decisions.schema.yaml",
 }
 
 

@@ -22,6 +22,7 @@ from . import (
     certificates,
     exports,
     grid_workers,
+    honours,
     imports,
     posters,
     volunteers,
@@ -46,6 +47,7 @@ for feature in (
     grid_workers,
     activities,
     volunteers,
+    honours,
     audit,
 ):
     bp.register_blueprint(feature.bp)

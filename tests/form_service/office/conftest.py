@@ -13,7 +13,7 @@ from sqlalchemy.pool import NullPool
 
 #: Every table, children first: a PostgreSQL test leaves the shared database empty.
 TABLES = (
-    "star_awards, point_awards, attendances, activity_signups, activities, "
+    "honour_nominations, star_awards, point_awards, attendances, activity_signups, activities, "
     "volunteer_unit_totals, volunteer_records, "
     "audit_events, export_jobs, office_sessions, login_attempts, office_users, "
     "volunteer_counters, outbox, idempotency_keys, stage_events, applications"

@@ -32,16 +32,33 @@ OWN_SCOPE_ONLY = {
     "office.applications.bulk",
     "office.applications.search",  # redirects to the list, which checks the unit filter
     "office.audit.log",
+    "office.honours.index",
+    "office.honours.new",
     "office.account.password",
     "office.imports.template",
     "office.posters.paper_form",  # a campaign's blank form holds no unit's data
     "office.static",
 }
 
+#: A nomination for an honour in niutang (form_service/office/pages/honours.py).
+NIUTANG_NOMINATION = {
+    "name": "钱示例",
+    "unit": "niutang",
+    "honour": "平安志愿者先进个人",
+    "year": "2026",
+    "deeds": "示例事迹",
+    "consent_date": "2026-11-20",
+    "consent_method": "当面",
+    "notice_starts": "2026-11-21",
+    "notice_ends": "2026-11-27",
+    "objections": "如有异议请致电牛塘工作站",
+}
+
 
 @pytest.fixture
 def theirs(app, office, applicant):
-    """An application, a registered volunteer, an export job and an activity of niutang."""
+    """An application, a registered volunteer, an export job, an activity and an honour
+    nomination of niutang."""
     application = applicant.stored(unit="niutang")
     owner = office(app, "niutang", "administrator")
     owner.decide(application, "approve")
@@ -74,9 +91,12 @@ def theirs(app, office, applicant):
                     5,
                 ),
             )
+    nominated = owner.post("/office/honours/new", NIUTANG_NOMINATION)
+    nomination_id = int(nominated.headers["Location"].rsplit("/", 1)[1])
     return {
         "application_id": application.id,
         "unit": "niutang",
+        "nomination_id": nomination_id,
         "token": job.token,
         "campaign_id": "wujin-2026",
         "activity_id": activity.id,
@@ -98,6 +118,7 @@ def test_every_office_route_is_covered_by_the_access_table(app):
             "token",
             "activity_id",
             "record_id",
+            "nomination_id",
         }, rule
 
 
