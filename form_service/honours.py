@@ -18,6 +18,7 @@ from pingan.honours import (
     STATUS_NAMES,
     WITHDRAWN,
     NominationInput,
+    honour_key,
     nomination_problems,
     notice_status,
 )
@@ -65,16 +66,16 @@ def nominate(
     if problems:
         raise Refused("；".join(problems.values()), 422)
     name, honour = data.name.strip(), data.honour.strip()
-    twin = session.scalar(
-        select(HonourNomination.id).where(
+    # The same honour as the site compares them ("张 三" is 张三): the year's live ones.
+    key = honour_key(name, honour, data.year)
+    live = session.execute(
+        select(HonourNomination.name, HonourNomination.honour).where(
             HonourNomination.deployment == deployment,
-            HonourNomination.name == name,
-            HonourNomination.honour == honour,
             HonourNomination.year == data.year,
             HonourNomination.withdrawn_at.is_(None),
         )
     )
-    if twin is not None:
+    if any(honour_key(*row, data.year) == key for row in live):
         raise Refused(f"{name}已被提名为{data.year}年度“{honour}”，不能重复提名")
     nomination = HonourNomination(
         deployment=deployment,

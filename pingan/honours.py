@@ -220,7 +220,7 @@ def load_decisions(path: Path | str, deployment: Deployment | None = None) -> li
     return document["honours"]
 
 
-def _key(name: str, honour: str, year: int) -> tuple[str, str, int]:
+def honour_key(name: str, honour: str, year: int) -> tuple[str, str, int]:
     """Person, honour and year as compared: spaces (a typed "张 三") and full-width forms
     do not make another honour."""
 
@@ -245,14 +245,14 @@ def honour_roll(
     """
     offices: dict[tuple[str, str, int], dict[str, Any]] = {}
     for decision in decisions or []:
-        key = _key(decision["name"], decision["honour"], decision["year"])
+        key = honour_key(decision["name"], decision["honour"], decision["year"])
         # A live nomination decides over a withdrawn one of the same honour (it was
         # nominated again), and a later one over an earlier.
         current = offices.get(key)
         rank = (not decision["withdrawn"], decision["nomination"])
         if current is None or rank > (not current["withdrawn"], current["nomination"]):
             offices[key] = decision
-    people = {_key(p["name"], p["honour"], p["year"]): p for p in deployment.volunteers}
+    people = {honour_key(p["name"], p["honour"], p["year"]): p for p in deployment.volunteers}
     shown: list[Honour] = []
     hidden: set[str] = set()
     for key in list(people) + [key for key in offices if key not in people]:

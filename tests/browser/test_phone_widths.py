@@ -23,6 +23,7 @@ switch stays on across two pages of the site and two pages of the form service.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import functools
 import threading
 import time
@@ -45,6 +46,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from form_service.db import get_db
+from form_service.honour_models import HonourNomination
 from form_service.models import Application
 from form_service.office.auth import hash_password
 from form_service.office.exports import wait_for_jobs
@@ -139,6 +141,23 @@ def office_demo(shared_demo):
                     password_hash=hash_password(PASSWORD),
                 )
             )
+            # A nomination under notice, for the honours pages (表彰提名).
+            today = datetime.date.today()
+            session.add(
+                HonourNomination(
+                    deployment="wujin",
+                    unit="hutang",
+                    name="赵示例",
+                    honour="平安志愿者先进个人",
+                    year=today.year,
+                    deeds="坚持夜间巡逻六年，协助调解邻里纠纷二十余起，带动十多位邻居加入服务分队。",
+                    consent_date=today,
+                    consent_method="书面",
+                    notice_starts=today,
+                    notice_ends=today + datetime.timedelta(days=6),
+                    objections="如有异议，请向湖塘平安志愿者工作站反映，电话 0519-00000000。",
+                )
+            )
     sys.path.insert(0, str(ROOT / "tests" / "form_service"))
     from applicants import Applicant
 
@@ -156,8 +175,10 @@ def test_every_form_service_page_reads_on_a_phone_and_a_desk(
     detail = browser.find_element(By.CSS_SELECTOR, "tr.application a").get_attribute("href")
     office = ["/office/applications", "/office/password", "/office/audit"]
     office += ["/office/units/hutang/import", "/office/units/hutang/export"]
-    office += ["/office/units/hutang/posters"]
-    for page in [*(url + path for path in office), detail]:
+    office += ["/office/units/hutang/posters", "/office/honours", "/office/honours/new"]
+    browser.get(url + "/office/honours")
+    nomination = browser.find_element(By.CSS_SELECTOR, "#nominations a").get_attribute("href")
+    for page in [*(url + path for path in office), detail, nomination]:
         _check(browser, assert_accessible, page, SERVICE_TARGETS, SERVICE_TEXT)
 
 

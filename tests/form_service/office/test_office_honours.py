@@ -137,6 +137,8 @@ def test_the_same_honour_is_nominated_once_until_withdrawn(app, office):
     twice = hutang.post("/office/honours/new", FORM)
     assert twice.status_code == 422
     assert "赵示例已被提名为2026年度“平安志愿者先进个人”" in page(twice).get_text()
+    spaced = {**FORM, "name": "赵 示例", "honour": "平安志愿者 先进个人"}
+    assert hutang.post("/office/honours/new", spaced).status_code == 422
     (nomination,) = nominations_of(app)
     hutang.post(f"/office/honours/{nomination.id}/withdraw", {"reason": "材料有误"})
     assert hutang.post("/office/honours/new", FORM).status_code == 303
