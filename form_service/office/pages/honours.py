@@ -30,6 +30,7 @@ from ...context import current_deployment, today
 from ...db import get_db, read_session
 from ...honour_models import HonourNomination
 from ...honours import Refused, nominate, status_of, withdraw
+from ...site_rebuild import queue_site_rebuild
 from ..auth import login_required
 
 bp = Blueprint("honours", __name__)
@@ -83,6 +84,7 @@ def new():
                     abort(404)
                 errors["form"] = refused.message
             else:
+                queue_site_rebuild()  # the notice shows on the site from its first day
                 flash(f"已提名{nomination.name}（{nomination.honour}）。", "success")
                 return redirect(url_for("office.honours.show", nomination_id=nomination.id), 303)
     tree = current_deployment().tree
@@ -135,6 +137,7 @@ def withdraw_nomination(nomination_id: int):
     except Refused as refused:
         flash(refused.message, "error")
     else:
+        queue_site_rebuild()  # off the site at once, not at the next scheduled build
         flash(f"已撤回对{nomination.name}的提名。", "success")
     return redirect(url_for("office.honours.show", nomination_id=nomination.id), 303)
 

@@ -13,6 +13,7 @@ from offices import audit_events, get_db_of, page
 from sqlalchemy import select
 
 from form_service.honour_models import HonourNomination
+from form_service.queue import get_queue
 from pingan.cli import main as pingan
 from pingan.deployment import load_deployment
 from pingan.honours import honour_roll, load_decisions
@@ -221,3 +222,17 @@ def test_the_site_shows_a_nomination_on_its_dates_and_never_a_withdrawn_one(
     )
     assert shown.objections == FORM["objections"] and shown.story == FORM["deeds"]
     assert shown.unit == "hutang" and shown.id == f"nominated-{nominations_of(app)[0].id}"
+
+
+def test_nominating_and_withdrawing_queue_a_rebuild_of_the_served_site(
+    office_app, office, tmp_path
+):
+    app = office_app("wujin", SITE_DIR=str(tmp_path / "site"))
+    hutang = office(app, "hutang")
+    huey = get_queue(app).huey
+    assert hutang.post("/office/honours/new", FORM).status_code == 303
+    assert huey.pending_count() + huey.scheduled_count() == 1
+    (nomination,) = nominations_of(app)
+    hutang.post(f"/office/honours/{nomination.id}/withdraw", {"reason": "本人要求撤回"})
+    # Booked already: the decisions of a few seconds build once.
+    assert huey.pending_count() + huey.scheduled_count() == 1
