@@ -13,6 +13,7 @@ import math
 import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -29,6 +30,16 @@ from .quota_view import display_rows, progress_rollup
 CAMPAIGN_ORDER = {"open": 0, "upcoming": 1, "closed": 2}
 #: What urllib's quote leaves alone by default, as MkDocs' File.url uses it.
 URL_SAFE = "/"
+
+
+class Later(partial):
+    """A context value computed when the page is rendered (in a worker process, for most
+    pages) rather than while the site is planned: walks of the whole unit tree per campaign."""
+
+
+def resolve(context: dict[str, Any]) -> dict[str, Any]:
+    """The context with its :class:`Later` values computed."""
+    return {key: value() if isinstance(value, Later) else value for key, value in context.items()}
 
 
 @dataclass
@@ -271,7 +282,7 @@ def _notices(site: Site, plan: SitePlan, campaigns: list[Campaign]) -> list[tupl
             "status": status,
             "can_apply": can_apply,
             "age_text": age_range_text(campaign.data["eligibility"]["age"]),
-            "fields": campaign_fields(campaign, site.deployment),
+            "fields": Later(campaign_fields, campaign, site.deployment),
             "has_quota": campaign.data.get("quota") in site.deployment.quotas,
         }
         page = plan.add(
@@ -295,10 +306,10 @@ def _quotas(site: Site, plan: SitePlan, campaigns: list[Campaign]) -> list[tuple
         context = {
             "campaign": campaign,
             "table": table,
-            "rows": display_rows(table, deployment.tree),
-            "level_totals": _level_totals(site, table),
-            "kind_totals": _kind_totals(site, table),
-            "rollup": progress_rollup(table, deployment.tree),
+            "rows": Later(display_rows, table, deployment.tree),
+            "level_totals": Later(_level_totals, site, table),
+            "kind_totals": Later(_kind_totals, site, table),
+            "rollup": Later(progress_rollup, table, deployment.tree),
             "progress": table.kind != "categories" and bool(table.rows),
             "status": campaign.status(site.day),
         }

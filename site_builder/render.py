@@ -130,5 +130,6 @@ def render_html(page: GeneratedPage, site: Site, slugify: Callable[[str, str], s
 
     headings = _Headings(slugify)
     template = environment().get_template(page.template)
-    body = template.render(page.context, site=site, page=page, href=href, h=headings)
+    context = pages.resolve(page.context)
+    body = template.render(context, site=site, page=page, href=href, h=headings)
     return HtmlPage(body, headings.toc, headings.ids)
