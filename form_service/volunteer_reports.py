@@ -1,4 +1,5 @@
-"""Reports over volunteers' records: activities held per unit against its level's minimum.
+"""Reports over volunteers' records: activities held per unit against its level's minimum,
+and each volunteer's training against the scheme's training rule.
 
 The minimum is the deployment's records.yaml (``pingan.volunteer_rules.minimum_for``: Wujin's
 village squads 2 a month, work stations 1 a month, the association 1 a quarter). An
@@ -14,13 +15,13 @@ import datetime
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pingan.deployment import Deployment
-from pingan.volunteer_rules import Minimum, minimum_for, period_of
+from pingan.volunteer_rules import Minimum, minimum_for, period_of, training_shortfalls
 
-from .volunteer_models import ACTIVITY, Activity
+from .volunteer_models import ACTIVITY, TRAINING, Activity, Attendance, VolunteerRecord
 
 
 @dataclass(frozen=True)
@@ -87,3 +88,83 @@ def _utc(day: datetime.date, tz: ZoneInfo) -> datetime.datetime:
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
+@dataclass(frozen=True)
+class TrainingRow:
+    """One volunteer's training in one year: sessions offered to them, and attended."""
+
+    record_id: int
+    name: str
+    volunteer_number: str
+    unit: str
+    role: str
+    offered: int
+    attended: int
+    shortfalls: tuple[str, ...]
+
+
+def training_report(
+    session: Session, deployment: Deployment, unit: str, year: int, zone: str
+) -> list[TrainingRow]:
+    """The volunteers of *unit* and below against the scheme's training rule for *year*.
+
+    A training session is offered to a volunteer when it is open to every volunteer of the
+    scheme, or to the volunteers of its unit and that unit is the volunteer's or above it
+    (the county trains core members, towns and villages their own). Cancelled and
+    unpublished sessions are not offered.
+    """
+    rules = deployment.records
+    if rules is None or rules.training is None:
+        return []
+    tz = ZoneInfo(zone)
+    start, end = _utc(datetime.date(year, 1, 1), tz), _utc(datetime.date(year + 1, 1, 1), tz)
+    sessions = session.execute(
+        select(Activity.id, Activity.unit, Activity.open_to).where(
+            Activity.deployment == deployment.id,
+            Activity.kind == TRAINING,
+            Activity.state == "published",
+            Activity.starts_at >= start,
+            Activity.starts_at < end,
+        )
+    ).all()
+    units = [u.id for u in deployment.tree.descendants(unit)]
+    records = session.scalars(
+        select(VolunteerRecord)
+        .where(VolunteerRecord.deployment == deployment.id, VolunteerRecord.unit.in_(units))
+        .order_by(VolunteerRecord.volunteer_number)
+    ).all()
+    attended: dict[int, int] = {}
+    if records and sessions:
+        for record_id, count in session.execute(
+            select(Attendance.record_id, func.count())
+            .where(
+                Attendance.activity_id.in_([row.id for row in sessions]),
+                Attendance.record_id.in_([record.id for record in records]),
+            )
+            .group_by(Attendance.record_id)
+        ):
+            attended[record_id] = count
+    rows = []
+    for record in records:
+        above = (
+            {u.id for u in deployment.tree.path(record.unit)}
+            if record.unit in deployment.tree
+            else set()
+        )
+        offered = sum(1 for row in sessions if row.open_to == "public" or row.unit in above)
+        role = record.role or rules.default_role
+        taken = attended.get(record.id, 0)
+        rows.append(
+            TrainingRow(
+                record.id,
+                record.name,
+                record.volunteer_number,
+                record.unit,
+                role,
+                offered,
+                taken,
+                tuple(training_shortfalls(rules.training, role, offered, taken)),
+            )
+        )
+    return rows

@@ -408,6 +408,8 @@ def record_attendance(
         raise Refused("没有找到这个活动", 404)
     if rules is None:
         raise Refused("本方案没有志愿者档案规则（records.yaml），不能记录服务时长", 422)
+    if _aware(activity.starts_at) > utcnow():
+        raise Refused("活动开始后才能登记到场和服务时长")
     ids = sorted(entries)
     records = {
         r.id: r

@@ -29,7 +29,7 @@ from pingan.points import hours_text, minutes_from_hours
 from ...context import current_deployment, today
 from ...db import get_db, read_session
 from ...volunteer_models import KINDS, OPEN_TO, Activity, Attendance, SignUp, VolunteerRecord
-from ...volunteer_reports import minimum_report
+from ...volunteer_reports import minimum_report, training_report
 from ...volunteers import (
     ActivityInput,
     Refused,
@@ -85,6 +85,30 @@ def minimums():
         behind=sum(row.behind for row in rows),
         day=day,
         levels={level["id"]: level["name"] for level in current_deployment().settings["levels"]},
+    )
+
+
+@bp.get("/units/<unit>/training", endpoint="training")
+@login_required
+def training(unit: str):
+    """The unit's volunteers against the scheme's training rule for a year (county: core
+    members offered 4 sessions a year, others 1–2, each attending at least 1)."""
+    if unit not in g.office_scope:
+        abort(404)
+    year_text = request.args.get("year", "")
+    year = int(year_text) if year_text.isdigit() and len(year_text) == 4 else today().year
+    rules = record_rules()
+    rows = training_report(
+        read_session(), current_deployment(), unit, year, current_app.config["TIMEZONE"]
+    )
+    return render_template(
+        "office/training.html",
+        unit=current_deployment().tree[unit],
+        year=year,
+        rule=rules.training if rules else None,
+        roles=rules.roles if rules else {},
+        rows=rows,
+        short=sum(bool(row.shortfalls) for row in rows),
     )
 
 

@@ -7,7 +7,14 @@ import datetime
 
 from offices import page
 from sqlalchemy import select
-from test_volunteer_records import HOUR, OfficeUser, get_db_of, make_records, records_of
+from test_volunteer_records import (
+    HOUR,
+    OfficeUser,
+    get_db_of,
+    make_records,
+    records_of,
+    started,
+)
 
 from form_service.volunteer_models import Activity, Attendance
 from form_service.volunteers import claim_place
@@ -82,6 +89,7 @@ def test_bulk_attendance_with_prefilled_hours_then_a_correction(app, office):
     with app.app_context():
         for volunteer in (first, second):
             claim_place(get_db_of(app), activity.id, volunteer)
+    started(app, activity.id)
     shown = page(hutang.get(f"/office/activities/{activity.id}"))
     assert [field["value"] for field in shown.select("#attendance input[type=text]")] == [
         "3",
@@ -164,3 +172,48 @@ def test_the_minimum_report_flags_the_units_behind(app, office):
         for row in december.select("#minimums tbody tr")
     }
     assert held == {"hutang": "0 次", "hutang-village-a": "1 次", "hutang-village-b": "0 次"}
+
+
+def test_the_county_training_report_flags_who_was_offered_or_took_too_few(office_app, office):
+    from test_volunteer_records import COUNTY
+
+    from form_service.volunteers import record_attendance, set_role
+
+    county = office_app("wujin", DATA_DIR=str(COUNTY))
+    office_user = OfficeUser(county, "county")
+    core, member, absent = make_records(county, 3, unit="kaifaqu")
+    office_user.write(set_role, core, "core")
+    year = datetime.date.today().year - 1
+    sessions = [
+        office_user.publish(
+            unit="county",
+            kind="training",
+            service_type="governance",
+            title=f"骨干培训 {n}",
+            starts_at=_local(f"{year}-0{n + 1}-10T09:00"),
+        )
+        for n in range(3)
+    ]
+    # A session of another town is not offered to kaifaqu's volunteers.
+    office_user.publish(
+        unit="gaoxinqu",
+        kind="training",
+        service_type="governance",
+        starts_at=_local(f"{year}-05-10T09:00"),
+    )
+    for session_id in sessions[:2]:
+        office_user.write(record_attendance, session_id, {core: 120, member: 120})
+    html = page(office(county, "county").get(f"/office/units/kaifaqu/training?year={year}"))
+    rows = {row["data-number"]: row for row in html.select("#training tbody tr")}
+    numbers = {r.id: r.volunteer_number for r in records_of(county)}
+    cells = {number: [td.get_text() for td in row.select("td")[1:]] for number, row in rows.items()}
+    assert cells[numbers[core]] == ["骨干志愿者", "3 次", "2 次", "提供培训 3 次，少于规定的 4 次"]
+    assert cells[numbers[member]] == ["普通志愿者", "3 次", "2 次", "达标"]
+    assert cells[numbers[absent]] == [
+        "普通志愿者",
+        "3 次",
+        "0 次",
+        "参加培训 0 次，少于规定的 1 次",
+    ]
+    assert html.select_one("#short-count").get_text() == "2 名志愿者未达到培训要求。"
+    assert office(county, "kaifaqu").get("/office/units/gaoxinqu/training").status_code == 404

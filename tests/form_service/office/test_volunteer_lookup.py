@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from offices import csrf_of, page, reload
-from test_volunteer_records import HOUR, OfficeUser, get_db_of
+from test_volunteer_records import HOUR, OfficeUser, get_db_of, started
 
 from form_service.volunteer_models import Activity
 from form_service.volunteers import record_attendance
@@ -111,6 +111,7 @@ def test_sign_up_on_the_activity_page_then_attendance_shows_on_the_record(app, o
         from form_service.volunteer_models import VolunteerRecord
 
         record_id = session.scalar(select(VolunteerRecord.id))
+    started(app, activity)
     hutang.write(record_attendance, activity, {record_id: 3 * HOUR})
     html = page(volunteer.record())
     assert html.select_one("#record-hours").get_text() == "3 小时"

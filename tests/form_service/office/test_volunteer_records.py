@@ -40,6 +40,8 @@ from pingan.volunteer_rules import totals_from_history
 
 COUNTY = Path(__file__).resolve().parents[3] / "examples" / "county-alliance"
 HOUR = 60
+#: Attendance is recorded after an activity has started.
+PAST = utcnow() - datetime.timedelta(days=2)
 
 
 @pytest.fixture
@@ -216,8 +218,8 @@ def recount(app, record_id: int) -> tuple[int, int, int]:
 
 def test_attendance_moves_the_totals_and_a_correction_moves_them_back(wujin):
     hutang = OfficeUser(wujin, "hutang")
-    security = hutang.publish(service_type="event-security")  # coefficient 1.5
-    patrol = hutang.publish()
+    security = hutang.publish(service_type="event-security", starts_at=PAST)  # coefficient 1.5
+    patrol = hutang.publish(starts_at=PAST)
     a, b, c = make_records(wujin, 3)
     assert hutang.write(record_attendance, security, {a: 3 * HOUR, b: 3 * HOUR, c: 90}) == {
         "recorded": 3,
@@ -263,7 +265,7 @@ def test_a_correction_is_audited_with_before_and_after(wujin):
     from form_service.office_models import AuditEvent
 
     hutang = OfficeUser(wujin, "hutang")
-    activity = hutang.publish()
+    activity = hutang.publish(starts_at=PAST)
     (volunteer,) = make_records(wujin, 1)
     hutang.write(record_attendance, activity, {volunteer: 3 * HOUR})
     hutang.write(record_attendance, activity, {volunteer: 150})
@@ -283,7 +285,7 @@ def test_a_correction_is_audited_with_before_and_after(wujin):
 def test_stars_follow_the_hours_rule_up_and_back_down(wujin):
     hutang = OfficeUser(wujin, "hutang")
     (volunteer,) = make_records(wujin, 1)
-    activities = [hutang.publish(title=f"巡逻 {n}") for n in range(5)]
+    activities = [hutang.publish(title=f"巡逻 {n}", starts_at=PAST) for n in range(5)]
     for activity in activities:
         hutang.write(record_attendance, activity, {volunteer: 20 * HOUR})
     (record,) = records_of(wujin)
@@ -297,7 +299,7 @@ def test_stars_follow_the_hours_rule_up_and_back_down(wujin):
 
 def test_training_counts_as_a_training_without_hours_or_points(wujin):
     hutang = OfficeUser(wujin, "hutang")
-    training = hutang.publish(kind="training", title="巡防业务培训")
+    training = hutang.publish(kind="training", title="巡防业务培训", starts_at=PAST)
     (volunteer,) = make_records(wujin, 1)
     hutang.write(record_attendance, training, {volunteer: 2 * HOUR})
     (record,) = records_of(wujin)
@@ -325,7 +327,7 @@ def test_county_office_awards_stars_and_a_case_reward(office_app):
 def test_an_office_cannot_place_record_or_award_outside_its_scope(wujin):
     hutang, other = OfficeUser(wujin, "hutang"), OfficeUser(wujin, "niutang")
     (volunteer,) = make_records(wujin, 1, unit="hutang")
-    theirs = other.publish()
+    theirs = other.publish(starts_at=PAST)
     with pytest.raises(Refused) as refused:
         other.write(place, volunteer, "niutang")
     assert refused.value.status == 404
@@ -389,6 +391,20 @@ def test_a_unit_activity_refuses_volunteers_of_other_units(wujin):
         with pytest.raises(Refused, match="这个活动只接受本单位志愿者报名"):
             claim_place(db, unit_only, outsider)
         claim_place(db, public, outsider)
+
+
+def test_no_attendance_before_the_activity_starts(wujin):
+    hutang = OfficeUser(wujin, "hutang")
+    activity = hutang.publish()
+    (volunteer,) = make_records(wujin, 1)
+    with pytest.raises(Refused, match="活动开始后才能登记到场和服务时长"):
+        hutang.write(record_attendance, activity, {volunteer: HOUR})
+
+
+def started(app, activity_id: int) -> None:
+    """Time passes: the activity (signed up for before) has started."""
+    with get_db_of(app).write() as session:
+        session.get(Activity, activity_id).starts_at = PAST
 
 
 def test_no_sign_up_once_the_activity_has_started(wujin):
