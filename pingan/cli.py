@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from .cli_text import ChineseArgumentParser
-from .deployment import check_deployment
+from .deployment import check_deployment, load_deployment
+from .honours import DecisionsError, load_decisions
 
 COMMAND_MODULES = (
     "pingan.printing.commands",
@@ -25,6 +26,11 @@ COMMAND_MODULES = (
 
 def _check(args: argparse.Namespace) -> int:
     problems = check_deployment(Path(args.data_dir))
+    if not problems and args.honours:
+        try:
+            load_decisions(args.honours, load_deployment(Path(args.data_dir)))
+        except DecisionsError as error:
+            problems = error.problems
     if problems:
         print(problems.report(), file=sys.stderr)
         print(f"发现 {len(problems)} 个问题。", file=sys.stderr)
@@ -48,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "data_dir", metavar="数据目录", help="部署的数据目录，如 data 或 examples/chongqing"
+    )
+    check.add_argument(
+        "--honours",
+        metavar="文件",
+        help="同时检查办公室导出的表彰决定（pingan honours export 写的 honours.json）",
     )
     check.set_defaults(func=_check)
     for name in COMMAND_MODULES:

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from tiny_deployment import HONOURS, edit
 
+from pingan.cli import main
 from pingan.deployment import check_deployment, load_deployment
 from pingan.honours import (
     AWARDED,
@@ -206,3 +207,11 @@ def test_the_decisions_file_is_checked_before_the_build_uses_it(tiny, tmp_path):
     (tmp_path / "broken.json").write_text("{", "utf-8")
     with pytest.raises(DecisionsError, match="broken.json:1: \\(文件\\): 不是有效的 JSON 文件"):
         load_decisions(tmp_path / "broken.json")
+
+
+def test_pingan_check_reads_the_decisions_file_with_the_data(tiny, tmp_path, capsys):
+    good = write_decisions(tmp_path, [decision()])
+    assert main(["check", "data", "--honours", str(good)]) == 0
+    bad = write_decisions(tmp_path, [{**decision(), "unit": "nan"}])
+    assert main(["check", "data", "--honours", str(bad)]) == 1
+    assert f"{bad}:1: honours[0].unit: 单位“nan”不存在（见 units.yaml）" in capsys.readouterr().err
