@@ -75,7 +75,7 @@ def test_the_guide_has_its_examples_and_mistakes():
     assert all(block["output"] for block in MISTAKES)
     # Every YAML block of the guide is one of them: none escapes the test.
     assert GUIDE.count("```yaml") == len(BLOCKS)
-    assert PHOTOS == ["zhao-demo.jpg"]
+    assert PHOTOS == ["zhao-demo.jpg", "night-patrol-1.jpg"]
 
 
 def test_every_example_passes_check(data, capsys):
