@@ -53,6 +53,22 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("--config-file", default=str(DEFAULT_CONFIG), help=argparse.SUPPRESS)
     build.set_defaults(func=run_build)
 
+    preview = subparsers.add_parser(
+        "preview",
+        help="边改数据边预览网站（自动重建、自动刷新）",
+        description=(
+            "生成网站并在本机提供预览：保存数据目录或页面目录中的文件后自动重新生成，"
+            "浏览器中打开的页面自动刷新；数据有误时页面上直接显示问题。"
+        ),
+    )
+    preview.add_argument("data_dir", metavar="数据目录", help="部署的数据目录，如 data")
+    preview.add_argument("--host", default="127.0.0.1", help="监听地址（默认：127.0.0.1）")
+    preview.add_argument("--port", type=int, default=8001, help="端口（默认：8001）")
+    preview.add_argument(
+        "--form-url", metavar="网址", help="报名服务的网址（报名按钮和二维码指向这里）"
+    )
+    preview.set_defaults(func=run_preview)
+
 
 def _date(text: str) -> str:
     try:
@@ -90,6 +106,26 @@ def run_build(args: argparse.Namespace) -> int:
         return 1
     seconds = time.monotonic() - started
     print(f"已生成网站：{args.site_dir}（{pages} 个页面，用时 {seconds:.1f} 秒）")
+    return 0
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    """Serve the site until interrupted, rebuilding it whenever the data changes."""
+    from .preview import serve_preview
+
+    _show_mkdocs_warnings()
+    _quiet_jieba()
+    logging.getLogger("pingan.preview").addHandler(logging.StreamHandler(sys.stderr))
+    server = serve_preview(
+        Path(args.data_dir), host=args.host, port=args.port, form_url=args.form_url
+    )
+    print(f"预览网址：http://{args.host}:{args.port}/（按 Ctrl+C 停止）", flush=True)
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
     return 0
 
 
