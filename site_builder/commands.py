@@ -115,7 +115,9 @@ def run_preview(args: argparse.Namespace) -> int:
 
     _show_mkdocs_warnings()
     _quiet_jieba()
-    logging.getLogger("pingan.preview").addHandler(logging.StreamHandler(sys.stderr))
+    logger = logging.getLogger("pingan.preview")
+    logger.addHandler(logging.StreamHandler(sys.stderr))
+    logger.setLevel(logging.INFO)
     server = serve_preview(
         Path(args.data_dir), host=args.host, port=args.port, form_url=args.form_url
     )

@@ -65,7 +65,7 @@ class Preview:
                 return
             self.problems = None
             self.seconds = time.perf_counter() - started
-        log.warning("网站已更新（用时 %.2f 秒）", self.seconds)
+        log.info("网站已更新（用时 %.2f 秒）", self.seconds)
 
     def watched(self) -> list[Path]:
         """The data folder and, when the data says where, the pages folder."""
