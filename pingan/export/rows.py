@@ -38,7 +38,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pingan.fields import KINDS, Kind
+from pingan.fields import KINDS, Choices, IdNumber, Kind
+from pingan.idnumber import mask_id_number
 from pingan.records import field_value, format_reference
 
 from .schema import ExportSchema
@@ -100,9 +101,15 @@ class RowMaker:
         if kind is not None and kind.name == "id_number":
             full = self.schema.full_id_numbers
 
+            # A number of the resident ID's shape (which _Person has matched) is masked
+            # as IdNumber.mask masks it, without matching it again.
+            direct = type(kind).mask is IdNumber.mask
+
             def id_number(record: Record, person: _Person) -> str:
                 number = person.id_number
-                return number if full or not number else kind.mask(number)
+                if full or not number:
+                    return number
+                return mask_id_number(number) if direct and person.shaped else kind.mask(number)
 
             return id_number
         # Answers the ID number tells (sex, birth date) are read from it when it can.
@@ -134,6 +141,18 @@ class RowMaker:
                 return str(value)
 
             return text
+        if kind is not None and type(kind).to_text is Choices.to_text:
+            delimiter = spec.get("delimiter", ",")
+
+            def choices(record: Record, person: _Person) -> str:
+                value = record[name] if name in record else person.answers.get(name)
+                if value is None:
+                    return ""
+                if isinstance(value, str):
+                    return value
+                return delimiter.join([labels.get(item, item) for item in map(str, value)])
+
+            return choices
         if kind is not None:
             return lambda record, person: kind.to_text(field_value(record, name), labels, spec)
         if name == "reference":  # as the applicant and the office read it: ABCDE-23456
@@ -145,16 +164,17 @@ class RowMaker:
 class _Person:
     """What the ID number (or, failing that, the answers) tells about sex and birth."""
 
-    __slots__ = ("id_number", "sex", "birth_date", "answers")
+    __slots__ = ("id_number", "sex", "birth_date", "answers", "shaped")
 
     def __init__(self, record: Record):
         self.answers = record.get("answers") or {}
         number = record.get("id_number") or ""
         self.id_number = number
+        self.shaped = _RESIDENT_ID.fullmatch(number) is not None
         self.sex = None
         self.birth_date = None
         resident = field_value(record, "id_type") in (None, "resident_id")
-        if _RESIDENT_ID.fullmatch(number) and resident:
+        if self.shaped and resident:
             try:
                 self.birth_date = datetime.date(
                     int(number[6:10]), int(number[10:12]), int(number[12:14])
