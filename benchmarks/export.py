@@ -17,8 +17,9 @@ download path, each figure beside ``csv.writer`` writing the same rows in the sa
    download and background job; the time a bare ``SELECT`` plus decryption takes is shown
    as its reference, since that part is the database's and the cipher's.
 
-Sizes: 1k/100k rows by default, 1,000,000 with ``--full`` (which takes about five
-minutes more: storing a million applications is two of them).
+Sizes: 1k/100k rows by default, 1,000,000 with ``--full`` (7–9 minutes more on this
+machine: storing a million applications takes one or two of them, the three million-row
+exports through the service the most).
 """
 
 from __future__ import annotations
