@@ -20,7 +20,7 @@ import hmac
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from pingan.points import hours_text
 from pingan.stars import BY_AWARD, BY_HOURS, next_threshold
@@ -30,7 +30,15 @@ from ..db import get_db, read_session
 from ..extensions import limiter
 from ..forms import CsrfForm
 from ..models import utcnow
-from ..volunteer_models import KINDS, OPEN_TO, Activity, Attendance, SignUp, StarAward
+from ..volunteer_models import (
+    KINDS,
+    OPEN_TO,
+    Activity,
+    Attendance,
+    SignUp,
+    StarAward,
+    VolunteerRecord,
+)
 from ..volunteers import (
     Refused,
     cancel_sign_up,
@@ -119,30 +127,52 @@ def _proven() -> int | Refusal:
 def prove(key: str, last4: str) -> int | None:
     """The id of the record of *key* whose ID number ends in *last4*; counts failures.
 
-    Raises Locked while the number is locked. A wrong pair adds one failure (in its own
-    write, kept even though the answer is a refusal); enough in a row lock the number.
+    Raises Locked while the number is locked. The check reads; only a wrong pair writes
+    (one atomic ``failed_lookups + 1``, kept though the answer is a refusal), and enough
+    in a row lock the number; a right pair clears a count left by earlier mistakes.
     """
     config = current_app.config
     now = utcnow()
-    with get_db().write() as session:
+    with get_db().sessions() as session:
         record = find_record(session, current_deployment().id, key)
         if record is None:
             return None
-        locked_until = record.lookup_locked_until
-        if locked_until is not None:
-            locked_until = _aware(locked_until)
-            if locked_until > now:
-                raise Locked(int((locked_until - now).total_seconds()))
-        given = "".join((last4 or "").split()).upper()[-4:] or "-"
-        if hmac.compare_digest(record.id_last4, given):
-            if record.failed_lookups or record.lookup_locked_until:
-                record.failed_lookups, record.lookup_locked_until = 0, None
-            return record.id
-        record.failed_lookups += 1
-        if record.failed_lookups >= config["VOLUNTEER_LOCK_FAILURES"]:
-            record.failed_lookups = 0
+        record_id, stored, failed, locked_until = (
+            record.id,
+            record.id_last4,
+            record.failed_lookups,
+            record.lookup_locked_until,
+        )
+    if locked_until is not None and _aware(locked_until) > now:
+        raise Locked(int((_aware(locked_until) - now).total_seconds()))
+    given = "".join((last4 or "").split()).upper()[-4:] or "-"
+    table = VolunteerRecord.__table__
+    if hmac.compare_digest(stored, given):
+        if failed or locked_until is not None:
+            with get_db().write() as session:
+                session.execute(
+                    update(table)
+                    .where(table.c.id == record_id)
+                    .values(failed_lookups=0, lookup_locked_until=None)
+                )
+        return record_id
+    with get_db().write() as session:
+        count = session.execute(
+            update(table)
+            .where(table.c.id == record_id)
+            .values(failed_lookups=table.c.failed_lookups + 1)
+            .returning(table.c.failed_lookups)
+        ).scalar_one()
+        if count >= config["VOLUNTEER_LOCK_FAILURES"]:
             minutes = config["VOLUNTEER_LOCK_MINUTES"]
-            record.lookup_locked_until = now + datetime.timedelta(minutes=minutes)
+            session.execute(
+                update(table)
+                .where(table.c.id == record_id)
+                .values(
+                    failed_lookups=0,
+                    lookup_locked_until=now + datetime.timedelta(minutes=minutes),
+                )
+            )
     return None
 
 
@@ -160,8 +190,6 @@ def _lookup_page(refusal: Refusal):
 def _record_page(
     record_id: int, notice: str | None = None, problem: str | None = None, status: int = 200
 ):
-    from ..volunteer_models import VolunteerRecord
-
     session = read_session()
     record = session.get(VolunteerRecord, record_id)
     rules = record_rules()
