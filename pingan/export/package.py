@@ -275,7 +275,8 @@ def write_package(
 
 class _Sink:
     """Where checked rows go for the workbooks: held, then to two worker processes (one per
-    workbook) once there are ``PARALLEL_ROWS`` of them, else written here at the end.
+    workbook) once there are ``PARALLEL_ROWS`` of them (or written here as they come where
+    no interpreter can be started), else written here at the end.
 
     A worker is ``python -m pingan.export.workbooks`` reading length-prefixed messages on
     its standard input (see workbooks.py): a fresh interpreter, so neither a threaded web
@@ -291,16 +292,21 @@ class _Sink:
         self._held: dict[int, list[list[str]]] = {}
         self._count = 0
         self._workers: list[tuple[subprocess.Popen, IO[bytes]]] = []
+        #: The workbooks written here: no interpreter to start (an embedded Python).
+        self._here: Workbooks | None = None
         self.worker_peak_kib = 0
 
     def add(self, index: int, cells: list[str]) -> None:
         self._held.setdefault(index, []).append(cells)
         self._count += 1
-        if self._workers:
+        if self._workers or self._here is not None:
             if self._count >= BATCH:
                 self._send()
-        elif self._count >= PARALLEL_ROWS and sys.executable:
-            self._start()
+        elif self._count >= PARALLEL_ROWS:
+            if sys.executable:
+                self._start()
+            else:
+                self._here = Workbooks(self._paths, self._books, self._sheet_rows)
             self._send()
 
     def _start(self) -> None:
@@ -329,6 +335,11 @@ class _Sink:
             raise
 
     def _send(self) -> None:
+        if self._here is not None:
+            for index, rows in self._held.items():
+                self._here.add(index, rows)
+            self._held, self._count = {}, 0
+            return
         for index, rows in self._held.items():
             message = rows_message(index, rows)
             for worker, _ in self._workers:
@@ -343,7 +354,7 @@ class _Sink:
             excluded = Table(EXCLUDED_SHEET, header, ("string",) * 4, tuple(range(len(header))))
         path = str(exclusions.path)
         if not self._workers:
-            workbooks = Workbooks(self._paths, self._books, self._sheet_rows)
+            workbooks = self._here or Workbooks(self._paths, self._books, self._sheet_rows)
             for index, rows in self._held.items():
                 workbooks.add(index, rows)
             if excluded is not None:

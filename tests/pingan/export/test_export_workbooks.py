@@ -322,3 +322,20 @@ def test_a_worker_that_fails_fails_the_export_and_leaves_no_package(
     with pytest.raises(RuntimeError, match="the workbook worker failed"):
         write_package(records, [campaign], wujin, tmp_path / "x.zip", today=TODAY)
     assert not (tmp_path / "x.zip").exists()
+
+
+def test_without_an_interpreter_to_start_the_workbooks_are_written_here_as_rows_come(
+    wujin: Deployment, make_record: RecordFactory, tmp_path: Path, monkeypatch
+):
+    """An embedded Python has no sys.executable: from PARALLEL_ROWS rows on, the workbooks
+    are written here batch by batch (the path that holds no more than a batch)."""
+    monkeypatch.setattr(package, "PARALLEL_ROWS", 2)
+    monkeypatch.setattr(package, "BATCH", 2)
+    monkeypatch.setattr(package.sys, "executable", "")
+    campaign = wujin.campaigns["wujin-2026"]
+    records = [make_record(campaign, wujin, n, reference=f"EJCYGAF3W{n}") for n in range(5)]
+    folder = export(records, [campaign], wujin, tmp_path, sheet_rows=3)
+
+    for name in ("applications.xlsx", "roster.xlsx"):
+        workbook = load_workbook(folder / name)
+        assert [len(sheet_rows(sheet)) for sheet in workbook.worksheets] == [3, 2], name
