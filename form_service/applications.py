@@ -20,6 +20,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -136,6 +137,8 @@ def submit(
                         "at": application.submitted_at,
                     },
                 )
+                for hook in _stored_hooks():
+                    hook(session, application)  # the e-mail confirmation, in this transaction
                 if idempotency_key:
                     connection.execute(
                         _INSERT_KEY,
@@ -167,6 +170,11 @@ def submit(
         )
         return Outcome(application=application)
     raise RuntimeError("could not store the application after three attempts")
+
+
+def _stored_hooks() -> list:
+    """What the app writes with each stored application (``office.letters``: the e-mail)."""
+    return current_app.extensions.get("pingan_stored_hooks", []) if has_app_context() else []
 
 
 #: Core inserts: the unit of work would spend more time than the statements, inside the lock.

@@ -45,7 +45,7 @@ def init_office(app: Flask) -> None:
     )
     app.extensions["pingan_notifier"] = notifier
     install_outbox_hook()
-    install_confirmation_hook()
+    install_confirmation_hook(app)
     init_exports(app)
     app.register_blueprint(bp)
     notifier.start()  # the start-up drain: what a stopped process left in the outbox

@@ -395,21 +395,27 @@ def requeue_stale_jobs() -> None:
     """
     now = utcnow()
     lease = datetime.timedelta(seconds=current_app.config["EXPORT_LEASE_SECONDS"])
-    with get_db().write() as db_session:
-        db_session.execute(
-            update(ExportJob)
-            .where(
-                ExportJob.state.in_(("queued", "running")),
-                ExportJob.created_at < now - GIVE_UP,
-            )
-            .values(state="failed", error="导出超时未完成，请重新导出")
-        )
+    unfinished = ExportJob.state.in_(("queued", "running"))
+    # Read first, with no lock: most sweeps find nothing, and on SQLite a write
+    # transaction, even one that changes no row, would take the database's write lock.
+    with get_db().sessions() as db_session:
+        expired = db_session.scalars(
+            select(ExportJob.id).where(unfinished, ExportJob.created_at < now - GIVE_UP)
+        ).all()
         stale = db_session.scalars(
             select(ExportJob.id).where(
-                (ExportJob.state == "running") & (ExportJob.updated_at < now - lease)
-                | (ExportJob.state == "queued") & (ExportJob.updated_at < now - lease)
+                unfinished,
+                ExportJob.created_at >= now - GIVE_UP,
+                ExportJob.updated_at < now - lease,
             )
         ).all()
+    if expired:
+        with get_db().write() as db_session:
+            db_session.execute(
+                update(ExportJob)
+                .where(ExportJob.id.in_(expired), unfinished)
+                .values(state="failed", error="导出超时未完成，请重新导出")
+            )
     for job_id in stale:
         _queue_job(job_id)  # the claim decides who runs it; a duplicate task does nothing
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, has_app_context
-from sqlalchemy import event
+from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from ..models import Application
@@ -93,28 +92,33 @@ def queue_decisions(session: Session, applications: list[Application], reason: s
         )
 
 
-# --- the confirmation hook ---------------------------------------------------------------
+# --- the confirmation, written with the application ---------------------------------------
 
 
-def install_confirmation_hook() -> None:
-    """Write a confirmation for each application stored online, in its own transaction."""
-    if not event.contains(Session, "before_flush", _queue_confirmations):
-        event.listen(Session, "before_flush", _queue_confirmations)
+def install_confirmation_hook(app: Flask) -> None:
+    """Have ``applications.submit`` write a confirmation with each online application.
+
+    ``submit`` stores the application with Core inserts (the ORM's unit of work would
+    hold SQLite's write lock longer), so it calls the hooks in ``pingan_stored_hooks``
+    itself, inside the transaction that stores the application.
+    """
+    hooks = app.extensions.setdefault("pingan_stored_hooks", [])
+    if write_confirmation not in hooks:
+        hooks.append(write_confirmation)
 
 
-def _queue_confirmations(session: Session, _context, _instances) -> None:
-    if not has_app_context() or "pingan_notifier" not in current_app.extensions:
+def write_confirmation(session: Session, application: Application) -> None:
+    """The e-mail confirming an application made online, if it gave an address."""
+    if application.channel not in ("form", "api"):
         return
+    email = (application.answers or {}).get("email")
+    if not email:
+        return
+    values = {
+        "name": application.name,
+        "reference": application.reference,
+        "campaign": application.campaign,
+    }
+    subject, body = confirmation(values)
     notifier = current_app.extensions["pingan_notifier"]
-    for obj in list(session.new):
-        if not isinstance(obj, Application) or obj.channel not in ("form", "api"):
-            continue
-        email = (obj.answers or {}).get("email")
-        if email:
-            values = {
-                "name": obj.name,
-                "reference": obj.reference,
-                "campaign": obj.campaign,
-            }
-            subject, body = confirmation(values)
-            notifier.email(session, email, subject, body, application=obj)
+    notifier.email(session, email, subject, body, application=application)

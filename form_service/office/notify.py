@@ -193,18 +193,22 @@ class Notifier:
             self._add(session, "sms", mobile_encrypted, None, text, application)
 
     def _add(self, session, channel, recipient, subject, body, application) -> None:
-        session.add(
-            OutboxMessage(
-                channel=channel,
-                recipient=recipient,
-                subject=subject,
-                body=body,
-                application=application,
-                state="pending",
-                attempts=0,
-                next_try_at=utcnow(),
-            )
+        message = OutboxMessage(
+            channel=channel,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            state="pending",
+            attempts=0,
+            next_try_at=utcnow(),
         )
+        if application is not None and application.id is not None:
+            # By id: an application stored by a Core insert is not in the session, and
+            # the relationship would insert it a second time.
+            message.application_id = application.id
+        else:
+            message.application = application
+        session.add(message)
         session.info[_WROTE] = self
 
     # --- sending
@@ -343,15 +347,16 @@ class Notifier:
         return max(0.0, (earliest - utcnow()).total_seconds())
 
     def _forget_old(self) -> None:
-        """Delete messages sent more than ``OUTBOX_KEEP_DAYS`` ago."""
+        """Delete messages sent more than ``OUTBOX_KEEP_DAYS`` ago (read first: a write
+        transaction that deletes nothing would still take SQLite's write lock)."""
         cutoff = utcnow() - datetime.timedelta(days=self.policy.keep_days)
+        old = (OutboxMessage.state == "sent") & (OutboxMessage.sent_at < cutoff)
         try:
+            with self.database.sessions() as session:
+                if session.scalar(select(OutboxMessage.id).where(old).limit(1)) is None:
+                    return
             with self.database.write() as session:
-                session.execute(
-                    delete(OutboxMessage).where(
-                        OutboxMessage.state == "sent", OutboxMessage.sent_at < cutoff
-                    )
-                )
+                session.execute(delete(OutboxMessage).where(old))
         except SQLAlchemyError as error:
             log.warning("outbox not cleaned: %s", type(error).__name__)
 
