@@ -84,12 +84,14 @@ class WriterQueue:
 
     ``flock`` on ``<database>.writer-lock``: a blocked writer sleeps in the kernel and is
     woken when the lock is released. The lock belongs to an open file, so each process opens
-    its own (re-opened after a fork), and a thread lock orders the process's own threads; a
-    thread that nests write transactions takes the file lock once.
+    its own (re-opened after a fork), and a thread lock orders the process's own threads.
+    Every ``Database`` of one file in a process shares one queue (``writer_queue``): a
+    thread that nests write transactions, on one handle or two, takes the file lock once.
     """
 
     def __init__(self, path: Path):
         self.path = path
+        self.users = 0
         self._pid = -1
         self._fd = -1
         self._thread_lock = threading.RLock()
@@ -113,6 +115,33 @@ class WriterQueue:
                 if self._depth == 0:
                     fcntl.flock(self._fd, fcntl.LOCK_UN)
 
+    def close(self) -> None:
+        if self._pid == os.getpid():
+            os.close(self._fd)
+        self._pid = -1
+
+
+_writer_queues: dict[str, WriterQueue] = {}
+_writer_queues_lock = threading.Lock()
+
+
+def writer_queue(database: str) -> WriterQueue:
+    """The process's queue for the SQLite file *database* (``release_writer_queue`` after)."""
+    path = Path(os.path.realpath(f"{database}.writer-lock"))
+    with _writer_queues_lock:
+        queue = _writer_queues.setdefault(str(path), WriterQueue(path))
+        queue.users += 1
+        return queue
+
+
+def release_writer_queue(queue: WriterQueue) -> None:
+    """One user fewer; the last one closes the lock file."""
+    with _writer_queues_lock:
+        queue.users -= 1
+        if queue.users == 0:
+            _writer_queues.pop(str(queue.path), None)
+            queue.close()
+
 
 class Database:
     """The app's engine and its session factories."""
@@ -126,7 +155,7 @@ class Database:
         self.write_sessions = sessionmaker(writer, expire_on_commit=False)
         database = self.engine.url.database
         self.writers = (
-            WriterQueue(Path(f"{database}.writer-lock"))
+            writer_queue(database)
             if self.is_sqlite and fcntl is not None and database and database != ":memory:"
             else None
         )
@@ -157,6 +186,9 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.writers is not None:
+            release_writer_queue(self.writers)
+            self.writers = None
 
 
 def init_app(app: Flask) -> Database:

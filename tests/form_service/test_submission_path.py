@@ -217,3 +217,26 @@ def test_memory_rate_limits_start_no_thread_per_check(make_app, monkeypatch):
         time.sleep(0.02)  # longer than the library's 10 ms timer
     assert statuses == [201] * 5 + [429] * 2  # the limit still counts
     assert started == []
+
+
+def test_two_handles_on_one_file_share_the_writers_queue(tmp_path, make_app):
+    """A thread nesting writes through two handles of one file waits for nobody."""
+    from form_service.db import Database
+
+    database = get_db_of(make_app("wujin"))
+    other = Database(database.url)
+    try:
+        assert other.writers is database.writers
+        done = []
+
+        def nested():
+            with database.write(), other.write():
+                done.append(True)
+
+        thread = threading.Thread(target=nested, daemon=True)
+        thread.start()
+        thread.join(10)
+        assert done == [True]
+    finally:
+        other.dispose()
+    assert database.writers is not None and database.writers.users == 1
