@@ -88,6 +88,11 @@ class ProcessedPhoto:
     thumbnail: Rendition
     reused: bool
 
+    @property
+    def files(self) -> tuple[ImageFile, ...]:
+        """The four files to publish (page and thumbnail, WebP and JPEG)."""
+        return (self.page.webp, self.page.jpeg, self.thumbnail.webp, self.thumbnail.jpeg)
+
 
 def inspect_photo(path: Path, display: str | None = None) -> None:
     """Raise PhotoError if *path* is too large, of an unknown format or unreadable.
@@ -166,8 +171,7 @@ class PhotoCache:
             photo = self._from_manifest(source, digest, files, reused=True)
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        every = (photo.page.webp, photo.page.jpeg, photo.thumbnail.webp, photo.thumbnail.jpeg)
-        if all(f.path.is_file() and f.path.stat().st_size == f.bytes for f in every):
+        if all(f.path.is_file() and f.path.stat().st_size == f.bytes for f in photo.files):
             return photo
         return None
 
