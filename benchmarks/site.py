@@ -66,8 +66,9 @@ def _rebuild(data_dir: Path, site_dir: Path) -> float:
     marker = "预览改动标记"
     first = story["body"].split("。")[0]
     assert text.count(first) >= 1
-    honours.write_text(text.replace(first, first + marker, 1), encoding="utf-8")
     preview = Preview(data_dir, site_dir, form_url=None, site_url="http://127.0.0.1:8001/")
+    preview.build()  # what the preview serves when the edit is saved
+    honours.write_text(text.replace(first, first + marker, 1), encoding="utf-8")
     start = time.perf_counter()
     preview.build()
     seconds = time.perf_counter() - start
@@ -77,6 +78,7 @@ def _rebuild(data_dir: Path, site_dir: Path) -> float:
     index = (site_dir / "search" / "search_index.json").read_text(encoding="utf-8")
     assert marker in index.replace("\u200b", "")
     honours.write_text(text, encoding="utf-8")
+    preview.remove()
     return seconds
 
 
@@ -318,7 +320,6 @@ def run() -> list[str]:
                 f"{seconds:6.2f} s  search index {_index_size(site_dir) / 1024:7.1f} KiB"
             )
         copy = shutil.copytree(ROOT / "examples" / "chongqing", folder / "chongqing-preview")
-        _build(copy, folder / "chongqing-preview-site")
         seconds = _rebuild(copy, folder / "chongqing-preview-site")
         lines.append(f"site: pingan preview, examples/chongqing, one story edited: {seconds:.2f} s")
         lines.append(
@@ -338,7 +339,7 @@ def run() -> list[str]:
             site_dir = folder / f"site-{units}"
             seconds, pages = _build(data_dir, site_dir)
             floor, written, shell_bytes = _floor(data_dir, folder / f"floor-{units}", pages)
-            rebuild = _rebuild(data_dir, site_dir)
+            rebuild = _rebuild(data_dir, folder / f"preview-{units}")
             size = _index_size(site_dir)
             ratio = seconds / floor
             verdict = ""

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import html
 import logging
+import os
+import shutil
 import tempfile
 import threading
 import time
@@ -30,7 +32,14 @@ log = logging.getLogger("pingan.preview")
 
 
 class Preview:
-    """Builds one deployment's site into *site_dir*, keeping the last build's problems."""
+    """Builds one deployment's site, keeping the last build's problems.
+
+    *site_dir* (what the server serves) is a symbolic link to the last good build: each
+    build goes into a new folder, the link is switched to it in one step, and the previous
+    build is deleted in the background (deleting thousands of files takes longer than
+    writing them on some file systems), so a rebuild costs what a build does and a broken
+    build leaves the last good site in place.
+    """
 
     def __init__(self, data_dir: Path, site_dir: Path, *, form_url: str | None, site_url: str):
         self.data_dir = data_dir
@@ -41,6 +50,7 @@ class Preview:
         self.problems: str | None = None
         self.seconds = 0.0
         self.lock = threading.Lock()
+        self.builds = 0
 
     def build(self) -> None:
         started = time.perf_counter()
@@ -51,10 +61,12 @@ class Preview:
                 self.problems = error.problems.report()
                 log.error("数据有误，网站未更新：\n%s", self.problems)
                 return
+            self.builds += 1
+            target = self.site_dir.with_name(f"{self.site_dir.name}.build-{self.builds}")
             try:
                 build_site(
                     self.data_dir,
-                    self.site_dir,
+                    target,
                     form_url=self.form_url,
                     site_url=self.site_url,
                     deployment=deployment,
@@ -62,10 +74,25 @@ class Preview:
             except BuildFailed as error:
                 self.problems = str(error)
                 log.error("网站未能生成：\n%s", self.problems)
+                shutil.rmtree(target, ignore_errors=True)
                 return
+            previous = self.site_dir.resolve() if self.site_dir.is_symlink() else None
+            link = self.site_dir.with_name(f"{self.site_dir.name}.link")
+            link.unlink(missing_ok=True)
+            link.symlink_to(target.name)
+            os.replace(link, self.site_dir)
+            if previous is not None:
+                threading.Thread(target=shutil.rmtree, args=(previous, True), daemon=True).start()
             self.problems = None
             self.seconds = time.perf_counter() - started
         log.info("网站已更新（用时 %.2f 秒）", self.seconds)
+
+    def remove(self) -> None:
+        """Delete the served build and its link."""
+        with self.lock:
+            if self.site_dir.is_symlink():
+                shutil.rmtree(self.site_dir.resolve(), ignore_errors=True)
+                self.site_dir.unlink()
 
     def watched(self) -> list[Path]:
         """The data folder and, when the data says where, the pages folder."""
@@ -122,7 +149,7 @@ def serve_preview(
     data_dir: Path, *, host: str, port: int, form_url: str | None = None
 ) -> PreviewServer:
     """Build once, then return the server (call ``serve()``; ``shutdown()`` stops it)."""
-    site_dir = Path(tempfile.mkdtemp(prefix="pingan-preview-"))
+    site_dir = Path(tempfile.mkdtemp(prefix="pingan-preview-")) / "site"
     preview = Preview(data_dir, site_dir, form_url=form_url, site_url=f"http://{host}:{port}/")
     preview.build()
     server = PreviewServer(preview, host, port)

@@ -55,7 +55,7 @@ def preview(tmp_path) -> Iterator[tuple[str, Path]]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        shutil.rmtree(server.preview.site_dir, ignore_errors=True)
+        server.preview.remove()
 
 
 def _edit(path: Path, old: str, new: str) -> None:
