@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..honours import CONSENT_METHODS
-from ..photos import PhotoError, inspect_photo
 from ..problems import Problems
 from .common import check_unit_ref, report_duplicates
 
@@ -72,6 +71,9 @@ def _check_photo(
     elif not (deployment.photos_dir / photo).is_file():
         problems.at(file, doc, path, f"照片文件 photos/{photo} 不存在")
     else:
+        # Pillow and libheif load only for a deployment that has photos (~50 ms).
+        from ..photos import PhotoError, inspect_photo
+
         try:
             inspect_photo(deployment.photos_dir / photo, f"photos/{photo}")
         except PhotoError as error:
