@@ -11,14 +11,17 @@ run, the Chongqing scale: 1,000 stories and 50 campaigns) is built twice in the 
   content, footer), one file each, in one process. No checks, no search index, no sitemap:
   what rendering that many pages costs at the least.
 
-Figures: pages, wall seconds, pages a second, build ÷ floor, and the search index the browser
-downloads (``search/search_index.json``). The build renders its unit, person and story pages
-in worker processes (one per core), so wall time is the figure; the floor is one process.
+Figures: pages, wall seconds, pages a second, build ÷ floor, CPU seconds of each (the build's
+worker processes included), and the search index the browser downloads
+(``search/search_index.json``). The build renders its pages in worker processes (one per
+core), so wall time is the figure the target is about; the floor is one process. Each is run
+twice and the faster run counts: other work sharing the cores slows either at random.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -47,14 +50,39 @@ BUILD_DATE = "2026-11-23"
 TARGET_RATIO = 2.0
 #: The search index the browser downloads must stay under this at the Chongqing scale.
 INDEX_LIMIT = 2_000_000
+#: Builds and floor runs per size; the faster of each counts (the cores are shared).
+ROUNDS = 2
 #: The target for ``pingan preview``'s rebuild after one story is edited.
 REBUILD_LIMIT = 0.5
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the build's workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def _build(data_dir: Path, site_dir: Path) -> tuple[float, int]:
     start = time.perf_counter()
     pages = build_site(data_dir, site_dir, build_date=BUILD_DATE)
     return time.perf_counter() - start, pages
+
+
+def _best_build(data_dir: Path, site_dir: Path) -> tuple[float, float, int]:
+    """The faster of two builds (wall seconds), its CPU seconds (workers included), pages."""
+    best = None
+    for attempt in range(ROUNDS):
+        target = site_dir.with_name(f"{site_dir.name}-{attempt}")
+        cpu = _cpu()
+        seconds, pages = _build(data_dir, target)
+        result = (seconds, _cpu() - cpu, pages)
+        best = result if best is None or result[0] < best[0] else best
+        if attempt:
+            shutil.rmtree(target)
+        else:
+            target.rename(site_dir)
+    assert best is not None
+    return best
 
 
 def _rebuild(data_dir: Path, site_dir: Path) -> float:
@@ -298,12 +326,18 @@ def floor_build(data_dir: Path, out_dir: Path, pages: int) -> int:
     return written
 
 
-def _floor(data_dir: Path, out_dir: Path, pages: int) -> tuple[float, int, int]:
-    start = time.perf_counter()
-    written = floor_build(data_dir, out_dir, pages)
-    seconds = time.perf_counter() - start
-    sample = next(out_dir.glob("unit/*/index.html")).stat().st_size
-    return seconds, written, sample
+def _floor(data_dir: Path, out_dir: Path, pages: int) -> tuple[float, float, int, int]:
+    """The faster of two floor runs: wall and CPU seconds, pages, bytes of a unit page."""
+    best = None
+    for attempt in range(ROUNDS):
+        target = out_dir.with_name(f"{out_dir.name}-{attempt}")
+        start, cpu = time.perf_counter(), _cpu()
+        written = floor_build(data_dir, target, pages)
+        result = (time.perf_counter() - start, _cpu() - cpu, written)
+        best = result if best is None or result[0] < best[0] else best
+    assert best is not None
+    sample = next(out_dir.with_name(f"{out_dir.name}-0").glob("unit/*/index.html")).stat().st_size
+    return (*best, sample)
 
 
 def run() -> list[str]:
@@ -323,8 +357,8 @@ def run() -> list[str]:
         seconds = _rebuild(copy, folder / "chongqing-preview-site")
         lines.append(f"site: pingan preview, examples/chongqing, one story edited: {seconds:.2f} s")
         lines.append(
-            "site: units    | pages  | build s | floor s | build p/s | floor p/s | build/floor "
-            "| search index"
+            "site: units  | pages  | build s | floor s | build p/s | floor p/s | build/floor "
+            "| CPU s build / floor | search index"
         )
         for towns, villages, stories in SYNTHETIC:
             units = 1 + towns * (1 + villages)
@@ -337,8 +371,10 @@ def run() -> list[str]:
                 campaigns=CAMPAIGNS,
             )
             site_dir = folder / f"site-{units}"
-            seconds, pages = _build(data_dir, site_dir)
-            floor, written, shell_bytes = _floor(data_dir, folder / f"floor-{units}", pages)
+            seconds, cpu, pages = _best_build(data_dir, site_dir)
+            floor, floor_cpu, written, shell_bytes = _floor(
+                data_dir, folder / f"floor-{units}", pages
+            )
             rebuild = _rebuild(data_dir, folder / f"preview-{units}")
             size = _index_size(site_dir)
             ratio = seconds / floor
@@ -349,6 +385,7 @@ def run() -> list[str]:
             lines.append(
                 f"site: {units:>6,} | {pages:>6,} | {seconds:7.2f} | {floor:7.2f} | "
                 f"{pages / seconds:9.0f} | {written / floor:9.0f} | {ratio:10.2f}× | "
+                f"{cpu:6.2f} / {floor_cpu:5.2f} = {cpu / floor_cpu:4.2f}× | "
                 f"{size / 1e6:5.2f} MB{verdict}"
             )
             lines.append(
