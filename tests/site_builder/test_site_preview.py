@@ -30,6 +30,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _get(url: str) -> str:
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.read().decode("utf-8")
@@ -49,7 +54,8 @@ def preview(tmp_path) -> Iterator[tuple[str, Path]]:
     port = _free_port()
     server = serve_preview(data_dir, host="127.0.0.1", port=port)
     thread = threading.Thread(target=server.serve, daemon=True)
-    thread.start()
+    thread.start()  # serve() binds the port in the thread: wait until it listens
+    _eventually(lambda: _listening(port), seconds=10)
     try:
         yield f"http://127.0.0.1:{port}/", data_dir
     finally:
