@@ -1,22 +1,25 @@
-"""Unit, unit-list, person and story pages: their HTML in Material's own page around it.
+"""Generated pages written by worker processes: most of them in Material's shell.
 
-These are nearly all pages of a large deployment (12,001 units → 12,001 unit pages), and
+The unit, unit-list, person and story pages (and the later pages of the honour roll and the
+stories) are nearly all pages of a large deployment (12,001 units → 12,001 unit pages), and
 none of them is in the navigation, so Material's page template gives each of them the same
 page around the content: same header, navigation, footer, 长辈模式 switch and status link.
 What differs from one to another is the title, the canonical URL, the h1's id (the skip
 link points at it), the content and the table of contents.
 
-So instead of a MkDocs page each (Python-Markdown parsing Markdown the plugin wrote, then
-Material's template with its navigation rendered again), Material's template is rendered
-once per *shell*: per folder of the site (relative links depend on it), page settings and
-table of contents (a unit page's sections: at most sixteen combinations), with markers
-where the per-page values go. Each page is then its ``*.html.j2`` template's output put
-into its shell: the same HTML Material would write, byte for byte (a test holds them equal).
+So instead of a MkDocs page each (Material's template with its navigation rendered again),
+Material's template is rendered once per *shell*: per folder of the site (relative links
+depend on it), page settings and table of contents (a unit page's sections: at most sixteen
+combinations), with markers where the per-page values go. Each page is then its template's
+HTML put into its shell: the page Material would write (tests/site_builder/test_site_shell.py
+holds them equal, whitespace between tags aside).
 
-The pages are rendered in worker processes (forked, so they share the loaded deployment)
-while MkDocs builds its own pages. Each worker writes its pages and returns their search
-entries, made by Material's search plugin's own ``SearchIndex``; the plugin adds them to the
-index and the pages to the sitemap before the search plugin writes its index.
+The generated pages in the navigation (home, notices, quotas, lists: Material marks each in
+the navigation) are rendered by Material one by one, as MkDocs' build would, in the same
+workers. The workers are forked once the navigation is known (so they share the loaded
+deployment), each writes its pages and returns their search entries, made by Material's
+search plugin's own code; the plugin adds them to the index and the shell pages to the
+sitemap before the search plugin writes its index.
 """
 
 from __future__ import annotations
