@@ -32,8 +32,8 @@ from typing import Any
 
 import pytest
 from applicants import ROOT, TEST_KEYS, TODAY
-from conftest import fresh_postgres_database
 from gunicorn_server import Gunicorn, Servers, settings
+from postgres_server import fresh_postgres_database
 from redis_server import redis_server
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.pool import NullPool
