@@ -44,6 +44,9 @@ class PinganConfig(base.Config):
     #: Public URL of the site itself (canonical links, og:url, sitemap); empty means
     #: deployment.yaml's ``site_url``.
     site_url = UrlOption()
+    #: Where processed photos are kept between builds, relative to mkdocs.yml; empty means
+    #: ``.pingan-cache`` in the data folder (pingan.photos.PhotoCache).
+    cache_dir = c.Type(str, default="")
     #: "Today" for open/closed campaigns; empty means SOURCE_DATE_EPOCH, else today in China.
     build_date = DateOption()
     #: Entries per paginated index page (units, honour roll, stories).

@@ -22,6 +22,7 @@ from mkdocs.utils import get_relative_url, is_markdown_file
 from pingan.campaigns import Campaign, campaign_fields
 from pingan.deployment import Deployment
 from pingan.eligibility import age_range_text
+from pingan.photos import PhotoCache, ProcessedPhoto
 
 from .formatting import UNIT_KINDS
 from .qrcode import qr_svg
@@ -72,6 +73,8 @@ class SitePlan:
     assets: list[GeneratedAsset] = field(default_factory=list)
     #: Navigation entries of the generated part: (title, src_uri or [(title, src_uri)…]).
     nav: list[tuple[str, Any]] = field(default_factory=list)
+    #: The processed photo files among the assets (two names may hold the same picture).
+    photo_files: set[str] = field(default_factory=set)
 
     def add(self, page: GeneratedPage) -> GeneratedPage:
         self.pages.append(page)
@@ -88,6 +91,11 @@ class Site:
     page_size: int
     tree_limit: int
     use_directory_urls: bool = True
+    #: Where processed photos are kept between builds; None publishes no photo at all.
+    photo_cache: PhotoCache | None = field(default=None, repr=False)
+    #: The photos the site shows, by their file name under the deployment's photos/ (filled
+    #: while the site is planned): templates publish only the processed files, never these.
+    photos: dict[str, ProcessedPhoto] = field(default_factory=dict, repr=False)
     _urls: dict[str, str] = field(default_factory=dict, repr=False)
 
     def url(self, src_uri: str) -> str:
@@ -165,8 +173,9 @@ def person_uri(person_id: str) -> str:
     return f"people/{person_id}.md"
 
 
-def photo_uri(photo: str) -> str:
-    return f"people/photos/{photo}"
+def photo_uri(file_name: str) -> str:
+    """Where a processed photo file (a page image or thumbnail, content-addressed) goes."""
+    return f"people/photos/{file_name}"
 
 
 def story_uri(story_id: str) -> str:
@@ -437,8 +446,7 @@ def _honours(site: Site, plan: SitePlan) -> str:
             stories_of[person_id].append(story)
     for person in people:
         if person.get("photo"):
-            path = deployment.photos_dir / person["photo"]
-            plan.assets.append(GeneratedAsset(photo_uri(person["photo"]), abs_src_path=str(path)))
+            _publish_photo(site, plan, person["photo"])
         context = {
             "person": person,
             "unit": deployment.tree[person["unit"]],
@@ -453,6 +461,21 @@ def _honours(site: Site, plan: SitePlan) -> str:
         page.searchable = pager.number == 1
         plan.add(page)
     return "honours/index.md"
+
+
+def _publish_photo(site: Site, plan: SitePlan, name: str) -> None:
+    """Publish the photo *name* of the deployment's photos/ as its processed files only:
+    upright, without EXIF (a phone's GPS position!), page image and thumbnail, WebP and JPEG.
+    The original never reaches the site. Raises PhotoError for a photo that cannot be used."""
+    if name in site.photos or site.photo_cache is None:
+        return
+    photo = site.photo_cache.get(site.deployment.photos_dir / name, f"photos/{name}")
+    site.photos[name] = photo
+    for image in photo.files:
+        uri = photo_uri(image.name)
+        if uri not in plan.photo_files:
+            plan.photo_files.add(uri)
+            plan.assets.append(GeneratedAsset(uri, abs_src_path=str(image.path)))
 
 
 def _projects(site: Site, plan: SitePlan) -> str:
@@ -473,6 +496,8 @@ def _stories(site: Site, plan: SitePlan) -> str:
         with_photo = [person for person in named if person.get("photo")]
         faces[story["id"]] = (with_photo or named or [None])[0]
     for story in stories:
+        for name in story.get("photos", []):
+            _publish_photo(site, plan, name)
         context = {"story": story, "people": people}
         plan.add(GeneratedPage(story_uri(story["id"]), story["title"], "story.html.j2", context))
     for pager, chunk in paginate(stories, site.page_size, lambda n: list_page_uri("stories", n)):

@@ -25,6 +25,7 @@ from mkdocs.utils.meta import get_data
 
 from pingan.deployment import DataError, Deployment, load_deployment
 from pingan.markup import join_cjk_lines
+from pingan.photos import PhotoCache, PhotoError
 
 from .config import PinganConfig
 from .formatting import build_day
@@ -44,6 +45,19 @@ WRITTEN_ELSEWHERE = "pingan-written-elsewhere.html"
 UNIT_FILTER_JS = "assets/javascripts/unit-filter.js"
 #: Written in a content page's Markdown link, e.g. ``[查询进度](pingan:status)``.
 STATUS_LINK = "(pingan:status)"
+#: The data folder's cache of processed photos when the build names none.
+CACHE_FOLDER = ".pingan-cache"
+#: One photo cache per folder for the life of the process: a preview's rebuilds do not even
+#: hash an unchanged photo again.
+_PHOTO_CACHES: dict[Path, PhotoCache] = {}
+
+
+def photo_cache(folder: Path) -> PhotoCache:
+    """The process's cache of processed photos in *folder*."""
+    folder = folder.resolve()
+    if folder not in _PHOTO_CACHES:
+        _PHOTO_CACHES[folder] = PhotoCache(folder)
+    return _PHOTO_CACHES[folder]
 
 
 class PinganPlugin(BasePlugin[PinganConfig]):
@@ -93,6 +107,8 @@ class PinganPlugin(BasePlugin[PinganConfig]):
             **(config.extra.get("pingan") or {}),
             "status_url": status_url(form_url),
         }
+        config_dir = Path(config.config_file_path or ".").parent
+        cache_dir = config_dir / self.config.cache_dir if self.config.cache_dir else None
         self.site = Site(
             deployment=deployment,
             day=build_day(self.config.build_date),
@@ -100,8 +116,12 @@ class PinganPlugin(BasePlugin[PinganConfig]):
             page_size=self.config.page_size,
             tree_limit=self.config.tree_limit,
             use_directory_urls=config.use_directory_urls,
+            photo_cache=photo_cache(cache_dir or data_dir / CACHE_FOLDER / "photos"),
         )
-        self.plan = plan_site(self.site)
+        try:
+            self.plan = plan_site(self.site)
+        except PhotoError as error:
+            raise PluginError(f"{error.message}\n未生成网站。") from None
         _refuse_clashes(self.plan, deployment.content_dir)
         return config
 

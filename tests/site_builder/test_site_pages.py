@@ -164,29 +164,6 @@ def test_pages_are_chinese_and_use_the_deployment_colours(wujin):
     assert "--md-primary-fg-color: #1565c0;" in css
 
 
-def test_photo_replaces_the_initial_avatar_and_is_copied(copy_of_wujin, build_site):
-    import segno
-
-    (copy_of_wujin / "photos").mkdir()
-    segno.make("photo").save(copy_of_wujin / "photos" / "zhang.png", kind="png", scale=4)
-    honours = copy_of_wujin / "honours.yaml"
-    text = honours.read_text(encoding="utf-8")
-    honours.write_text(
-        text.replace("    unit: hutang\n", "    unit: hutang\n    photo: zhang.png\n", 1)
-    )
-
-    site = build_site(copy_of_wujin)
-
-    card = BeautifulSoup((site / "honours/index.html").read_text(), "lxml").select_one(
-        'article[data-person="zhang-demo"]'
-    )
-    assert card.select_one(".pingan-avatar--initial") is None
-    assert card.select_one("img.pingan-avatar")["src"] == "../people/photos/zhang.png"
-    assert (site / "people/photos/zhang.png").read_bytes() == (
-        copy_of_wujin / "photos" / "zhang.png"
-    ).read_bytes()
-
-
 def test_an_emergency_round_names_its_window_and_closing_day(copy_of_wujin, build_site):
     notice = copy_of_wujin / "campaigns" / "wujin-2026.yaml"
     text = notice.read_text(encoding="utf-8")
