@@ -66,11 +66,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_dates(app)
     _serve_elder_mode_script(app)
 
-    from .views import api, apply, site, status, volunteer
+    from .views import api, apply, site, status, verify, volunteer
 
     app.register_blueprint(apply.bp)
     app.register_blueprint(status.bp)
     app.register_blueprint(volunteer.bp)
+    app.register_blueprint(verify.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
     from .office import init_office

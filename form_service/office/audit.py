@@ -56,6 +56,8 @@ ACTIONS = {
     "stars_award": "评定星级",
     "honour_nominate": "提名先进志愿者（公示）",
     "honour_withdraw": "撤回表彰提名",
+    "service_certificate": "出具志愿服务记录证明",
+    "service_certificate_print": "打印志愿服务记录证明",
 }
 
 #: Detail key → how the audit page names it, in the order it shows them. ``to_stage`` is
@@ -89,6 +91,10 @@ DETAIL_LABELS = {
     "consent": "本人同意",
     "nomination": "提名编号",
     "status": "撤回前状态",
+    "certificate": "证明编号",
+    "hours": "服务时长（小时）",
+    "activities": "参加活动（次）",
+    "format": "格式",
 }
 ROLES = {"administrator": "管理员", "reviewer": "审核员"}
 

@@ -10,6 +10,7 @@ through the normal validation (the roster import).
 
 from .materials import grid_cards_html, paper_form_html, poster_html, poster_url, prefilled_unit
 from .pdf import html_to_pdf
+from .service_record import ServiceRecord, service_record_html, style_hashes
 
 __all__ = [
     "grid_cards_html",
@@ -18,4 +19,7 @@ __all__ = [
     "poster_html",
     "poster_url",
     "prefilled_unit",
+    "service_record_html",
+    "ServiceRecord",
+    "style_hashes",
 ]

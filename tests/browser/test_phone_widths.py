@@ -169,7 +169,7 @@ def test_every_form_service_page_reads_on_a_phone_and_a_desk(
     office_demo, browser, assert_accessible, screenshots
 ):
     _, url = office_demo
-    for page in ("/apply/", "/apply/wujin-2026", "/status", "/office/login"):
+    for page in ("/apply/", "/apply/wujin-2026", "/status", "/verify", "/office/login"):
         _check(browser, assert_accessible, url + page, SERVICE_TARGETS, SERVICE_TEXT)
     _log_in(browser, url)
     detail = browser.find_element(By.CSS_SELECTOR, "tr.application a").get_attribute("href")

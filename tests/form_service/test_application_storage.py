@@ -32,6 +32,7 @@ def test_migrations_build_exactly_the_models_schema(storage_app):
         "form_service.office_models",
         "form_service.volunteer_models",
         "form_service.honour_models",
+        "form_service.certificate_models",
     ):  # share Base
         if importlib.util.find_spec(module):
             importlib.import_module(module)
@@ -43,7 +44,7 @@ def test_migrations_build_exactly_the_models_schema(storage_app):
 
 def test_the_migrations_have_one_head(storage_app):
     engine = get_db_of(storage_app).engine
-    assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == ["0010"]
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == ["0011"]
 
 
 def test_0004_drops_the_unit_time_index_and_its_downgrade_brings_it_back(storage_app):

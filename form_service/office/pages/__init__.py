@@ -25,6 +25,7 @@ from . import (
     honours,
     imports,
     posters,
+    service_certificates,
     volunteers,
 )
 from .common import stage_name
@@ -47,6 +48,7 @@ for feature in (
     grid_workers,
     activities,
     volunteers,
+    service_certificates,
     honours,
     audit,
 ):

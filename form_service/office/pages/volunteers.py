@@ -6,14 +6,26 @@ where the scheme rates so, award the star rating (who, when, why). Every change 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
 from pingan.points import hours_text
 from pingan.stars import BY_AWARD
 
+from ...certificate_models import ServiceCertificate
 from ...context import current_deployment
 from ...db import get_db, read_session
+from ...service_certificates import local_today
 from ...volunteer_models import KINDS, Activity, Attendance, PointAward, StarAward, VolunteerRecord
 from ...volunteers import (
     Refused,
@@ -78,6 +90,12 @@ def show(record_id: int):
     points = session.scalars(
         select(PointAward).where(PointAward.record_id == record.id).order_by(PointAward.id.desc())
     ).all()
+    certificates = session.scalars(
+        select(ServiceCertificate)
+        .where(ServiceCertificate.record_id == record.id)
+        .order_by(ServiceCertificate.id.desc())
+        .limit(HISTORY)
+    ).all()
     rules = record_rules()
     tree = current_deployment().tree
     return render_template(
@@ -100,6 +118,9 @@ def show(record_id: int):
         ],
         star_awards=stars,
         point_awards=points,
+        certificates=certificates,
+        certificate_hours=hours_text,
+        today=local_today(current_app.config["TIMEZONE"]),
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 from offices import Office, add_user, get_db_of
 from sqlalchemy import select
 
+from form_service.certificate_models import ServiceCertificate
 from form_service.models import utcnow
 from form_service.office.exports import ExportRequest, start_or_reuse_job
 from form_service.office_models import User
@@ -57,8 +58,8 @@ NIUTANG_NOMINATION = {
 
 @pytest.fixture
 def theirs(app, office, applicant):
-    """An application, a registered volunteer, an export job, an activity and an honour
-    nomination of niutang."""
+    """An application, a registered volunteer, an export job, an activity, an honour
+    nomination and a certificate of service record of niutang."""
     application = applicant.stored(unit="niutang")
     owner = office(app, "niutang", "administrator")
     owner.decide(application, "approve")
@@ -91,6 +92,23 @@ def theirs(app, office, applicant):
                     5,
                 ),
             )
+        with get_db().write() as session:
+            certificate = ServiceCertificate(
+                deployment=app.extensions["pingan_deployment"].id,
+                code="ABCDEFGHJKMN",
+                record_id=record_id,
+                name="钱示例",
+                volunteer_number="N0001",
+                volunteer_unit="niutang",
+                unit="niutang",
+                minutes=60,
+                activities=1,
+                period_start=datetime.date(2026, 11, 1),
+                period_end=datetime.date(2026, 11, 1),
+            )
+            session.add(certificate)
+            session.flush()
+            certificate_id = certificate.id
     nominated = owner.post("/office/honours/new", NIUTANG_NOMINATION)
     nomination_id = int(nominated.headers["Location"].rsplit("/", 1)[1])
     return {
@@ -101,6 +119,7 @@ def theirs(app, office, applicant):
         "campaign_id": "wujin-2026",
         "activity_id": activity.id,
         "record_id": record_id,
+        "certificate_id": certificate_id,
     }
 
 
@@ -119,6 +138,7 @@ def test_every_office_route_is_covered_by_the_access_table(app):
             "activity_id",
             "record_id",
             "nomination_id",
+            "certificate_id",
         }, rule
 
 
