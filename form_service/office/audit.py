@@ -95,6 +95,10 @@ DETAIL_LABELS = {
     "hours": "服务时长（小时）",
     "activities": "参加活动（次）",
     "format": "格式",
+    "content": "导出内容",
+    "volunteers": "志愿者（人）",
+    "activity_rows": "活动（个）",
+    "attendance": "服务记录（条）",
 }
 ROLES = {"administrator": "管理员", "reviewer": "审核员"}
 

@@ -26,6 +26,7 @@ from . import (
     imports,
     posters,
     service_certificates,
+    volunteer_exports,
     volunteers,
 )
 from .common import stage_name
@@ -49,6 +50,7 @@ for feature in (
     activities,
     volunteers,
     service_certificates,
+    volunteer_exports,
     honours,
     audit,
 ):
