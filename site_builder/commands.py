@@ -49,6 +49,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         metavar="日期",
         help="把这一天（YYYY-MM-DD）当作今天生成网站，也用作 SOURCE_DATE_EPOCH",
     )
+    build.add_argument(
+        "--honours",
+        metavar="文件",
+        help="办公室的表彰决定（pingan honours export 写的 honours.json）："
+        "光荣榜据此显示公示中和已授予的表彰，不显示已撤回的",
+    )
     build.add_argument("--strict", action="store_true", help="MkDocs 有任何警告即视为失败")
     build.add_argument("--config-file", default=str(DEFAULT_CONFIG), help=argparse.SUPPRESS)
     build.set_defaults(func=run_build)
@@ -100,6 +106,7 @@ def run_build(args: argparse.Namespace) -> int:
             strict=args.strict,
             config_file=Path(args.config_file),
             deployment=deployment,
+            honours=Path(args.honours) if args.honours else None,
         )
     except BuildFailed as error:
         print(f"未生成网站：{error}", file=sys.stderr)
@@ -145,9 +152,12 @@ def build_site(
     strict: bool = False,
     config_file: Path = DEFAULT_CONFIG,
     deployment=None,
+    honours: Path | None = None,
     plugin_options: dict | None = None,
 ) -> int:
     """Build one deployment's site into *site_dir*; return the number of HTML pages.
+
+    *honours* is the offices' decisions file (``pingan honours export``), if any.
 
     *plugin_options* overrides the pingan plugin's other options (``workers``, ``shell``)."""
     from mkdocs.commands.build import build
@@ -183,6 +193,7 @@ def build_site(
             "form_url": form_url or "",
             "site_url": site_url or "",
             "build_date": build_date or "",
+            "honours": str(honours.resolve()) if honours else "",
             **(plugin_options or {}),
         }
         errors, warnings = plugin.load_config(options, config.config_file_path)

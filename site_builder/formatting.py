@@ -66,6 +66,16 @@ def zh_period(start: str | datetime.date, end: str | datetime.date | None) -> st
     return f"{zh_date(start)}至 {zh_date(end)}"
 
 
+def notice_period(starts: datetime.date, ends: datetime.date) -> str:
+    """A public notice's dates as notices print them: ``2026 年 11 月 21 日至 27 日``,
+    ``2026 年 11 月 28 日至 12 月 4 日``, or both dates in full across a year's end."""
+    if (starts.year, starts.month) == (ends.year, ends.month):
+        return f"{zh_date(starts)}至 {ends.day} 日"
+    if starts.year == ends.year:
+        return f"{zh_date(starts)}至 {ends.month} 月 {ends.day} 日"
+    return f"{zh_date(starts)}至 {zh_date(ends)}"
+
+
 def stars_text(stars: int) -> str:
     """Accessible wording of a star rating: ``四星``."""
     return f"{STAR_WORDS.get(stars, stars)}星"

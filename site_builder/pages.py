@@ -22,6 +22,7 @@ from mkdocs.utils import get_relative_url, is_markdown_file
 from pingan.campaigns import Campaign, campaign_fields
 from pingan.deployment import Deployment
 from pingan.eligibility import age_range_text
+from pingan.honours import Honour, HonourRoll, honour_roll
 from pingan.photos import PhotoCache, ProcessedPhoto
 
 from .formatting import UNIT_KINDS
@@ -96,7 +97,22 @@ class Site:
     #: The photos the site shows, by their file name under the deployment's photos/ (filled
     #: while the site is planned): templates publish only the processed files, never these.
     photos: dict[str, ProcessedPhoto] = field(default_factory=dict, repr=False)
+    #: The offices' honour decisions (pingan.honours.load_decisions), or None without them.
+    decisions: list[dict[str, Any]] | None = field(default=None, repr=False)
+    _roll: HonourRoll | None = field(default=None, repr=False)
     _urls: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def roll(self) -> HonourRoll:
+        """The honours shown on the build's day: YAML honours merged with the decisions."""
+        if self._roll is None:
+            self._roll = honour_roll(self.deployment, self.day, self.decisions)
+        return self._roll
+
+    def shown_people(self) -> list[dict[str, Any]]:
+        """honours.yaml people the site may name and link to (not withdrawn, not waiting)."""
+        hidden = self.roll.hidden_people
+        return [person for person in self.deployment.volunteers if person["id"] not in hidden]
 
     def url(self, src_uri: str) -> str:
         """The site-relative URL MkDocs gives the page or file at *src_uri*."""
@@ -232,7 +248,7 @@ def plan_site(site: Site) -> SitePlan:
     if quotas:
         plan.nav.append(("名额分配", quotas))
     plan.nav.append(("组织网络", _units(site, plan)))
-    if deployment.volunteers:
+    if site.roll.under_notice or site.roll.awarded:
         plan.nav.append(("光荣榜", _honours(site, plan)))
     if deployment.projects:
         plan.nav.append(("服务项目", _projects(site, plan)))
@@ -411,7 +427,7 @@ def _units(site: Site, plan: SitePlan) -> str:
     for campaign in sorted_campaigns(deployment, site.day):
         campaigns_by_table[campaign.data.get("quota")].append(campaign)
     people = defaultdict(list)
-    for person in deployment.volunteers:
+    for person in site.shown_people():
         people[person["unit"]].append(person)
     projects = defaultdict(list)
     for project in deployment.projects:
@@ -438,29 +454,64 @@ def _units(site: Site, plan: SitePlan) -> str:
 
 
 def _honours(site: Site, plan: SitePlan) -> str:
+    """The honour roll: nominations under public notice (公示) first, then the honours
+    awarded, by year; a page per honours.yaml person the roll shows."""
     deployment = site.deployment
-    people = sorted(deployment.volunteers, key=lambda p: (-p["year"], -p.get("stars", 0), p["id"]))
+    roll = site.roll
+    shown = roll.under_notice + roll.awarded
+    honour_of = {honour.person["id"]: honour for honour in shown if honour.person}
     stories_of = defaultdict(list)
     for story in deployment.stories:
         for person_id in story.get("volunteers", []):
             stories_of[person_id].append(story)
-    for person in people:
-        if person.get("photo"):
-            _publish_photo(site, plan, person["photo"])
+    for honour in shown:
+        if honour.photo:
+            _publish_photo(site, plan, honour.photo)
+    for person_id, honour in honour_of.items():
+        person = honour.person
         context = {
             "person": person,
+            "honour": honour,
             "unit": deployment.tree[person["unit"]],
-            "stories": stories_of[person["id"]],
+            "stories": stories_of[person_id],
         }
-        plan.add(GeneratedPage(person_uri(person["id"]), person["name"], "person.html.j2", context))
-    for pager, chunk in paginate(people, site.page_size, lambda n: list_page_uri("honours", n)):
+        plan.add(GeneratedPage(person_uri(person_id), person["name"], "person.html.j2", context))
+    chunks = paginate(roll.awarded, site.page_size, lambda n: list_page_uri("honours", n))
+    for pager, chunk in chunks:
         title = "光荣榜" if pager.number == 1 else f"光荣榜（第 {pager.number} 页）"
-        context = {"people": chunk, "pager": pager}
+        context = {
+            "under_notice": context_notice(roll, pager),
+            "by_honour": _honour_counts(roll) if pager.number == 1 else [],
+            "years": _by_year(chunk),
+            "has_examples": any(honour.example for honour in chunk + context_notice(roll, pager)),
+            "pager": pager,
+        }
         page = GeneratedPage(pager.uris[pager.number - 1], title, "honours.html.j2", context)
         # Later pages only repeat cards of pages that are in the index themselves.
         page.searchable = pager.number == 1
         plan.add(page)
     return "honours/index.md"
+
+
+def context_notice(roll: HonourRoll, pager: Pager) -> list[Honour]:
+    """The nominations under notice, shown once: on the roll's first page."""
+    return roll.under_notice if pager.number == 1 else []
+
+
+def _by_year(honours: list[Honour]) -> list[tuple[int, list[Honour]]]:
+    """Honours (sorted latest year first) grouped by year, in that order."""
+    years: dict[int, list[Honour]] = {}
+    for honour in honours:
+        years.setdefault(honour.year, []).append(honour)
+    return list(years.items())
+
+
+def _honour_counts(roll: HonourRoll) -> list[tuple[str, int, list[int]]]:
+    """(honour, how many were awarded it, its years latest first) for the roll's summary."""
+    return [
+        (name, len(honours), sorted({h.year for h in honours}, reverse=True))
+        for name, honours in roll.by_honour().items()
+    ]
 
 
 def _publish_photo(site: Site, plan: SitePlan, name: str) -> None:
@@ -488,11 +539,14 @@ def _projects(site: Site, plan: SitePlan) -> str:
 
 def _stories(site: Site, plan: SitePlan) -> str:
     stories = sorted(site.deployment.stories, key=lambda s: (s["date"], s["id"]), reverse=True)
-    people = {person["id"]: person for person in site.deployment.volunteers}
+    # A withdrawn nomination's person (or one not yet under notice) is neither named nor linked.
+    people = {person["id"]: person for person in site.shown_people()}
     # A story's card shows its first volunteer who has a photo, else its first volunteer.
     faces = {}
     for story in stories:
-        named = [people[person_id] for person_id in story.get("volunteers", [])]
+        named = [
+            people[person_id] for person_id in story.get("volunteers", []) if person_id in people
+        ]
         with_photo = [person for person in named if person.get("photo")]
         faces[story["id"]] = (with_photo or named or [None])[0]
     for story in stories:

@@ -24,6 +24,7 @@ from mkdocs.structure.toc import TableOfContents
 from mkdocs.utils.meta import get_data
 
 from pingan.deployment import DataError, Deployment, load_deployment
+from pingan.honours import DecisionsError, load_decisions
 from pingan.markup import join_cjk_lines
 from pingan.photos import PhotoCache, PhotoError
 
@@ -109,6 +110,15 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         }
         config_dir = Path(config.config_file_path or ".").parent
         cache_dir = config_dir / self.config.cache_dir if self.config.cache_dir else None
+        decisions = None
+        if self.config.honours:
+            try:
+                decisions = load_decisions(config_dir / self.config.honours, deployment)
+            except DecisionsError as error:
+                raise PluginError(
+                    f"{error.problems.report()}\n表彰决定文件有 {len(error.problems)} 个问题，"
+                    "未生成网站。"
+                ) from None
         self.site = Site(
             deployment=deployment,
             day=build_day(self.config.build_date),
@@ -117,6 +127,7 @@ class PinganPlugin(BasePlugin[PinganConfig]):
             tree_limit=self.config.tree_limit,
             use_directory_urls=config.use_directory_urls,
             photo_cache=photo_cache(cache_dir or data_dir / CACHE_FOLDER / "photos"),
+            decisions=decisions,
         )
         try:
             self.plan = plan_site(self.site)
