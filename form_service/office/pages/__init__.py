@@ -23,6 +23,7 @@ from . import (
     exports,
     grid_workers,
     honours,
+    hours_imports,
     imports,
     posters,
     service_certificates,
@@ -51,6 +52,7 @@ for feature in (
     volunteers,
     service_certificates,
     volunteer_exports,
+    hours_imports,
     honours,
     audit,
 ):
