@@ -110,7 +110,7 @@ def import_hours(
             )
         )
     }
-    wanted = {int(cells[ACTIVITY]) for _, cells in rows if cells[ACTIVITY].isdigit()}
+    wanted = {int(cells[ACTIVITY]) for _, cells in rows if _is_id(cells[ACTIVITY])}
     activities = {
         activity.id: activity
         for activity in session.scalars(
@@ -126,7 +126,7 @@ def import_hours(
             says.append("缺少志愿者编号")
         elif record_id is None:
             says.append(f"没有志愿者编号为 {cells[NUMBER][:40]} 的志愿者")
-        activity = activities.get(int(cells[ACTIVITY])) if cells[ACTIVITY].isdigit() else None
+        activity = activities.get(int(cells[ACTIVITY])) if _is_id(cells[ACTIVITY]) else None
         if activity is None or activity.unit not in unit_scope or activity.unit not in scope:
             says.append(f"没有编号为 {cells[ACTIVITY][:20] or '（空）'} 的本单位活动")
         elif _aware(activity.starts_at) > now:
@@ -149,6 +149,11 @@ def import_hours(
         result.corrected += counts["corrected"]
         result.unchanged += counts["unchanged"]
     return result
+
+
+def _is_id(text: str) -> bool:
+    """Digits a database integer holds (a longer number is no activity's)."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
 
 
 def _minutes(text: str) -> int | None:

@@ -77,6 +77,8 @@ def test_one_bad_row_stores_nothing_and_every_problem_is_named(app, office):
         (numbers[1], later, 2),  # not started
         (numbers[1], patrol, "两小时"),  # not hours
         (numbers[0], patrol, 1),  # twice
+        (numbers[1], "99999999999", 1),  # no activity (and more than a database integer)
+        (numbers[1], "²", 1),  # a digit that is no number
     )
     response = upload(account, "hutang", data)
     assert response.status_code == 422
@@ -86,6 +88,8 @@ def test_one_bad_row_stores_nothing_and_every_problem_is_named(app, office):
     assert f"第 5 行：活动 {later} 尚未开始" in problems
     assert "第 6 行：服务时长请填写小时数" in problems
     assert "第 7 行：同一志愿者和活动重复出现" in problems
+    assert "第 8 行：没有编号为 99999999999 的本单位活动" in problems
+    assert "第 9 行：没有编号为 ² 的本单位活动" in problems
     assert attendances(app) == 0
 
 
