@@ -32,6 +32,7 @@ from .models import Application
 from .volunteer_models import KINDS, STATES, Activity, Attendance, VolunteerRecord
 
 WORKBOOK = "volunteers.xlsx"
+UNREADABLE = "（无法读取）"
 STREAM = 1000
 
 VOLUNTEERS = TableSpec(
@@ -143,8 +144,8 @@ def _volunteers(session, deployment, rules, units, zone) -> Iterator[list]:
         yield [
             record.volunteer_number,
             record.name,
-            mask_id_number(decrypt(id_encrypted)) if id_encrypted else "",
-            decrypt(mobile_encrypted) if mobile_encrypted else "",
+            _read(decrypt, id_encrypted, mask_id_number),
+            _read(decrypt, mobile_encrypted),
             record.unit,
             tree[record.unit].name if record.unit in tree else record.unit,
             roles.get(role, role),
@@ -216,6 +217,17 @@ def _attendance(session, deployment, units, zone) -> Iterator[list]:
             points,
             _time(recorded_at, zone),
         ]
+
+
+def _read(decrypt, token: str | None, then=lambda text: text) -> str:
+    """A stored encrypted value as written: empty when none is stored, ``UNREADABLE`` when
+    the configured keys cannot read it (the row is still exported: its figures are whole)."""
+    if not token:
+        return ""
+    try:
+        return then(decrypt(token))
+    except ValueError:
+        return UNREADABLE
 
 
 def _time(moment: datetime.datetime | None, zone: ZoneInfo) -> str:

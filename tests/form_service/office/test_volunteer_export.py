@@ -11,10 +11,11 @@ import zipfile
 
 import frictionless
 import openpyxl
-from offices import audit_actions, page, reload
+from offices import audit_actions, get_db_of, page, reload
+from sqlalchemy import update
 from test_volunteer_records import HOUR, OfficeUser, make_records, records_of
 
-from form_service.models import utcnow
+from form_service.models import Application, utcnow
 from form_service.volunteers import record_attendance
 
 
@@ -86,6 +87,22 @@ def test_the_package_is_valid_masked_and_holds_the_scope(app, office, applicant,
     assert all(c.data_type == "s" for c in cells["身份证号码"] + cells["手机号码"] if c.value)
     assert all(c.data_type == "n" for c in cells["积分"])
     assert "export" in audit_actions(app)
+
+
+def test_an_unreadable_number_leaves_the_row_in_the_package(app, office, applicant, tmp_path):
+    application, registered = volunteers_with_attendance(app, office, applicant)
+    with get_db_of(app).write() as session:
+        session.execute(
+            update(Application)
+            .where(Application.id == application.id)
+            .values(id_encrypted="not-a-token")
+        )
+    account = office(app, "hutang", "administrator", username="hutang-admin")
+    unpack(account.get("/office/units/hutang/volunteers.zip").data, tmp_path)
+    assert frictionless.validate(tmp_path / "datapackage.json").valid
+    rows = rows_of(tmp_path / "volunteers.csv")
+    row = next(r for r in rows if r["志愿者编号"] == registered.volunteer_number)
+    assert row["身份证号码"] == "（无法读取）" and row["服务时长（小时）"] == "3"
 
 
 def test_another_units_volunteers_cannot_be_exported(app, office, applicant):
