@@ -45,12 +45,14 @@ from selenium.webdriver.support import expected_conditions as expected
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
+from form_service.certificate_models import ServiceCertificate
 from form_service.db import get_db
 from form_service.honour_models import HonourNomination
 from form_service.models import Application
 from form_service.office.auth import hash_password
 from form_service.office.exports import wait_for_jobs
 from form_service.office_models import User
+from form_service.volunteer_models import VolunteerRecord
 from site_builder.commands import build_site
 
 pytestmark = pytest.mark.browser
@@ -333,3 +335,74 @@ def test_the_site_and_the_service_share_one_elder_mode_script(shared_demo):
     with urllib.request.urlopen(url + "/form-static/elder-mode.js") as response:
         assert response.read() == site.read_bytes()
     assert not (ROOT / "form_service" / "static" / "elder-mode.js").exists()
+
+
+#: A certificate of service record of the demo (form_service/service_certificates.py).
+CERTIFICATE_CODE = "PHNE2345ABCD"
+
+
+def _certified(app) -> tuple[int, int]:
+    """A hutang volunteer's record and a certificate issued for it (made once per module)."""
+    with app.app_context(), get_db().write() as session:
+        certificate = session.scalar(
+            select(ServiceCertificate).where(ServiceCertificate.code == CERTIFICATE_CODE)
+        )
+        if certificate is None:
+            record = VolunteerRecord(
+                deployment="wujin",
+                id_hmac="phone-width-record",
+                volunteer_number="PHONE0001",
+                name="孙示例明",
+                id_last4="1234",
+                unit="hutang",
+                skills=[],
+                minutes=270,
+                activities=2,
+            )
+            session.add(record)
+            session.flush()
+            certificate = ServiceCertificate(
+                deployment="wujin",
+                code=CERTIFICATE_CODE,
+                record_id=record.id,
+                name=record.name,
+                volunteer_number=record.volunteer_number,
+                volunteer_unit="hutang",
+                unit="hutang",
+                minutes=270,
+                activities=2,
+                period_start=datetime.date(2026, 10, 1),
+                period_end=datetime.date(2026, 11, 20),
+            )
+            session.add(certificate)
+            session.flush()
+        return certificate.record_id, certificate.id
+
+
+@pytest.mark.parametrize("width", [PHONE, ZOOMED])
+def test_a_certificate_of_service_record_reads_and_verifies_on_a_phone(
+    office_demo, browser, assert_accessible, width
+):
+    """The record page that issues it, its print view (styled under its own policy, no
+    sideways scrolling) and the /verify result."""
+    app, url = office_demo
+    record_id, certificate_id = _certified(app)
+    at_width(browser, width)
+    _log_in(browser, url)
+    browser.get(f"{url}/office/volunteers/{record_id}")
+    assert browser.find_element(By.ID, "certificate-form")
+    _check_open_page(browser, assert_accessible, width)
+
+    browser.get(f"{url}/office/service-certificates/{certificate_id}")
+    title = browser.find_element(By.ID, "certificate-title")
+    assert title.value_of_css_property("text-align") == "center"  # the style was allowed
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the print view scrolls sideways by {overflow} px at {width} px"
+
+    browser.get(url + "/verify")
+    browser.find_element(By.ID, "input-code").send_keys("phne-2345-abcd")
+    _submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "main button[type=submit]"))
+    assert browser.find_element(By.ID, "verify-name").text == "孙**明"
+    _check_open_page(browser, assert_accessible, width)
