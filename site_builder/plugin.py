@@ -29,6 +29,7 @@ from pingan.markup import join_cjk_lines
 from pingan.photos import PhotoCache, PhotoError
 
 from .config import PinganConfig
+from .feeds import ATOM_URI, RSS_URI, add_feeds
 from .formatting import build_day
 from .identity import identity_css
 from .pages import GeneratedPage, Site, SitePlan, plan_site, status_url
@@ -107,6 +108,8 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         config.extra["pingan"] = {
             **(config.extra.get("pingan") or {}),
             "status_url": status_url(form_url),
+            # Every page's head links the feeds (theme/main.html).
+            "feeds": {"rss": RSS_URI, "atom": ATOM_URI},
         }
         config_dir = Path(config.config_file_path or ".").parent
         cache_dir = config_dir / self.config.cache_dir if self.config.cache_dir else None
@@ -133,6 +136,7 @@ class PinganPlugin(BasePlugin[PinganConfig]):
             self.plan = plan_site(self.site)
         except PhotoError as error:
             raise PluginError(f"{error.message}\n未生成网站。") from None
+        add_feeds(self.site, self.plan, config.site_url)
         _refuse_clashes(self.plan, deployment.content_dir)
         return config
 

@@ -19,6 +19,9 @@ NAMESPACES = (
     "http://www.w3.org/1999/xlink",
     "http://www.w3.org/1999/xhtml",
     "http://www.sitemaps.org/schemas/sitemap/0.9",
+    # The feeds' XML namespaces (names, never fetched).
+    "http://www.w3.org/2005/Atom",
+    "http://purl.org/rss/1.0/modules/content/",
 )
 #: URLs inside Material's own, unmodified JavaScript, reviewed one by one. Licence comments
 #: and documentation links are text; the three loaders never run on these sites: GitHub/GitLab
