@@ -25,11 +25,13 @@ from sqlalchemy import select, update
 from pingan.points import hours_text
 from pingan.stars import BY_AWARD, BY_HOURS, next_threshold
 
+from ..certificate_models import ServiceCertificate
 from ..context import current_deployment
 from ..db import get_db, read_session
 from ..extensions import limiter
 from ..forms import CsrfForm
 from ..models import utcnow
+from ..service_certificates import grouped
 from ..volunteer_models import (
     KINDS,
     OPEN_TO,
@@ -223,6 +225,12 @@ def _record_page(
             .order_by(StarAward.id.desc())
             .limit(1)
         )
+    certificates = session.scalars(
+        select(ServiceCertificate)
+        .where(ServiceCertificate.record_id == record.id)
+        .order_by(ServiceCertificate.id.desc())
+        .limit(RECENT)
+    ).all()
     role = record.role or default_role(rules)
     upcoming = None
     if rules is not None and rules.stars.by == BY_HOURS:
@@ -267,6 +275,16 @@ def _record_page(
                     for row, activity in attended
                 ],
                 "signed": signed,
+                "certificates": [
+                    {
+                        "issuer": tree[c.unit].name if c.unit in tree else c.unit,
+                        "issued_at": c.issued_at,
+                        "hours": hours_text(c.minutes),
+                        "activities": c.activities,
+                        "code": grouped(c.code),
+                    }
+                    for c in certificates
+                ],
             },
             proof={
                 "number": request.form.get("number", ""),

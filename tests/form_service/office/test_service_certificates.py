@@ -152,3 +152,18 @@ def test_codes_are_read_loosely_and_refused_when_impossible():
     assert normalised(" abcd-efgh jkmn ") == "ABCDEFGHJKMN"
     assert normalised("ABCD-EFGH-JKM0") is None  # 0 is not in the alphabet
     assert normalised("ABCD") is None
+
+
+def test_the_volunteer_sees_the_certificate_and_its_code_on_the_record(app, certified):
+    _, _, certificate = certified
+    client = app.test_client()
+    token = BeautifulSoup(client.get("/volunteer").data, "html.parser").select_one(
+        "input[name=csrf_token]"
+    )["value"]
+    response = client.post(
+        "/volunteer",
+        data={"csrf_token": token, "number": certificate.volunteer_number, "last4": "0001"},
+    )
+    assert response.status_code == 200
+    listed = BeautifulSoup(response.data, "html.parser").select_one("#certificates").get_text()
+    assert grouped(certificate.code) in listed and "2 次活动，4.5 小时" in listed
