@@ -9,25 +9,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from PIL import ExifTags, Image
+from site_helpers import phone_jpeg
 
 from site_builder.commands import BuildFailed
-
-
-def phone_jpeg(path: Path) -> Path:
-    """A JPEG as a phone writes it: stored sideways, with the camera and where it was taken."""
-    image = Image.effect_noise((1200, 900), 60).convert("RGB")
-    exif = Image.Exif()
-    exif[ExifTags.Base.Orientation] = 6
-    exif[ExifTags.Base.Make] = "PhoneCo"
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (31.0, 47.0, 12.5)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
-    gps[ExifTags.GPS.GPSLongitude] = (119.0, 57.0, 1.0)
-    image.save(path, quality=92, exif=exif)
-    with Image.open(path) as saved:
-        assert saved.getexif().get_ifd(ExifTags.IFD.GPSInfo), "the fixture has GPS"
-    return path
 
 
 @pytest.fixture
