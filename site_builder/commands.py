@@ -55,6 +55,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help="办公室的表彰决定（pingan honours export 写的 honours.json）："
         "光荣榜据此显示公示中和已授予的表彰，不显示已撤回的",
     )
+    build.add_argument(
+        "--cache-dir",
+        metavar="目录",
+        help="处理后的照片缓存在这里，重新生成时不再处理（默认：数据目录下的 .pingan-cache）",
+    )
     build.add_argument("--strict", action="store_true", help="MkDocs 有任何警告即视为失败")
     build.add_argument("--config-file", default=str(DEFAULT_CONFIG), help=argparse.SUPPRESS)
     build.set_defaults(func=run_build)
@@ -72,6 +77,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     preview.add_argument("--port", type=int, default=8001, help="端口（默认：8001）")
     preview.add_argument(
         "--form-url", metavar="网址", help="报名服务的网址（报名按钮和二维码指向这里）"
+    )
+    preview.add_argument(
+        "--honours",
+        metavar="文件",
+        help="办公室的表彰决定（pingan honours export 写的 honours.json）",
     )
     preview.set_defaults(func=run_preview)
 
@@ -107,6 +117,9 @@ def run_build(args: argparse.Namespace) -> int:
             config_file=Path(args.config_file),
             deployment=deployment,
             honours=Path(args.honours) if args.honours else None,
+            plugin_options={"cache_dir": str(Path(args.cache_dir).resolve())}
+            if args.cache_dir
+            else None,
         )
     except BuildFailed as error:
         print(f"未生成网站：{error}", file=sys.stderr)
@@ -126,7 +139,11 @@ def run_preview(args: argparse.Namespace) -> int:
     logger.addHandler(logging.StreamHandler(sys.stderr))
     logger.setLevel(logging.INFO)
     server = serve_preview(
-        Path(args.data_dir), host=args.host, port=args.port, form_url=args.form_url
+        Path(args.data_dir),
+        host=args.host,
+        port=args.port,
+        form_url=args.form_url,
+        honours=Path(args.honours) if args.honours else None,
     )
     print(f"预览网址：http://{args.host}:{args.port}/（按 Ctrl+C 停止）", flush=True)
     try:

@@ -41,8 +41,18 @@ class Preview:
     build leaves the last good site in place.
     """
 
-    def __init__(self, data_dir: Path, site_dir: Path, *, form_url: str | None, site_url: str):
+    def __init__(
+        self,
+        data_dir: Path,
+        site_dir: Path,
+        *,
+        form_url: str | None,
+        site_url: str,
+        honours: Path | None = None,
+    ):
         self.data_dir = data_dir
+        #: The offices' honour decisions (``pingan honours export``), if any.
+        self.honours = honours
         self.site_dir = site_dir
         self.form_url = form_url
         self.site_url = site_url
@@ -70,6 +80,7 @@ class Preview:
                     form_url=self.form_url,
                     site_url=self.site_url,
                     deployment=deployment,
+                    honours=self.honours,
                 )
             except BuildFailed as error:
                 self.problems = str(error)
@@ -97,6 +108,8 @@ class Preview:
     def watched(self) -> list[Path]:
         """The data folder and, when the data says where, the pages folder."""
         paths = [self.data_dir]
+        if self.honours is not None:
+            paths.append(self.honours)
         try:
             content_dir = load_deployment(self.data_dir).content_dir
         except DataError:
@@ -146,11 +159,18 @@ class PreviewServer(LiveReloadServer):
 
 
 def serve_preview(
-    data_dir: Path, *, host: str, port: int, form_url: str | None = None
+    data_dir: Path,
+    *,
+    host: str,
+    port: int,
+    form_url: str | None = None,
+    honours: Path | None = None,
 ) -> PreviewServer:
     """Build once, then return the server (call ``serve()``; ``shutdown()`` stops it)."""
     site_dir = Path(tempfile.mkdtemp(prefix="pingan-preview-")) / "site"
-    preview = Preview(data_dir, site_dir, form_url=form_url, site_url=f"http://{host}:{port}/")
+    preview = Preview(
+        data_dir, site_dir, form_url=form_url, site_url=f"http://{host}:{port}/", honours=honours
+    )
     preview.build()
     server = PreviewServer(preview, host, port)
     for path in preview.watched():

@@ -126,3 +126,33 @@ def test_decisions_of_another_deployment_stop_the_build(copy_of_wujin, decisions
 
     with pytest.raises(BuildFailed, match="不是“wujin”的"):
         build_site(copy_of_wujin, honours=decisions)
+
+
+def test_pingan_build_takes_the_decisions_and_a_photo_cache(
+    copy_of_wujin, decisions, tmp_path, capsys
+):
+    from site_helpers import phone_jpeg
+
+    from pingan.cli import main
+
+    (copy_of_wujin / "photos").mkdir()
+    phone_jpeg(copy_of_wujin / "photos" / "zhang.jpg")
+    honours = copy_of_wujin / "honours.yaml"
+    text = honours.read_text(encoding="utf-8")
+    honours.write_text(
+        text.replace("    unit: niutang\n", "    unit: niutang\n    photo: zhang.jpg\n", 1),
+        encoding="utf-8",
+    )
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    arguments = ["build", str(copy_of_wujin), "--site-dir", str(site), "--build-date", "2026-11-23"]
+
+    code = main([*arguments, "--honours", str(decisions), "--cache-dir", str(cache), "--strict"])
+
+    assert code == 0, capsys.readouterr().err
+    assert "陈示例" in (site / "honours" / "index.html").read_text(encoding="utf-8")
+    assert len(list(cache.rglob("*.webp"))) == 2
+    assert not (copy_of_wujin / ".pingan-cache").exists()
+
+    decisions.write_text("{", encoding="utf-8")
+    assert main([*arguments, "--honours", str(decisions)]) == 1
+    assert "不是有效的 JSON 文件" in capsys.readouterr().err
