@@ -109,6 +109,13 @@ class Site:
             self._roll = honour_roll(self.deployment, self.day, self.decisions)
         return self._roll
 
+    @property
+    def has_roll(self) -> bool:
+        """Whether the site has an honour roll page: honours.yaml names people or the offices
+        decided something (the page stays, saying so, when everyone is withdrawn: content
+        pages link to it)."""
+        return bool(self.deployment.volunteers or self.decisions)
+
     def shown_people(self) -> list[dict[str, Any]]:
         """honours.yaml people the site may name and link to (not withdrawn, not waiting)."""
         hidden = self.roll.hidden_people
@@ -248,7 +255,7 @@ def plan_site(site: Site) -> SitePlan:
     if quotas:
         plan.nav.append(("名额分配", quotas))
     plan.nav.append(("组织网络", _units(site, plan)))
-    if site.roll.under_notice or site.roll.awarded:
+    if site.has_roll:
         plan.nav.append(("光荣榜", _honours(site, plan)))
     if deployment.projects:
         plan.nav.append(("服务项目", _projects(site, plan)))

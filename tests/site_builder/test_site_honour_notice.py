@@ -156,3 +156,22 @@ def test_pingan_build_takes_the_decisions_and_a_photo_cache(
     decisions.write_text("{", encoding="utf-8")
     assert main([*arguments, "--honours", str(decisions)]) == 1
     assert "不是有效的 JSON 文件" in capsys.readouterr().err
+
+
+def test_a_roll_with_everyone_withdrawn_says_so(copy_of_wujin, tmp_path, build_site):
+    path = tmp_path / "all-withdrawn.json"
+    people = [("张示例", 2025, "hutang"), ("李示例", 2025, "niutang")]
+    people.append(("王示例", 2024, "sector-transport"))
+    honours = [
+        nomination(number, name, year=year, unit=unit, withdrawn=True)
+        for number, (name, year, unit) in enumerate(people, start=1)
+    ]
+    document = {"format": "pingan-honour-decisions/1", "deployment": "wujin", "honours": honours}
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+    site = build_site(copy_of_wujin, honours=path)
+
+    roll = read(site, "honours/index.html")
+    assert roll.select_one(".pingan-empty").get_text() == "目前没有公示中或已授予的表彰。"
+    assert not roll.select("article.pingan-card")
+    assert not (site / "people").exists()
