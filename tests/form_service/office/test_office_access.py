@@ -138,6 +138,7 @@ def test_every_office_route_is_covered_by_the_access_table(app):
             "activity_id",
             "record_id",
             "nomination_id",
+            "campaign_id",
             "certificate_id",
         }, rule
 
