@@ -82,6 +82,9 @@ def test_a_nomination_is_under_notice_only_between_its_dates(copy_of_wujin, deci
         "陈示例"
     ]
     assert "2026 年平安志愿者先进个人" in awarded[0].get_text()
+    assert awarded[0].select_one(".pingan-meta a")["href"] == "../unit/hutang/"
+    li = after.select_one('.pingan-honour-roll [data-person="li-demo"] .pingan-meta a')
+    assert li["href"] == "../unit/niutang/"
     years = [h2.get_text(strip=True) for h2 in after.select("article h1 ~ h2")]
     assert years[:3] == ["2026 年", "2025 年", "2024 年"]
 
