@@ -16,11 +16,13 @@ import io
 import json
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pillow_heif
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import ImageFile as PillowImageFile
 
 pillow_heif.register_heif_opener()
 
@@ -239,7 +241,7 @@ def _render(image: Image.Image, display: str) -> tuple[dict, dict]:
     try:
         # JPEG decodes at 1/2, 1/4 or 1/8 scale for free: ask for no more than the page needs.
         image.draft("RGB", (PAGE_SIDE, PAGE_SIDE))
-        image.load()
+        _load_whole(image)
         upright = ImageOps.exif_transpose(image)
         clean = _plain_srgb(upright)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
@@ -247,6 +249,21 @@ def _render(image: Image.Image, display: str) -> tuple[dict, dict]:
     page = _shrink(clean, PAGE_SIDE)
     thumbnail = _shrink(page, THUMBNAIL_SIDE)
     return _encode_both(page), _encode_both(thumbnail)
+
+
+_STRICT = threading.Lock()
+
+
+def _load_whole(image: Image.Image) -> None:
+    """Decode every pixel, refusing a cut-off file whatever the process has set: importing
+    WeasyPrint (the printed matter's PDFs) sets Pillow's LOAD_TRUNCATED_IMAGES for all."""
+    with _STRICT:
+        loose = PillowImageFile.LOAD_TRUNCATED_IMAGES
+        PillowImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            image.load()
+        finally:
+            PillowImageFile.LOAD_TRUNCATED_IMAGES = loose
 
 
 def _plain_srgb(image: Image.Image) -> Image.Image:

@@ -237,3 +237,18 @@ def test_check_accepts_a_good_photo_and_reports_a_missing_one(data_dir, phone_jp
     assert [str(p) for p in check_deployment(root)] == [
         "data/honours.yaml:6: stories[0].photos[1]: 照片文件 photos/gone.jpg 不存在"
     ]
+
+
+def test_a_truncated_photo_is_refused_even_after_weasyprint_loosened_pillow(
+    phone_jpeg, tmp_path, monkeypatch
+):
+    """WeasyPrint sets ImageFile.LOAD_TRUNCATED_IMAGES when it is imported (a PDF made
+    earlier in the same process): a cut-off photo must still be refused."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    source = tmp_path / "cut.jpg"
+    source.write_bytes(phone_jpeg.read_bytes()[:5000])
+    with pytest.raises(PhotoError, match="照片 cut.jpg 已损坏"):
+        process_photo(source, tmp_path / "cache", "cut.jpg")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # left as the process had it
