@@ -8,10 +8,7 @@ Run it before each scheduled build, or after an office nominates or withdraws.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 
@@ -38,21 +35,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 def _export(args: argparse.Namespace) -> int:
     from .context import current_deployment
     from .db import get_db
-    from .honours import decisions_document
+    from .honours import write_decisions
     from .office.commands import _app_context
 
+    out = Path(args.out)
     # A session of its own, closed before the app's database is disposed.
     with _app_context(args), get_db().sessions() as session:
-        document = decisions_document(session, current_deployment().id)
-    out = Path(args.out)
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=".")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(document, file, ensure_ascii=False, indent=1)
-            file.write("\n")
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    print(f"已写入 {out}：{len(document['honours'])} 项表彰提名。", file=sys.stderr)
+        count = write_decisions(session, current_deployment().id, out)
+    print(f"已写入 {out}：{count} 项表彰提名。", file=sys.stderr)
     return 0

@@ -8,6 +8,10 @@ database: ``decisions_document`` is what ``pingan honours export`` writes for th
 from __future__ import annotations
 
 import datetime
+import json
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -181,3 +185,19 @@ def decisions_document(session: Session, deployment: str) -> dict[str, Any]:
             }
         honours.append(entry)
     return {"format": DECISIONS_FORMAT, "deployment": deployment, "honours": honours}
+
+
+def write_decisions(session: Session, deployment: str, out: Path) -> int:
+    """Write ``decisions_document`` to *out* atomically (the build never reads half a
+    file); return how many nominations it holds."""
+    document = decisions_document(session, deployment)
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=".")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump(document, file, ensure_ascii=False, indent=1)
+            file.write("\n")
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return len(document["honours"])

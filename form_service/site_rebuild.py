@@ -17,6 +17,8 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from .db import get_db
+from .honours import write_decisions
 from .queue import get_queue
 
 log = logging.getLogger(__name__)
@@ -51,8 +53,20 @@ def rebuild() -> None:
     fresh = target.with_name(target.name + ".new")
     old = target.with_name(target.name + ".old")
     shutil.rmtree(fresh, ignore_errors=True)
+    # The offices' honour decisions reach the build as a file it reads, never by import.
+    decisions = target.with_name(target.name + ".honours.json")
+    with get_db().sessions() as session:
+        write_decisions(session, current_app.extensions["pingan_deployment"].id, decisions)
+    instance = Path(config["INSTANCE_DIR"]) if config.get("INSTANCE_DIR") else None
+    options = {"cache_dir": str(instance / "photo-cache")} if instance else None
     try:
-        pages = build_site(Path(config["DATA_DIR"]), fresh, form_url=config["PUBLIC_URL"])
+        pages = build_site(
+            Path(config["DATA_DIR"]),
+            fresh,
+            form_url=config["PUBLIC_URL"],
+            honours=decisions,
+            plugin_options=options,
+        )
     except BuildFailed as error:
         shutil.rmtree(fresh, ignore_errors=True)
         log.warning("site rebuild failed, the old site stays: %s", str(error)[:500])
