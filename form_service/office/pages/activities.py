@@ -40,6 +40,7 @@ from ...volunteers import (
     record_rules,
 )
 from ..auth import login_required
+from .common import row_in_scope
 
 bp = Blueprint("activities", __name__)
 
@@ -244,16 +245,7 @@ def attendance(activity_id: int):
 
 
 def _in_scope(activity_id: int) -> Activity:
-    activity = read_session().scalar(
-        select(Activity).where(
-            Activity.id == activity_id,
-            Activity.deployment == current_deployment().id,
-            Activity.unit.in_(g.office_scope),
-        )
-    )
-    if activity is None:
-        abort(404)
-    return activity
+    return row_in_scope(Activity, activity_id)
 
 
 def _scope_in_tree_order() -> list[str]:

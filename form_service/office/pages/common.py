@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from flask import abort, g
 from sqlalchemy import select
 
+from ...context import current_deployment
 from ...db import read_session
 from ...models import Application
 from ..stages import CLOSED_NAMES, workflows
+
+T = TypeVar("T", bound=Any)
 
 
 def stage_name(campaign: str, stage: str) -> str:
@@ -36,6 +40,21 @@ def safe_next(target: str | None) -> str | None:
     if ".." in unquote(parts.path).split("/"):
         return None
     return target
+
+
+def row_in_scope(model: type[T], row_id: int) -> T:
+    """The deployment's row *row_id* of *model* (an activity, a record, a nomination) if
+    its unit is in the user's scope; else 404, so not even its existence is confirmed."""
+    row = read_session().scalar(
+        select(model).where(
+            model.id == row_id,
+            model.deployment == current_deployment().id,
+            model.unit.in_(g.office_scope),
+        )
+    )
+    if row is None:
+        abort(404)
+    return row
 
 
 def application_in_scope(application_id: int) -> Application:

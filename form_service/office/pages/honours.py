@@ -32,6 +32,7 @@ from ...honour_models import HonourNomination
 from ...honours import Refused, nominate, status_of, withdraw
 from ...site_rebuild import queue_site_rebuild
 from ..auth import login_required
+from .common import row_in_scope
 
 bp = Blueprint("honours", __name__)
 
@@ -143,16 +144,7 @@ def withdraw_nomination(nomination_id: int):
 
 
 def _in_scope(nomination_id: int) -> HonourNomination:
-    nomination = read_session().scalar(
-        select(HonourNomination).where(
-            HonourNomination.id == nomination_id,
-            HonourNomination.deployment == current_deployment().id,
-            HonourNomination.unit.in_(g.office_scope),
-        )
-    )
-    if nomination is None:
-        abort(404)
-    return nomination
+    return row_in_scope(HonourNomination, nomination_id)
 
 
 def _date(form, name: str, title: str, errors: dict[str, str]) -> datetime.date | None:

@@ -38,6 +38,7 @@ from ...volunteers import (
 )
 from ..audit import record_now
 from ..auth import login_required
+from .common import row_in_scope
 
 bp = Blueprint("volunteers", __name__)
 
@@ -180,16 +181,7 @@ def _change(record_id: int, change: str):
 
 
 def _in_scope(record_id: int) -> VolunteerRecord:
-    record = read_session().scalar(
-        select(VolunteerRecord).where(
-            VolunteerRecord.id == record_id,
-            VolunteerRecord.deployment == current_deployment().id,
-            VolunteerRecord.unit.in_(g.office_scope),
-        )
-    )
-    if record is None:
-        abort(404)
-    return record
+    return row_in_scope(VolunteerRecord, record_id)
 
 
 def _role_name(rules, role: str | None) -> str:
