@@ -10,6 +10,7 @@ from ...db import get_db
 from ...hours_import import ACTIVITY, HOURS, NUMBER, HoursImport, import_hours
 from ...volunteers import Refused
 from ..auth import login_required, require_unit_in_scope
+from ..upload_limits import RosterLimits, roster_problems
 
 bp = Blueprint("hours_imports", __name__)
 
@@ -50,6 +51,11 @@ def upload(unit: str):
         return _page(unit, HoursImport(problems=["请选择要上传的 Excel 文件（.xlsx）"]), 422)
     unit_scope = frozenset(each.id for each in current_deployment().tree.descendants(unit))
     data = sheet.read()
+    # The roster's limits, before openpyxl unpacks anything: an XLSX is a zip, and a few
+    # megabytes of it can unpack to gigabytes.
+    too_large = roster_problems(data, RosterLimits.from_config(current_app.config))
+    if too_large:
+        return _page(unit, HoursImport(problems=too_large), 422)
     try:
         with get_db().write() as session:
             result = import_hours(session, g.office_user, g.office_scope, unit_scope, data)

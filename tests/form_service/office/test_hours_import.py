@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import zipfile
 
 from offices import audit_actions, page
 from openpyxl import Workbook
@@ -111,3 +112,18 @@ def test_not_a_workbook_and_another_unit_are_refused(app, office):
     assert response.status_code == 422
     assert "请上传 Excel 工作簿" in page(response).select_one("#import-problems").get_text()
     assert upload(account, "niutang", sheet()).status_code == 404
+
+
+def test_a_zip_bomb_is_refused_by_the_rosters_limits_before_it_is_read(office_app, office):
+    """The hours sheet passes the roster's upload limits (upload_limits.roster_problems)."""
+    app = office_app("wujin", IMPORT_MAX_UNPACKED_BYTES=1024 * 1024)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(io.BytesIO(sheet())) as original:
+            for item in original.infolist():
+                archive.writestr(item, original.read(item))
+        archive.writestr("xl/media/padding.bin", b"\0" * (4 * 1024 * 1024))
+    response = upload(office(app, "hutang", "administrator"), "hutang", buffer.getvalue())
+    assert response.status_code == 422
+    assert "解压后" in page(response).get_text()
+    assert attendances(app) == 0
