@@ -178,7 +178,12 @@ def test_every_form_service_page_reads_on_a_phone_and_a_desk(
     office = ["/office/applications", "/office/password", "/office/audit"]
     office += ["/office/units/hutang/import", "/office/units/hutang/export"]
     office += ["/office/units/hutang/hours-import", "/office/volunteers"]
-    office += ["/office/units/hutang/posters", "/office/honours", "/office/honours/new"]
+    office += [
+        "/office/units/hutang/posters",
+        "/office/units/hutang/grid-workers",
+        "/office/honours",
+        "/office/honours/new",
+    ]
     browser.get(url + "/office/honours")
     nomination = browser.find_element(By.CSS_SELECTOR, "#nominations a").get_attribute("href")
     for page in [*(url + path for path in office), detail, nomination]:
