@@ -42,3 +42,19 @@ def start_chromium(profile_dir: Path):
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     return driver
+
+
+def click_and_wait(browser, locator: tuple[str, str]) -> None:
+    """Click what *locator* finds once it is clickable, then wait for the next page.
+
+    Found and clicked in one wait: an element found while Chromium was still swapping a
+    page in failed with "Node with given id does not belong to the document". A POST that
+    answers on the same URL leaves ``current_url`` unchanged, so only the old element
+    going stale tells that the new page is there.
+    """
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    element = WebDriverWait(browser, 15).until(expected_conditions.element_to_be_clickable(locator))
+    element.click()
+    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(element))

@@ -7,10 +7,10 @@ import datetime
 from pathlib import Path
 
 import pytest
+from chromium import click_and_wait
 from phone_layout import SERVICE_TARGETS, SERVICE_TEXT, at_width, problems
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from pingan.idnumber import compose_id_number
 
@@ -26,16 +26,6 @@ def full_page_screenshot(driver, path: Path) -> None:
     driver.set_window_size(width, 1400)
 
 
-def click_and_wait(browser, element):
-    """Click a link or submit button and wait until its page has been replaced.
-
-    A POST that answers on the same URL (the status page) leaves ``current_url`` unchanged,
-    so only the old page going stale tells that the new one is there.
-    """
-    element.click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(element))
-
-
 def test_apply_from_the_notice_and_find_the_application(
     browser, demo, screenshots, assert_accessible
 ):
@@ -44,8 +34,7 @@ def test_apply_from_the_notice_and_find_the_application(
 
     browser.get(f"{url}/notices/wujin-2026/")
     assert_accessible(browser)
-    apply_link = browser.find_element(By.CSS_SELECTOR, f'a[href="{url}/apply/wujin-2026"]')
-    click_and_wait(browser, apply_link)
+    click_and_wait(browser, (By.CSS_SELECTOR, f'a[href="{url}/apply/wujin-2026"]'))
     assert browser.current_url == f"{url}/apply/wujin-2026"
     assert browser.find_element(By.TAG_NAME, "h1").text == "平安志愿者注册申请"
     assert_accessible(browser)
@@ -54,7 +43,7 @@ def test_apply_from_the_notice_and_find_the_application(
     # Submitting half a form: errors summarised at the top and beside each field.
     browser.find_element(By.ID, "input-name").send_keys("王示例")
     browser.find_element(By.ID, "input-id_number").send_keys(id_number[:17])
-    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    click_and_wait(browser, (By.CSS_SELECTOR, "button[type=submit]"))
     summary = browser.find_element(By.CSS_SELECTOR, ".error-summary")
     assert "身份证号码应为 18 位，您填写了 17 位" in summary.text
     assert browser.find_element(By.ID, "input-name").get_attribute("value") == "王示例"
@@ -75,7 +64,7 @@ def test_apply_from_the_notice_and_find_the_application(
         box.click()
     browser.find_element(By.ID, "input-consent_notice").click()
     browser.find_element(By.ID, "input-consent_sensitive").click()
-    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    click_and_wait(browser, (By.CSS_SELECTOR, "button[type=submit]"))
 
     assert browser.current_url == f"{url}/apply/wujin-2026/done"
     reference = browser.find_element(By.ID, "reference").text
@@ -89,11 +78,11 @@ def test_apply_from_the_notice_and_find_the_application(
     assert not problems(browser, 360, SERVICE_TARGETS, SERVICE_TEXT)
     browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
-    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "报名进度查询"))
+    click_and_wait(browser, (By.LINK_TEXT, "报名进度查询"))
     assert_accessible(browser)
     browser.find_element(By.ID, "input-reference").send_keys(reference)
     browser.find_element(By.ID, "input-last4").send_keys(id_number[-4:])
-    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "main button[type=submit]"))
+    click_and_wait(browser, (By.CSS_SELECTOR, "main button[type=submit]"))
     assert browser.current_url == f"{url}/status"  # nothing in the address
     assert browser.find_element(By.ID, "stage").text == "已提交"
     assert_accessible(browser)

@@ -32,6 +32,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from chromium import click_and_wait
 from phone_layout import (
     SERVICE_TARGETS,
     SERVICE_TEXT,
@@ -203,17 +204,6 @@ def _log_in(browser, url: str) -> None:
     )
 
 
-def _submit_and_wait(browser, locator: tuple[str, str]) -> None:
-    """Click the button once the page holding it has loaded, then wait for the next page.
-
-    Found and clicked in one wait: a button found while Chromium was still swapping in
-    the page failed with "Node with given id does not belong to the document".
-    """
-    button = WebDriverWait(browser, 15).until(expected.element_to_be_clickable(locator))
-    button.click()
-    WebDriverWait(browser, 15).until(expected.staleness_of(button))
-
-
 def _check_open_page(browser, assert_accessible, width: int) -> None:
     found = problems(browser, width, SERVICE_TARGETS, SERVICE_TEXT)
     assert not found, f"{browser.current_url} at {width} px:\n" + "\n".join(found)
@@ -236,14 +226,14 @@ def test_pages_reached_by_an_action_read_on_a_phone(
     browser.get(url + "/status")
     browser.find_element(By.ID, "input-reference").send_keys(reference)
     browser.find_element(By.ID, "input-last4").send_keys(last4)
-    _submit_and_wait(browser, (By.CSS_SELECTOR, "main button[type=submit]"))
+    click_and_wait(browser, (By.CSS_SELECTOR, "main button[type=submit]"))
     assert browser.find_elements(By.ID, "stage")
     _check_open_page(browser, assert_accessible, width)
 
     _log_in(browser, url)
     browser.get(browser.find_element(By.CSS_SELECTOR, "tr.application a").get_attribute("href"))
     if browser.find_elements(By.ID, "approve"):
-        _submit_and_wait(browser, (By.ID, "approve"))
+        click_and_wait(browser, (By.ID, "approve"))
     browser.get(browser.find_element(By.ID, "certificate-link").get_attribute("href"))
     assert "/certificate" in browser.current_url
     _check_open_page(browser, assert_accessible, width)
@@ -253,7 +243,7 @@ def test_pages_reached_by_an_action_read_on_a_phone(
     browser.get(url + "/office/units/hutang/import")
     browser.find_element(By.ID, "roster").send_keys(str(roster))
     browser.find_element(By.NAME, "consent").click()
-    _submit_and_wait(browser, (By.CSS_SELECTOR, "main form[enctype] button[type=submit]"))
+    click_and_wait(browser, (By.CSS_SELECTOR, "main form[enctype] button[type=submit]"))
     assert browser.find_element(By.ID, "import-report").text
     _check_open_page(browser, assert_accessible, width)
 
@@ -262,7 +252,7 @@ def test_pages_reached_by_an_action_read_on_a_phone(
     app.config["EXPORT_BACKGROUND_THRESHOLD"] = 0
     try:
         browser.get(url + "/office/units/hutang/export")
-        _submit_and_wait(browser, (By.ID, "export-masked"))
+        click_and_wait(browser, (By.ID, "export-masked"))
         assert "/office/exports/" in browser.current_url
         _check_open_page(browser, assert_accessible, width)
     finally:
@@ -412,6 +402,6 @@ def test_a_certificate_of_service_record_reads_and_verifies_on_a_phone(
 
     browser.get(url + "/verify")
     browser.find_element(By.ID, "input-code").send_keys("phne-2345-abcd")
-    _submit_and_wait(browser, (By.CSS_SELECTOR, "main button[type=submit]"))
+    click_and_wait(browser, (By.CSS_SELECTOR, "main button[type=submit]"))
     assert browser.find_element(By.ID, "verify-name").text == "孙**明"
     _check_open_page(browser, assert_accessible, width)
