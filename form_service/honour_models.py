@@ -2,7 +2,9 @@
 
 - ``honour_nominations``: an office's nomination of a person for an honour and year, with
   the deeds the notice prints, the person's consent to be named and pictured (date and how
-  it was given), the public-notice window (公示: first and last day) and how to object. The
+  it was given), the public-notice window (公示: first and last day) and how to object, and
+  the volunteer record it was picked from (``record_id``, migration 0012; None when typed
+  by hand), whose recorded stars, points and hours the honour roll shows. The
   status is not stored: it follows from the dates and the day (``pingan.honours``), so a
   nomination is under notice between its dates and awarded after them without anyone
   touching it. Withdrawing sets ``withdrawn_at`` with the reason and who did it; a withdrawn
@@ -26,6 +28,7 @@ class HonourNomination(Base):
     __table_args__ = (
         Index("ix_honour_nominations_deployment_unit", "deployment", "unit"),
         Index("ix_honour_nominations_key", "deployment", "name", "honour", "year"),
+        Index("ix_honour_nominations_record", "record_id"),
         CheckConstraint("notice_starts <= notice_ends", name="ck_honour_nominations_notice"),
     )
 
@@ -41,6 +44,9 @@ class HonourNomination(Base):
     notice_starts: Mapped[datetime.date] = mapped_column(Date)
     notice_ends: Mapped[datetime.date] = mapped_column(Date)
     objections: Mapped[str] = mapped_column(String(300))
+    record_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteer_records.id", ondelete="SET NULL")
+    )
     nominated_by: Mapped[int | None] = mapped_column(
         ForeignKey("office_users.id", ondelete="SET NULL")
     )
