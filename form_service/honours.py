@@ -7,6 +7,7 @@ database: ``decisions_document`` is what ``pingan honours export`` writes for th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import os
@@ -31,6 +32,7 @@ from .honour_models import HonourNomination
 from .models import utcnow
 from .office.audit import record as audit
 from .office_models import User
+from .volunteer_models import VolunteerRecord
 
 
 class Refused(Exception):
@@ -62,8 +64,20 @@ def nominate(
     deployment: str,
     data: NominationInput,
     day: datetime.date,
+    record_id: int | None = None,
 ) -> HonourNomination:
-    """Record a nomination of a person in a unit of the office's scope, and audit it."""
+    """Record a nomination of a person in a unit of the office's scope, and audit it.
+
+    Given *record_id*, the nominee is that volunteer record of the scope (its name and
+    unit replace the typed ones), and the nomination links it: the honour roll then shows
+    the record's stars, points and hours.
+    """
+    record = None
+    if record_id is not None:
+        record = session.get(VolunteerRecord, record_id)
+        if record is None or record.deployment != deployment or record.unit not in scope:
+            raise Refused("没有这份志愿者档案", 404)
+        data = dataclasses.replace(data, name=record.name, unit=record.unit)
     if data.unit not in scope:
         raise Refused("只能提名本单位或下级单位的志愿者", 404)
     problems = nomination_problems(data, day)
@@ -94,9 +108,11 @@ def nominate(
         notice_ends=data.notice_ends,
         objections=_clean(data.objections),
         nominated_by=user.id,
+        record_id=record.id if record is not None else None,
     )
     session.add(nomination)
     session.flush()
+    linked = {} if record is None else {"record": record.id}
     audit(
         session,
         "honour_nominate",
@@ -108,6 +124,7 @@ def nominate(
         year=nomination.year,
         consent=f"{nomination.consent_date.isoformat()} {nomination.consent_method}",
         notice=f"{nomination.notice_starts.isoformat()} 至 {nomination.notice_ends.isoformat()}",
+        **linked,
     )
     return nomination
 
@@ -156,15 +173,22 @@ def decisions_document(session: Session, deployment: str) -> dict[str, Any]:
     Dates, not statuses: the build works out the status on the day it runs, so a page
     built during the notice says until when, and the next build shows the honour awarded.
     A withdrawn nomination carries only what identifies it (so a YAML twin is hidden too),
-    never the reason.
+    never the reason. A live one linked to a volunteer record carries the record's
+    recorded stars, points and minutes, read from its maintained totals (no attendance is
+    scanned), so the honour roll shows recorded figures instead of hand-typed ones.
     """
-    rows = session.scalars(
-        select(HonourNomination)
+    rows = session.execute(
+        select(HonourNomination, VolunteerRecord)
+        .outerjoin(
+            VolunteerRecord,
+            (VolunteerRecord.id == HonourNomination.record_id)
+            & (VolunteerRecord.deployment == deployment),
+        )
         .where(HonourNomination.deployment == deployment)
         .order_by(HonourNomination.id)
     )
     honours = []
-    for row in rows:
+    for row, record in rows:
         entry: dict[str, Any] = {
             "nomination": row.id,
             "name": row.name,
@@ -183,6 +207,13 @@ def decisions_document(session: Session, deployment: str) -> dict[str, Any]:
                     "objections": row.objections,
                 },
             }
+            if record is not None:
+                entry["record"] = {
+                    "stars": record.stars,
+                    "star_source": record.star_source,
+                    "points": record.points,
+                    "minutes": record.minutes,
+                }
         honours.append(entry)
     return {"format": DECISIONS_FORMAT, "deployment": deployment, "honours": honours}
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .points import hours_text
 from .problems import Problems
 from .text import formula_problem, text_problem
 from .validation import validate_document
@@ -26,8 +27,14 @@ if TYPE_CHECKING:
 #: How a person may give consent to be named and pictured (the schema's enum says the same).
 CONSENT_METHODS = ("书面", "当面", "电话", "短信", "微信", "电子邮件")
 
-#: The ``format`` of the file of office decisions (``pingan honours export``).
-DECISIONS_FORMAT = "pingan-honour-decisions/1"
+#: The ``format`` of the file of office decisions (``pingan honours export``). Format 2
+#: adds each linked nomination's recorded figures (``record``); a file of format 1 (no
+#: figures) still reads.
+DECISIONS_FORMAT = "pingan-honour-decisions/2"
+
+#: The honours.yaml keys typed by hand that a deployment keeping records must not have:
+#: there the honour roll shows what the records hold (``hand_typed_figures_shown``).
+HAND_TYPED_FIGURES = {"stars": "星级", "points": "积分"}
 
 SCHEDULED = "scheduled"
 UNDER_NOTICE = "under_notice"
@@ -105,6 +112,14 @@ def nomination_problems(data: NominationInput, day: datetime.date) -> dict[str, 
 # --- the roll a site shows ------------------------------------------------------------------
 
 
+def hand_typed_figures_shown(deployment: Deployment) -> bool:
+    """Whether honours.yaml's hand-typed stars and points may be shown: only where the
+    deployment keeps no volunteers' records (no records.yaml). Where it keeps them, the
+    recorded figures of a nomination linked to a record are shown instead, and
+    ``pingan check`` reports a hand-typed figure as a data problem."""
+    return deployment.records is None
+
+
 class DecisionsError(Exception):
     """The file of office decisions cannot be read; ``problems`` says why, in Chinese."""
 
@@ -119,6 +134,9 @@ class Honour:
 
     ``person`` is the honours.yaml entry when there is one (its story, photo, stars and
     points); ``deeds`` is the office's text, shown where the YAML has no story.
+    ``record`` holds the recorded figures of the volunteer record the office nominated
+    from (stars, their source, points, minutes), read from the record's maintained
+    totals; ``hand_typed`` says whether the YAML's own stars and points may be shown.
     ``notice_starts``, ``notice_ends`` and ``objections`` come from the office's record
     and are None for an honour written in honours.yaml alone (it is final as written).
     """
@@ -135,6 +153,28 @@ class Honour:
     notice_ends: datetime.date | None = None
     objections: str | None = None
     nomination: int | None = None
+    record: dict[str, Any] | None = None
+    hand_typed: bool = True
+
+    def _figure(self, key: str) -> int | None:
+        if self.record is not None:
+            return self.record[key]
+        return (self.person or {}).get(key) if self.hand_typed else None
+
+    @property
+    def stars(self) -> int | None:
+        """The recorded star rating (0: none yet), else the hand-typed one where shown."""
+        return self._figure("stars")
+
+    @property
+    def points(self) -> int | None:
+        """The recorded points, else the hand-typed ones where shown."""
+        return self._figure("points")
+
+    @property
+    def hours(self) -> str | None:
+        """The recorded service hours as records show them (``12.5``); None unrecorded."""
+        return hours_text(self.record["minutes"]) if self.record is not None else None
 
     @property
     def story(self) -> str | None:
@@ -165,6 +205,13 @@ class HonourRoll:
     #: ids of honours.yaml people the roll hides (withdrawn or not yet under notice):
     #: a story naming one must not link to them.
     hidden_people: frozenset[str] = frozenset()
+
+    def of_person(self, person_id: str) -> Honour | None:
+        """The shown honour of the honours.yaml person *person_id* (its figures)."""
+        for honour in self.under_notice + self.awarded:
+            if honour.person is not None and honour.person["id"] == person_id:
+                return honour
+        return None
 
     def by_year(self) -> dict[int, list[Honour]]:
         """Awarded honours by year, latest year first."""
@@ -240,8 +287,10 @@ def honour_roll(
     *decisions* are the offices' nominations (``load_decisions``). The same person,
     honour and year in honours.yaml and in a nomination are one honour: the nomination
     decides whether it shows (under notice between its dates, awarded after them, never
-    when withdrawn or before its notice starts); the YAML adds story, photo, stars and
-    points. An honour only in honours.yaml is awarded as written.
+    when withdrawn or before its notice starts); the YAML adds story and photo. Stars and
+    points are the linked record's where the nomination has one, else the YAML's only
+    where the deployment keeps no records. An honour only in honours.yaml is awarded as
+    written.
     """
     offices: dict[tuple[str, str, int], dict[str, Any]] = {}
     for decision in decisions or []:
@@ -253,11 +302,12 @@ def honour_roll(
         if current is None or rank > (not current["withdrawn"], current["nomination"]):
             offices[key] = decision
     people = {honour_key(p["name"], p["honour"], p["year"]): p for p in deployment.volunteers}
+    hand_typed = hand_typed_figures_shown(deployment)
     shown: list[Honour] = []
     hidden: set[str] = set()
     for key in list(people) + [key for key in offices if key not in people]:
         person, decision = people.get(key), offices.get(key)
-        honour = _honour(person, decision, day)
+        honour = _honour(person, decision, day, hand_typed)
         if honour is None:
             if person is not None:
                 hidden.add(person["id"])
@@ -269,13 +319,16 @@ def honour_roll(
     )
     awarded = sorted(
         (h for h in shown if h.status == AWARDED),
-        key=lambda h: (-h.year, h.honour, -(h.person or {}).get("stars", 0), h.id),
+        key=lambda h: (-h.year, h.honour, -(h.stars or 0), h.id),
     )
     return HonourRoll(day, under_notice, awarded, frozenset(hidden))
 
 
 def _honour(
-    person: dict[str, Any] | None, decision: dict[str, Any] | None, day: datetime.date
+    person: dict[str, Any] | None,
+    decision: dict[str, Any] | None,
+    day: datetime.date,
+    hand_typed: bool,
 ) -> Honour | None:
     if decision is None:
         assert person is not None
@@ -287,6 +340,7 @@ def _honour(
             year=person["year"],
             status=AWARDED,
             person=person,
+            hand_typed=hand_typed,
         )
     if decision["withdrawn"]:
         return None
@@ -309,4 +363,6 @@ def _honour(
         notice_ends=ends,
         objections=notice["objections"],
         nomination=decision["nomination"],
+        record=decision.get("record"),
+        hand_typed=hand_typed,
     )

@@ -1,6 +1,9 @@
 """Honour nominations (表彰提名): an office nominates a volunteer of its scope for an honour
 and year, records the person's consent, sets the public notice (公示) and how to object,
-and may withdraw the nomination with a reason.
+and may withdraw the nomination with a reason. Where the deployment keeps volunteers'
+records, the office finds the nominee among its records (by volunteer number or name, the
+ID number masked) and the nomination links the record, whose name and unit it takes; it
+may still type a nominee by hand.
 
 The rules are ``pingan.honours``, the storage ``form_service/honours.py``; these routes turn
 forms into its calls. The status follows from the notice dates and the service's "today"
@@ -31,12 +34,15 @@ from ...db import get_db, read_session
 from ...honour_models import HonourNomination
 from ...honours import Refused, nominate, status_of, withdraw
 from ...site_rebuild import queue_site_rebuild
+from ...volunteer_models import VolunteerRecord
 from ..auth import login_required
 from .common import row_in_scope
 
 bp = Blueprint("honours", __name__)
 
 PAGE_SIZE = 200
+#: Records a search for a nominee lists at most (a number finds one; a name, a few).
+PICK_SIZE = 20
 
 
 @bp.get("/honours", endpoint="index")
@@ -70,6 +76,9 @@ def new():
     form = request.form if request.method == "POST" else {}
     errors: dict[str, str] = {}
     day = today()
+    record = _picked_record(form if request.method == "POST" else request.args)
+    if record is not None:
+        form = {**form, "name": record.name, "unit": record.unit}
     if request.method == "POST":
         data, errors = _nomination_input(form)
         if data is not None:
@@ -78,7 +87,13 @@ def new():
             try:
                 with get_db().write() as session:
                     nomination = nominate(
-                        session, g.office_user, g.office_scope, current_deployment().id, data, day
+                        session,
+                        g.office_user,
+                        g.office_scope,
+                        current_deployment().id,
+                        data,
+                        day,
+                        record_id=record.id if record is not None else None,
                     )
             except Refused as refused:
                 if refused.status == 404:
@@ -88,14 +103,20 @@ def new():
                 queue_site_rebuild()  # the notice shows on the site from its first day
                 flash(f"已提名{nomination.name}（{nomination.honour}）。", "success")
                 return redirect(url_for("office.honours.show", nomination_id=nomination.id), 303)
-    tree = current_deployment().tree
-    units = [unit for unit, _ in tree.walk() if unit.id in g.office_scope]
+    deployment = current_deployment()
+    units = [unit for unit, _ in deployment.tree.walk() if unit.id in g.office_scope]
+    wanted = request.args.get("q", "").strip()[:40]
     return (
         render_template(
             "office/honour_new.html",
             form=form,
             errors=errors,
             units=units,
+            keeps_records=deployment.records is not None,
+            record=record,
+            wanted=wanted,
+            found=_records_found(wanted) if wanted and record is None else [],
+            masked_id=_masked_id,
             methods=CONSENT_METHODS,
             year=day.year,
             limits={
@@ -145,6 +166,39 @@ def withdraw_nomination(nomination_id: int):
 
 def _in_scope(nomination_id: int) -> HonourNomination:
     return row_in_scope(HonourNomination, nomination_id)
+
+
+def _picked_record(values) -> VolunteerRecord | None:
+    """The volunteer record picked as nominee (``record``), 404 outside the scope."""
+    picked = values.get("record", "").strip()
+    if not picked:
+        return None
+    if not picked.isdigit():
+        abort(404)
+    return row_in_scope(VolunteerRecord, int(picked))
+
+
+def _records_found(wanted: str) -> list[VolunteerRecord]:
+    """The scope's records with the volunteer number *wanted*, or whose name holds it."""
+    number = VolunteerRecord.volunteer_number == wanted
+    name = VolunteerRecord.name.contains(wanted, autoescape=True)
+    return list(
+        read_session().scalars(
+            select(VolunteerRecord)
+            .where(
+                VolunteerRecord.deployment == current_deployment().id,
+                VolunteerRecord.unit.in_(g.office_scope),
+                number | name,
+            )
+            .order_by(VolunteerRecord.volunteer_number)
+            .limit(PICK_SIZE)
+        )
+    )
+
+
+def _masked_id(record: VolunteerRecord) -> str:
+    """The ID number as the pick list shows it: its last four characters only."""
+    return "*" * 14 + record.id_last4
 
 
 def _date(form, name: str, title: str, errors: dict[str, str]) -> datetime.date | None:
