@@ -15,7 +15,7 @@ from .campaigns import Campaign
 from .checks.campaigns import check_campaign
 from .checks.common import report_duplicates
 from .checks.grid_workers import check_grid_workers
-from .checks.honours import check_honours
+from .checks.honours import check_hand_typed_figures, check_honours
 from .checks.quotas import check_quotas
 from .checks.records import check_records
 from .checks.units import check_units
@@ -196,6 +196,8 @@ def _build(
         deployment.stories = list(honours_doc.get("stories", []))
     for records_file, records_doc in by_kind.get("records", []):
         deployment.records = check_records(deployment, records_file, records_doc, problems)
+    for honours_file, honours_doc in by_kind.get("honours", []):
+        check_hand_typed_figures(deployment, honours_file, honours_doc, problems)
     for workers_file, workers in by_kind.get("grid_workers", []):
         deployment.grid_workers = check_grid_workers(deployment, workers_file, workers, problems)
     content = deployment.content_dir

@@ -205,13 +205,12 @@ class HonourRoll:
     #: ids of honours.yaml people the roll hides (withdrawn or not yet under notice):
     #: a story naming one must not link to them.
     hidden_people: frozenset[str] = frozenset()
+    #: The shown honour of each honours.yaml person by id (their figures, for cards).
+    people: dict[str, Honour] = field(default_factory=dict)
 
     def of_person(self, person_id: str) -> Honour | None:
-        """The shown honour of the honours.yaml person *person_id* (its figures)."""
-        for honour in self.under_notice + self.awarded:
-            if honour.person is not None and honour.person["id"] == person_id:
-                return honour
-        return None
+        """The shown honour of the honours.yaml person *person_id*, or None."""
+        return self.people.get(person_id)
 
     def by_year(self) -> dict[int, list[Honour]]:
         """Awarded honours by year, latest year first."""
@@ -321,7 +320,8 @@ def honour_roll(
         (h for h in shown if h.status == AWARDED),
         key=lambda h: (-h.year, h.honour, -(h.stars or 0), h.id),
     )
-    return HonourRoll(day, under_notice, awarded, frozenset(hidden))
+    people_shown = {h.person["id"]: h for h in shown if h.person is not None}
+    return HonourRoll(day, under_notice, awarded, frozenset(hidden), people_shown)
 
 
 def _honour(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..honours import CONSENT_METHODS
+from ..honours import CONSENT_METHODS, HAND_TYPED_FIGURES, hand_typed_figures_shown
 from ..problems import Problems
 from .common import check_unit_ref, report_duplicates
 
@@ -40,6 +40,27 @@ def check_honours(deployment: Deployment, file: str, doc: Any, problems: Problem
         for i, photo in enumerate(story.get("photos", [])):
             path = ["stories", index, "photos", i]
             _check_photo(deployment, photo, file, doc, path, problems)
+
+
+def check_hand_typed_figures(
+    deployment: Deployment, file: str, doc: Any, problems: Problems
+) -> None:
+    """Stars and points typed into honours.yaml where the deployment keeps records: the
+    honour roll shows the recorded ones there, so a typed figure would never show and
+    could contradict the record. Runs once records.yaml has been read."""
+    if hand_typed_figures_shown(deployment):
+        return
+    for index, person in enumerate(doc.get("volunteers", [])):
+        for key, title in HAND_TYPED_FIGURES.items():
+            if key in person:
+                problems.at(
+                    file,
+                    doc,
+                    ["volunteers", index, key],
+                    f"“{person['name']}”的{title}（{key}）是手工填写的：本方案有志愿者档案"
+                    "（records.yaml），光荣榜只显示档案记录的星级和积分。请删除此项；"
+                    "要显示此人的档案记录，请在办公页面从志愿者档案中提名此人",
+                )
 
 
 def _check_consent(person: Any, file: str, doc: Any, path: list, problems: Problems) -> None:
