@@ -17,9 +17,11 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from .context import current_deployment, today
 from .db import get_db
 from .honours import write_decisions
 from .queue import get_queue
+from .statistics import write_statistics
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,10 @@ def rebuild() -> None:
     decisions = target.with_name(target.name + ".honours.json")
     with get_db().sessions() as session:
         write_decisions(session, current_app.extensions["pingan_deployment"].id, decisions)
+    # So do its aggregate counts, for the charts and the station ranking.
+    statistics = target.with_name(target.name + ".statistics.json")
+    with get_db().sessions() as session:
+        write_statistics(session, current_deployment(), config["TIMEZONE"], today(), statistics)
     instance = Path(config["INSTANCE_DIR"]) if config.get("INSTANCE_DIR") else None
     options = {"cache_dir": str(instance / "photo-cache")} if instance else None
     try:
@@ -65,6 +71,7 @@ def rebuild() -> None:
             fresh,
             form_url=config["PUBLIC_URL"],
             honours=decisions,
+            statistics=statistics,
             plugin_options=options,
         )
     except BuildFailed as error:

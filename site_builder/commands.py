@@ -56,6 +56,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "光荣榜据此显示公示中和已授予的表彰，不显示已撤回的",
     )
     build.add_argument(
+        "--statistics",
+        metavar="文件",
+        help="报名服务的统计数（pingan statistics export 写的 statistics.json）："
+        "名额页、招募公告页据此画出进度和报名趋势图，并列出网格工作站排行",
+    )
+    build.add_argument(
         "--cache-dir",
         metavar="目录",
         help="处理后的照片缓存在这里，重新生成时不再处理（默认：数据目录下的 .pingan-cache）",
@@ -82,6 +88,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "--honours",
         metavar="文件",
         help="办公室的表彰决定（pingan honours export 写的 honours.json）",
+    )
+    preview.add_argument(
+        "--statistics",
+        metavar="文件",
+        help="报名服务的统计数（pingan statistics export 写的 statistics.json），用于图表",
     )
     preview.set_defaults(func=run_preview)
 
@@ -117,6 +128,7 @@ def run_build(args: argparse.Namespace) -> int:
             config_file=Path(args.config_file),
             deployment=deployment,
             honours=Path(args.honours) if args.honours else None,
+            statistics=Path(args.statistics) if args.statistics else None,
             plugin_options={"cache_dir": str(Path(args.cache_dir).resolve())}
             if args.cache_dir
             else None,
@@ -144,6 +156,7 @@ def run_preview(args: argparse.Namespace) -> int:
         port=args.port,
         form_url=args.form_url,
         honours=Path(args.honours) if args.honours else None,
+        statistics=Path(args.statistics) if args.statistics else None,
     )
     print(f"预览网址：http://{args.host}:{args.port}/（按 Ctrl+C 停止）", flush=True)
     try:
@@ -170,11 +183,13 @@ def build_site(
     config_file: Path = DEFAULT_CONFIG,
     deployment=None,
     honours: Path | None = None,
+    statistics: Path | None = None,
     plugin_options: dict | None = None,
 ) -> int:
     """Build one deployment's site into *site_dir*; return the number of HTML pages.
 
-    *honours* is the offices' decisions file (``pingan honours export``), if any.
+    *honours* is the offices' decisions file (``pingan honours export``), if any;
+    *statistics* the form service's counts (``pingan statistics export``), if any.
 
     *plugin_options* overrides the pingan plugin's other options (``workers``, ``shell``)."""
     from mkdocs.commands.build import build
@@ -211,6 +226,7 @@ def build_site(
             "site_url": site_url or "",
             "build_date": build_date or "",
             "honours": str(honours.resolve()) if honours else "",
+            "statistics": str(statistics.resolve()) if statistics else "",
             **(plugin_options or {}),
         }
         errors, warnings = plugin.load_config(options, config.config_file_path)

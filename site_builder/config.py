@@ -50,6 +50,9 @@ class PinganConfig(base.Config):
     #: The offices' honour decisions (``pingan honours export`` writes honours.json), relative
     #: to mkdocs.yml; empty means honours.yaml alone decides the honour roll.
     honours = c.Type(str, default="")
+    #: The form service's aggregate counts (``pingan statistics export`` writes
+    #: statistics.json), relative to mkdocs.yml; empty means a site without charts.
+    statistics = c.Type(str, default="")
     #: "Today" for open/closed campaigns; empty means SOURCE_DATE_EPOCH, else today in China.
     build_date = DateOption()
     #: Entries per paginated index page (units, honour roll, stories).

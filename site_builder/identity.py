@@ -11,13 +11,21 @@ DEFAULT_PRIMARY = "#1565c0"
 DEFAULT_ACCENT = "#c62828"
 
 
-def identity_css(settings: dict[str, Any]) -> str:
-    """CSS for ``palette: primary: custom`` (see Material's "custom colors")."""
+def identity_colours(settings: dict[str, Any]) -> tuple[str, str, str]:
+    """(primary, accent, text): the deployment's colours as the site paints them.
+
+    The header, primary buttons and brand badges put the text colour on the other two, so
+    those are nudged until it reads; the charts and the share image use the same three."""
     identity = settings.get("identity") or {}
     text = identity.get("text_colour", "#ffffff").lower()
-    # The header, primary buttons and brand badges put the text colour on these.
     primary = readable_background(identity.get("primary", DEFAULT_PRIMARY), text)
     accent = readable_background(identity.get("accent", DEFAULT_ACCENT), text)
+    return primary, accent, text
+
+
+def identity_css(settings: dict[str, Any]) -> str:
+    """CSS for ``palette: primary: custom`` (see Material's "custom colors")."""
+    primary, accent, text = identity_colours(settings)
     return (
         "/* Generated from deployment.yaml identity colours. */\n"
         ":root > * {\n"

@@ -24,7 +24,9 @@ from pingan.deployment import Deployment
 from pingan.eligibility import age_range_text
 from pingan.honours import Honour, HonourRoll, honour_roll
 from pingan.photos import PhotoCache, ProcessedPhoto
+from pingan.statistics import Statistics
 
+from .charts import applications_chart, hours_chart, quota_charts, station_chart
 from .formatting import UNIT_KINDS
 from .qrcode import qr_svg
 from .quota_view import display_rows, progress_rollup
@@ -99,6 +101,8 @@ class Site:
     photos: dict[str, ProcessedPhoto] = field(default_factory=dict, repr=False)
     #: The offices' honour decisions (pingan.honours.load_decisions), or None without them.
     decisions: list[dict[str, Any]] | None = field(default=None, repr=False)
+    #: The form service's counts (pingan.statistics.load_statistics): no charts without them.
+    statistics: Statistics | None = field(default=None, repr=False)
     _roll: HonourRoll | None = field(default=None, repr=False)
     _urls: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -261,6 +265,8 @@ def plan_site(site: Site) -> SitePlan:
         plan.nav.append(("服务项目", _projects(site, plan)))
     if deployment.stories:
         plan.nav.append(("平安故事", _stories(site, plan)))
+    if statistics := _statistics(site, plan):
+        plan.nav.append(("数据统计", statistics))
     return plan
 
 
@@ -316,6 +322,9 @@ def _notices(site: Site, plan: SitePlan, campaigns: list[Campaign]) -> list[tupl
             "age_text": age_range_text(campaign.data["eligibility"]["age"]),
             "fields": Later(campaign_fields, campaign, site.deployment),
             "has_quota": campaign.data.get("quota") in site.deployment.quotas,
+            "applications_chart": Later(
+                applications_chart, site.statistics, site.deployment, campaign
+            ),
         }
         page = plan.add(
             GeneratedPage(notice_uri(campaign.id), campaign.title, "notice.html.j2", context)
@@ -343,6 +352,7 @@ def _quotas(site: Site, plan: SitePlan, campaigns: list[Campaign]) -> list[tuple
             "kind_totals": Later(_kind_totals, site, table),
             "rollup": Later(progress_rollup, table, deployment.tree),
             "progress": table.kind != "categories" and bool(table.rows),
+            "charts": Later(quota_charts, site.statistics, deployment, campaign, table),
             "status": campaign.status(site.day),
         }
         title = f"{campaign.title}：名额分配"
@@ -534,6 +544,18 @@ def _publish_photo(site: Site, plan: SitePlan, name: str) -> None:
         if uri not in plan.photo_files:
             plan.photo_files.add(uri)
             plan.assets.append(GeneratedAsset(uri, abs_src_path=str(image.path)))
+
+
+def _statistics(site: Site, plan: SitePlan) -> str | None:
+    """数据统计: hours served by month and the ranking of grid-worker stations, when the
+    form service's counts have either (stations only: no grid worker is named)."""
+    hours = hours_chart(site.statistics, site.deployment)
+    stations = station_chart(site.statistics, site.deployment)
+    if hours is None and stations is None:
+        return None
+    context = {"hours": hours, "stations": stations}
+    plan.add(GeneratedPage("statistics/index.md", "数据统计", "statistics.html.j2", context))
+    return "statistics/index.md"
 
 
 def _projects(site: Site, plan: SitePlan) -> str:

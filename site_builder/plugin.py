@@ -27,6 +27,7 @@ from pingan.deployment import DataError, Deployment, load_deployment
 from pingan.honours import DecisionsError, load_decisions
 from pingan.markup import join_cjk_lines
 from pingan.photos import PhotoCache, PhotoError
+from pingan.statistics import StatisticsError, load_statistics
 
 from .config import PinganConfig
 from .feeds import ATOM_URI, RSS_URI, add_feeds
@@ -122,6 +123,15 @@ class PinganPlugin(BasePlugin[PinganConfig]):
                     f"{error.problems.report()}\n表彰决定文件有 {len(error.problems)} 个问题，"
                     "未生成网站。"
                 ) from None
+        statistics = None
+        if self.config.statistics:
+            try:
+                statistics = load_statistics(config_dir / self.config.statistics, deployment)
+            except StatisticsError as error:
+                raise PluginError(
+                    f"{error.problems.report()}\n统计数据文件有 {len(error.problems)} 个问题，"
+                    "未生成网站。"
+                ) from None
         self.site = Site(
             deployment=deployment,
             day=build_day(self.config.build_date),
@@ -131,6 +141,7 @@ class PinganPlugin(BasePlugin[PinganConfig]):
             use_directory_urls=config.use_directory_urls,
             photo_cache=photo_cache(cache_dir or data_dir / CACHE_FOLDER / "photos"),
             decisions=decisions,
+            statistics=statistics,
         )
         try:
             self.plan = plan_site(self.site)

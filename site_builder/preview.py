@@ -49,8 +49,11 @@ class Preview:
         form_url: str | None,
         site_url: str,
         honours: Path | None = None,
+        statistics: Path | None = None,
     ):
         self.data_dir = data_dir
+        #: The form service's counts for the charts (``pingan statistics export``), if any.
+        self.statistics = statistics
         #: The offices' honour decisions (``pingan honours export``), if any.
         self.honours = honours
         self.site_dir = site_dir
@@ -81,6 +84,7 @@ class Preview:
                     site_url=self.site_url,
                     deployment=deployment,
                     honours=self.honours,
+                    statistics=self.statistics,
                 )
             except BuildFailed as error:
                 self.problems = str(error)
@@ -110,6 +114,8 @@ class Preview:
         paths = [self.data_dir]
         if self.honours is not None:
             paths.append(self.honours)
+        if self.statistics is not None:
+            paths.append(self.statistics)
         try:
             content_dir = load_deployment(self.data_dir).content_dir
         except DataError:
@@ -165,11 +171,17 @@ def serve_preview(
     port: int,
     form_url: str | None = None,
     honours: Path | None = None,
+    statistics: Path | None = None,
 ) -> PreviewServer:
     """Build once, then return the server (call ``serve()``; ``shutdown()`` stops it)."""
     site_dir = Path(tempfile.mkdtemp(prefix="pingan-preview-")) / "site"
     preview = Preview(
-        data_dir, site_dir, form_url=form_url, site_url=f"http://{host}:{port}/", honours=honours
+        data_dir,
+        site_dir,
+        form_url=form_url,
+        site_url=f"http://{host}:{port}/",
+        honours=honours,
+        statistics=statistics,
     )
     preview.build()
     server = PreviewServer(preview, host, port)

@@ -2,20 +2,19 @@
 registered through each one's QR code, and their QR cards to print.
 
 An application names its grid worker in ``via`` (the QR code fills it in); codes are
-compared without regard to case, as people type them. Registered means the application
-has its volunteer number.
+compared without regard to case, as people type them (``form_service.statistics.
+grid_worker_counts``, which the site's station ranking counts with too).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
-from sqlalchemy import func, select
 
 from pingan.printing import grid_cards_html, html_to_pdf
 
 from ...context import current_deployment
 from ...db import read_session
-from ...models import Application
+from ...statistics import grid_worker_counts
 from ..auth import login_required, require_unit_in_scope
 from .posters import _campaigns
 
@@ -28,29 +27,14 @@ def _workers_under(unit: str) -> list[dict]:
     return [worker for worker in deployment.grid_workers if worker["unit"] in below]
 
 
-def _counts(codes: list[str]) -> dict[str, tuple[int, int]]:
-    """Code (upper case) → (applied, registered), in one grouped query."""
-    if not codes:
-        return {}
-    code = func.upper(Application.via)
-    query = (
-        select(code, func.count(), func.count(Application.volunteer_number))
-        .where(
-            Application.deployment == current_deployment().id,
-            code.in_([c.upper() for c in codes]),
-        )
-        .group_by(code)
-    )
-    return {row[0]: (row[1], row[2]) for row in read_session().execute(query)}
-
-
 @bp.get("/units/<unit>/grid-workers", endpoint="index")
 @login_required
 def index(unit: str):
     require_unit_in_scope(unit)
     deployment = current_deployment()
     workers = _workers_under(unit)
-    counts = _counts([worker["code"] for worker in workers])
+    codes = [worker["code"] for worker in workers]
+    counts = grid_worker_counts(read_session(), deployment.id, codes)
     rows = [
         (worker, deployment.tree[worker["unit"]], *counts.get(worker["code"].upper(), (0, 0)))
         for worker in workers

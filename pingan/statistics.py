@@ -1,0 +1,170 @@
+"""Aggregate counts of the form service as the site shows them (statistics.json).
+
+The site never reads the database: ``pingan statistics export`` writes the counts into a
+file the build reads (as it reads the honour decisions). The file holds counts only —
+per campaign, unit and day; per unit; per unit and month; per village station — never a
+person, and never a grid worker: what grid workers recruited is added up to their
+station's unit before it leaves the service.
+
+Counts are each unit's own; the site adds them up to the units above (a town counts its
+villages) with the deployment's tree, as the quota page's live progress does, so the file
+stays right when the tree gains a level.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .problems import Problems
+from .validation import validate_document
+
+if TYPE_CHECKING:
+    from .deployment import Deployment
+
+#: The ``format`` of statistics.json; a reader of another format refuses the file.
+STATISTICS_FORMAT = "pingan-statistics/1"
+
+
+class StatisticsError(Exception):
+    """statistics.json cannot be used; ``problems`` says why, in Chinese."""
+
+    def __init__(self, problems: Problems):
+        super().__init__(problems.report())
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Applications and how many of them are registered."""
+
+    applications: int = 0
+    registered: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.applications + other.applications, self.registered + other.registered)
+
+
+@dataclass
+class Statistics:
+    """The counts of one deployment on ``day``, each unit's own (see ``rolled_up``)."""
+
+    day: datetime.date
+    #: campaign → unit → day → counts of applications submitted that day (open ones).
+    applications: dict[str, dict[str, dict[datetime.date, Counts]]] = field(default_factory=dict)
+    #: unit → registered volunteers (volunteer records) of the unit itself.
+    volunteers: dict[str, int] = field(default_factory=dict)
+    #: unit → "YYYY-MM" → minutes served at activities of the unit itself.
+    minutes: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: station unit → applications through the grid workers of that station.
+    stations: dict[str, Counts] = field(default_factory=dict)
+
+    def campaign_units(self, campaign: str) -> dict[str, Counts]:
+        """Unit → the campaign's counts of the unit itself, all days added."""
+        return {
+            unit: sum(days.values(), Counts())
+            for unit, days in self.applications.get(campaign, {}).items()
+        }
+
+    def campaign_days(self, campaign: str) -> dict[datetime.date, Counts]:
+        """Day → the campaign's counts over every unit, days in order."""
+        days: dict[datetime.date, Counts] = defaultdict(Counts)
+        for per_day in self.applications.get(campaign, {}).values():
+            for day, counts in per_day.items():
+                days[day] += counts
+        return dict(sorted(days.items()))
+
+    def months(self) -> dict[str, int]:
+        """ "YYYY-MM" → minutes served over every unit, months in order."""
+        months: dict[str, int] = defaultdict(int)
+        for per_month in self.minutes.values():
+            for month, minutes in per_month.items():
+                months[month] += minutes
+        return dict(sorted(months.items()))
+
+    def station_ranking(self) -> list[tuple[str, Counts]]:
+        """Stations by registrations, then applications (most first), then unit id."""
+        return sorted(
+            self.stations.items(),
+            key=lambda item: (-item[1].registered, -item[1].applications, item[0]),
+        )
+
+
+def by_week(days: dict[datetime.date, Counts]) -> dict[datetime.date, Counts]:
+    """Daily counts added up per week, keyed by the week's Monday."""
+    weeks: dict[datetime.date, Counts] = defaultdict(Counts)
+    for day, counts in days.items():
+        weeks[day - datetime.timedelta(days=day.weekday())] += counts
+    return dict(sorted(weeks.items()))
+
+
+def load_statistics(path: Path | str, deployment: Deployment | None = None) -> Statistics:
+    """The counts of a ``statistics.json`` (``pingan statistics export``), checked.
+
+    Raises StatisticsError naming the file and each problem. Given the *deployment*, a
+    file of another deployment is one too. Counts of a unit or campaign the data no longer
+    has are history, not an error: they are left out (the units above cannot be known).
+    """
+    path = Path(path)
+    problems = Problems()
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        problems.add(path, 0, "(文件)", "无法读取统计数据文件")
+        raise StatisticsError(problems) from None
+    except ValueError as error:
+        problems.add(path, getattr(error, "lineno", 0), "(文件)", "不是有效的 JSON 文件")
+        raise StatisticsError(problems) from None
+    if isinstance(document, dict) and document.get("format") not in (None, STATISTICS_FORMAT):
+        problems.add(
+            path,
+            1,
+            "format",
+            f"统计数据文件的格式是“{document['format']}”，本程序读取“{STATISTICS_FORMAT}”"
+            "（请用同一版本的 pingan statistics export 重新导出）",
+        )
+        raise StatisticsError(problems)
+    problems.extend(validate_document("statistics", document, path))
+    if not problems and deployment is not None and document["deployment"] != deployment.id:
+        problems.add(
+            path,
+            1,
+            "deployment",
+            f"这是部署“{document['deployment']}”的统计数据，不是“{deployment.id}”的",
+        )
+    if problems:
+        raise StatisticsError(problems)
+    return _statistics(document, deployment)
+
+
+def _statistics(document: dict[str, Any], deployment: Deployment | None) -> Statistics:
+    def known(unit: str) -> bool:
+        return deployment is None or unit in deployment.tree
+
+    campaigns = deployment.campaigns if deployment is not None else None
+    statistics = Statistics(day=datetime.date.fromisoformat(document["day"]))
+    for row in document["applications"]:
+        if not known(row["unit"]) or (campaigns is not None and row["campaign"] not in campaigns):
+            continue
+        days = statistics.applications.setdefault(row["campaign"], {}).setdefault(row["unit"], {})
+        day = datetime.date.fromisoformat(row["day"])
+        days[day] = days.get(day, Counts()) + Counts(row["applications"], row["registered"])
+    for row in document["volunteers"]:
+        if known(row["unit"]):
+            statistics.volunteers[row["unit"]] = (
+                statistics.volunteers.get(row["unit"], 0) + row["volunteers"]
+            )
+    for row in document["hours"]:
+        if known(row["unit"]):
+            months = statistics.minutes.setdefault(row["unit"], {})
+            months[row["month"]] = months.get(row["month"], 0) + row["minutes"]
+    for row in document["stations"]:
+        if known(row["unit"]):
+            counts = Counts(row["applications"], row["registered"])
+            before = statistics.stations.get(row["unit"], Counts())
+            statistics.stations[row["unit"]] = before + counts
+    return statistics
