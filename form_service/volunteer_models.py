@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -38,15 +39,18 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+
+# How pages name the kinds and who may sign up: pingan's, so the site says the same.
+from pingan.activities import KINDS as KINDS
+from pingan.activities import OPEN_TO as OPEN_TO
 
 from .models import Base, utcnow
 
 ACTIVITY = "activity"
 TRAINING = "training"
-KINDS = {ACTIVITY: "志愿服务活动", TRAINING: "培训"}
-OPEN_TO = {"public": "本方案所有注册志愿者", "unit": "本单位及下级单位的志愿者"}
 STATES = {"draft": "未发布", "published": "已发布", "cancelled": "已取消"}
 
 
@@ -127,6 +131,8 @@ class Activity(Base):
     requirements: Mapped[str] = mapped_column(Text, default="")
     open_to: Mapped[str] = mapped_column(String(16), default="unit")
     state: Mapped[str] = mapped_column(String(16), default="draft")
+    #: Made up for a demonstration (``make demo``); pages show it with the 示例 badge.
+    example: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("office_users.id", ondelete="SET NULL")
     )

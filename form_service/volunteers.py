@@ -200,6 +200,8 @@ class ActivityInput:
     open_to: str = "unit"
     kind: str = ACTIVITY
     minutes: int | None = None
+    #: Made up for a demonstration (the deployment's ``example_activity``).
+    example: bool = False
 
 
 def activity_problems(data: ActivityInput, rules: RecordRules | None) -> dict[str, str]:
@@ -233,12 +235,16 @@ def activity_problems(data: ActivityInput, rules: RecordRules | None) -> dict[st
 
 def publish_activity(
     session: Session,
-    user: User,
+    user: User | None,
     scope: frozenset[str],
     data: ActivityInput,
     publish: bool = True,
+    actor: str | None = None,
 ) -> Activity:
-    """Store (and by default publish) an activity of a unit in the office's scope."""
+    """Store (and by default publish) an activity of a unit in the office's scope.
+
+    *user* is None when a command publishes it (the demo's example): *actor* names it.
+    """
     if data.unit not in scope:
         raise Refused("只能为本单位或下级单位发布活动", 404)
     problems = activity_problems(data, record_rules())
@@ -264,7 +270,8 @@ def publish_activity(
         requirements=_clean(data.requirements),
         open_to=data.open_to,
         state="published" if publish else "draft",
-        created_by=user.id,
+        example=data.example,
+        created_by=user.id if user is not None else None,
         published_at=now if publish else None,
     )
     session.add(activity)
@@ -274,6 +281,7 @@ def publish_activity(
         session,
         "activity_publish",
         user=user,
+        actor=actor,
         unit=data.unit,
         activity=activity.id,
         title=activity.title,

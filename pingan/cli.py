@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "form_service.commands",
     "form_service.office.commands",
     "form_service.honour_commands",
+    "form_service.activity_commands",
     "form_service.statistics_commands",
 )
 

@@ -78,6 +78,8 @@ class RecordRules:
     stars: StarRule
     training: TrainingRule | None = None
     minimums: tuple[Minimum, ...] = field(default_factory=tuple)
+    #: The demo's example activity (records.yaml ``example_activity``), as written.
+    example_activity: Mapping[str, Any] | None = None
 
 
 def record_rules(doc: Mapping[str, Any]) -> RecordRules:
@@ -119,6 +121,7 @@ def record_rules(doc: Mapping[str, Any]) -> RecordRules:
         stars=StarRule.from_data(doc["stars"]),
         training=training,
         minimums=minimums,
+        example_activity=doc.get("example_activity"),
     )
 
 

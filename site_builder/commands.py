@@ -62,6 +62,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "名额页、招募公告页据此画出进度和报名趋势图，并列出网格工作站排行",
     )
     build.add_argument(
+        "--activities",
+        metavar="文件",
+        help="办公室已发布的志愿服务活动（pingan activities export 写的 activities.json）："
+        "网站据此生成每项活动的页面和活动列表",
+    )
+    build.add_argument(
         "--cache-dir",
         metavar="目录",
         help="处理后的照片缓存在这里，重新生成时不再处理（默认：数据目录下的 .pingan-cache）",
@@ -93,6 +99,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "--statistics",
         metavar="文件",
         help="报名服务的统计数（pingan statistics export 写的 statistics.json），用于图表",
+    )
+    preview.add_argument(
+        "--activities",
+        metavar="文件",
+        help="办公室已发布的志愿服务活动（pingan activities export 写的 activities.json）",
     )
     preview.set_defaults(func=run_preview)
 
@@ -128,6 +139,7 @@ def run_build(args: argparse.Namespace) -> int:
             config_file=Path(args.config_file),
             deployment=deployment,
             honours=Path(args.honours) if args.honours else None,
+            activities=Path(args.activities) if args.activities else None,
             statistics=Path(args.statistics) if args.statistics else None,
             plugin_options={"cache_dir": str(Path(args.cache_dir).resolve())}
             if args.cache_dir
@@ -156,6 +168,7 @@ def run_preview(args: argparse.Namespace) -> int:
         port=args.port,
         form_url=args.form_url,
         honours=Path(args.honours) if args.honours else None,
+        activities=Path(args.activities) if args.activities else None,
         statistics=Path(args.statistics) if args.statistics else None,
     )
     print(f"预览网址：http://{args.host}:{args.port}/（按 Ctrl+C 停止）", flush=True)
@@ -183,11 +196,13 @@ def build_site(
     config_file: Path = DEFAULT_CONFIG,
     deployment=None,
     honours: Path | None = None,
+    activities: Path | None = None,
     statistics: Path | None = None,
     plugin_options: dict | None = None,
 ) -> int:
     """Build one deployment's site into *site_dir*; return the number of HTML pages.
 
+    *activities* is the offices' published activities (``pingan activities export``) and
     *honours* is the offices' decisions file (``pingan honours export``), if any;
     *statistics* the form service's counts (``pingan statistics export``), if any.
 
@@ -226,6 +241,7 @@ def build_site(
             "site_url": site_url or "",
             "build_date": build_date or "",
             "honours": str(honours.resolve()) if honours else "",
+            "activities": str(activities.resolve()) if activities else "",
             "statistics": str(statistics.resolve()) if statistics else "",
             **(plugin_options or {}),
         }

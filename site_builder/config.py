@@ -47,6 +47,9 @@ class PinganConfig(base.Config):
     #: Where processed photos are kept between builds, relative to mkdocs.yml; empty means
     #: ``.pingan-cache`` in the data folder (pingan.photos.PhotoCache).
     cache_dir = c.Type(str, default="")
+    #: The offices' published activities (``pingan activities export`` writes
+    #: activities.json), relative to mkdocs.yml; empty means a site without activities.
+    activities = c.Type(str, default="")
     #: The offices' honour decisions (``pingan honours export`` writes honours.json), relative
     #: to mkdocs.yml; empty means honours.yaml alone decides the honour roll.
     honours = c.Type(str, default="")

@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 
+from .activity_pages import activity_uri
 from .formatting import excerpt, notice_period
 from .pages import GeneratedAsset, Site, SitePlan, notice_uri, story_uri
 
@@ -67,6 +68,18 @@ def _entries(site: Site, site_url: str) -> list[Entry]:
         summary = f"公示期：{period}。异议受理：{honour.objections}"
         url = absolute("honours/index.md", f"#notice-{honour.id}")
         entries.append(Entry(title, url, honour.notice_starts, summary, "表彰公示"))
+    for activity in site.activities or []:
+        # Dated the day the office published it; the page says whether it has ended.
+        summary = f"{activity.when}，{activity.place}。{activity.service_type}。"
+        entries.append(
+            Entry(
+                activity.title,
+                absolute(activity_uri(activity.id)),
+                activity.published,
+                summary,
+                "志愿服务活动",
+            )
+        )
     for story in deployment.stories:
         day = story["date"]
         if isinstance(day, str):
@@ -93,7 +106,7 @@ def _feed(site: Site, site_url: str, entries: list[Entry], kind: str) -> str:
     feed = FeedGenerator()
     feed.id(site_url)
     feed.title(deployment.name)
-    feed.subtitle(f"{deployment.name}：招募公告、表彰公示和平安故事")
+    feed.subtitle(f"{deployment.name}：招募公告、志愿服务活动、表彰公示和平安故事")
     feed.author({"name": deployment.settings.get("short_name", deployment.name)})
     feed.language("zh-CN")
     # No links to feedgen's site or the RSS specification: the site names no other host.

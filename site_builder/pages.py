@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from mkdocs.utils import get_relative_url, is_markdown_file
 
+from pingan.activities import PublishedActivity
 from pingan.campaigns import Campaign, campaign_fields
 from pingan.deployment import Deployment
 from pingan.eligibility import age_range_text
@@ -101,6 +102,11 @@ class Site:
     photos: dict[str, ProcessedPhoto] = field(default_factory=dict, repr=False)
     #: The offices' honour decisions (pingan.honours.load_decisions), or None without them.
     decisions: list[dict[str, Any]] | None = field(default=None, repr=False)
+    #: The offices' published activities (pingan.activities.load_activities), or None.
+    activities: list[PublishedActivity] | None = field(default=None, repr=False)
+    #: Unit id → its activities as the lists order them (site_builder.activity_pages fills
+    #: it while the site is planned; unit pages show the first few).
+    unit_activities: dict[str, list[PublishedActivity]] = field(default_factory=dict, repr=False)
     #: The form service's counts (pingan.statistics.load_statistics): no charts without them.
     statistics: Statistics | None = field(default=None, repr=False)
     _roll: HonourRoll | None = field(default=None, repr=False)
@@ -258,6 +264,11 @@ def plan_site(site: Site) -> SitePlan:
     plan.nav.append(("招募公告", notices))
     if quotas:
         plan.nav.append(("名额分配", quotas))
+    if site.activities:
+        # Its own module, which builds on this one's pages and lists.
+        from .activity_pages import plan_activities
+
+        plan.nav.append(("志愿服务活动", plan_activities(site, plan)))
     plan.nav.append(("组织网络", _units(site, plan)))
     if site.has_roll:
         plan.nav.append(("光荣榜", _honours(site, plan)))

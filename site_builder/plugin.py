@@ -23,6 +23,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents
 from mkdocs.utils.meta import get_data
 
+from pingan.activities import ActivitiesError, load_activities
 from pingan.deployment import DataError, Deployment, load_deployment
 from pingan.honours import DecisionsError, load_decisions
 from pingan.markup import join_cjk_lines
@@ -114,6 +115,15 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         }
         config_dir = Path(config.config_file_path or ".").parent
         cache_dir = config_dir / self.config.cache_dir if self.config.cache_dir else None
+        activities = None
+        if self.config.activities:
+            try:
+                activities = load_activities(config_dir / self.config.activities, deployment)
+            except ActivitiesError as error:
+                raise PluginError(
+                    f"{error.problems.report()}\n活动文件有 {len(error.problems)} 个问题，"
+                    "未生成网站。"
+                ) from None
         decisions = None
         if self.config.honours:
             try:
@@ -140,6 +150,7 @@ class PinganPlugin(BasePlugin[PinganConfig]):
             tree_limit=self.config.tree_limit,
             use_directory_urls=config.use_directory_urls,
             photo_cache=photo_cache(cache_dir or data_dir / CACHE_FOLDER / "photos"),
+            activities=activities,
             decisions=decisions,
             statistics=statistics,
         )

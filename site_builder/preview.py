@@ -49,9 +49,12 @@ class Preview:
         form_url: str | None,
         site_url: str,
         honours: Path | None = None,
+        activities: Path | None = None,
         statistics: Path | None = None,
     ):
         self.data_dir = data_dir
+        #: The offices' published activities (``pingan activities export``), if any.
+        self.activities = activities
         #: The form service's counts for the charts (``pingan statistics export``), if any.
         self.statistics = statistics
         #: The offices' honour decisions (``pingan honours export``), if any.
@@ -84,6 +87,7 @@ class Preview:
                     site_url=self.site_url,
                     deployment=deployment,
                     honours=self.honours,
+                    activities=self.activities,
                     statistics=self.statistics,
                 )
             except BuildFailed as error:
@@ -114,6 +118,8 @@ class Preview:
         paths = [self.data_dir]
         if self.honours is not None:
             paths.append(self.honours)
+        if self.activities is not None:
+            paths.append(self.activities)
         if self.statistics is not None:
             paths.append(self.statistics)
         try:
@@ -171,6 +177,7 @@ def serve_preview(
     port: int,
     form_url: str | None = None,
     honours: Path | None = None,
+    activities: Path | None = None,
     statistics: Path | None = None,
 ) -> PreviewServer:
     """Build once, then return the server (call ``serve()``; ``shutdown()`` stops it)."""
@@ -181,6 +188,7 @@ def serve_preview(
         form_url=form_url,
         site_url=f"http://{host}:{port}/",
         honours=honours,
+        activities=activities,
         statistics=statistics,
     )
     preview.build()

@@ -22,7 +22,7 @@ from markdown.extensions.toc import unique
 from markupsafe import Markup
 from mkdocs.structure.toc import AnchorLink
 
-from . import formatting, markup, pages
+from . import activity_pages, formatting, markup, pages
 from .pages import GeneratedPage, Site
 
 
@@ -59,6 +59,10 @@ def environment() -> jinja2.Environment:
         person_uri=pages.person_uri,
         photo_uri=pages.photo_uri,
         story_uri=pages.story_uri,
+        activity_uri=activity_pages.activity_uri,
+        unit_activities_uri=activity_pages.unit_activities_uri,
+        activity_signup_url=activity_pages.signup_url,
+        activity_places_url=activity_pages.places_url,
     )
     return env
 

@@ -45,9 +45,29 @@ def check_records(
             )
         if "from" in minimum and "until" in minimum and minimum["from"] > minimum["until"]:
             problems.at(file, doc, [*path, "until"], "结束日期早于开始日期")
+    if "example_activity" in doc:
+        _check_example_activity(deployment, file, doc, problems)
     if len(problems) != before:
         return None
     return record_rules(doc)
+
+
+def _check_example_activity(
+    deployment: Deployment, file: str, doc: Any, problems: Problems
+) -> None:
+    example = doc["example_activity"]
+    path: list[str | int] = ["example_activity"]
+    if example["unit"] not in deployment.tree:
+        problems.at(file, doc, [*path, "unit"], f"单位“{example['unit']}”不存在（见 units.yaml）")
+    if example["service_type"] not in {item["id"] for item in doc["service_types"]}:
+        problems.at(
+            file,
+            doc,
+            [*path, "service_type"],
+            f"服务类型“{example['service_type']}”不存在（见本文件的 service_types）",
+        )
+    if example["end"] <= example["start"]:
+        problems.at(file, doc, [*path, "end"], "结束时间须晚于开始时间")
 
 
 def _check_stars(file: str, doc: Any, problems: Problems) -> None:

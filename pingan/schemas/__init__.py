@@ -22,6 +22,8 @@ DOCUMENT_SCHEMAS = {
     "grid_workers": "grid_workers.schema.yaml",
     # Not a file of the data folder: the offices' decisions the build reads (honours.json).
     "honour_decisions": "honour_decisions.schema.yaml",
+    # Nor this: the offices' published activities the build reads (activities.json).
+    "activities": "activities.schema.yaml",
     # Nor this: the form service's aggregate counts for the charts (statistics.json).
     "statistics": "statistics.schema.yaml",
 }
