@@ -29,6 +29,7 @@ from pingan.honours import DecisionsError, load_decisions
 from pingan.markup import join_cjk_lines
 from pingan.photos import PhotoCache, PhotoError
 from pingan.statistics import StatisticsError, load_statistics
+from pingan.statistics import StatisticsError, load_statistics
 
 from .config import PinganConfig
 from .feeds import ATOM_URI, RSS_URI, add_feeds
@@ -36,6 +37,7 @@ from .formatting import build_day
 from .identity import identity_css
 from .pages import GeneratedPage, Site, SitePlan, plan_site, status_url
 from .render import page_meta, render_html
+from .share_image import add_share_images
 from .shell import HtmlPages, Running, ShellContext, Shells, add_to_sitemap
 
 log = logging.getLogger("mkdocs.plugins.pingan")
@@ -142,6 +144,15 @@ class PinganPlugin(BasePlugin[PinganConfig]):
                     f"{error.problems.report()}\n统计数据文件有 {len(error.problems)} 个问题，"
                     "未生成网站。"
                 ) from None
+        statistics = None
+        if self.config.statistics:
+            try:
+                statistics = load_statistics(config_dir / self.config.statistics, deployment)
+            except StatisticsError as error:
+                raise PluginError(
+                    f"{error.problems.report()}\n统计数据文件有 {len(error.problems)} 个问题，"
+                    "未生成网站。"
+                ) from None
         self.site = Site(
             deployment=deployment,
             day=build_day(self.config.build_date),
@@ -153,12 +164,16 @@ class PinganPlugin(BasePlugin[PinganConfig]):
             activities=activities,
             decisions=decisions,
             statistics=statistics,
+            statistics=statistics,
         )
         try:
             self.plan = plan_site(self.site)
         except PhotoError as error:
             raise PluginError(f"{error.message}\n未生成网站。") from None
         add_feeds(self.site, self.plan, config.site_url)
+        # Every page's head names a picture to share it with (theme/main.html).
+        share_folder = (cache_dir or data_dir / CACHE_FOLDER) / "share"
+        add_share_images(self.site, self.plan, config.extra["pingan"], share_folder)
         _refuse_clashes(self.plan, deployment.content_dir)
         return config
 
