@@ -28,7 +28,7 @@ from pingan.deployment import DataError, Deployment, load_deployment
 from pingan.honours import DecisionsError, load_decisions
 from pingan.markup import join_cjk_lines
 from pingan.photos import PhotoCache, PhotoError
-from pingan.statistics import StatisticsError, load_statistics
+from pingan.printing import PdfCache
 from pingan.statistics import StatisticsError, load_statistics
 
 from .config import PinganConfig
@@ -144,15 +144,6 @@ class PinganPlugin(BasePlugin[PinganConfig]):
                     f"{error.problems.report()}\n统计数据文件有 {len(error.problems)} 个问题，"
                     "未生成网站。"
                 ) from None
-        statistics = None
-        if self.config.statistics:
-            try:
-                statistics = load_statistics(config_dir / self.config.statistics, deployment)
-            except StatisticsError as error:
-                raise PluginError(
-                    f"{error.problems.report()}\n统计数据文件有 {len(error.problems)} 个问题，"
-                    "未生成网站。"
-                ) from None
         self.site = Site(
             deployment=deployment,
             day=build_day(self.config.build_date),
@@ -161,9 +152,9 @@ class PinganPlugin(BasePlugin[PinganConfig]):
             tree_limit=self.config.tree_limit,
             use_directory_urls=config.use_directory_urls,
             photo_cache=photo_cache(cache_dir or data_dir / CACHE_FOLDER / "photos"),
+            poster_cache=PdfCache((cache_dir or data_dir / CACHE_FOLDER) / "posters"),
             activities=activities,
             decisions=decisions,
-            statistics=statistics,
             statistics=statistics,
         )
         try:
@@ -232,6 +223,7 @@ class PinganPlugin(BasePlugin[PinganConfig]):
             site_url=config.site_url or DEFAULT_SITE_URL,
             site_dir=config.site_dir,
             search_config=dict(search.config) if search is not None else None,
+            posters=self.plan.posters,
         )
         self.html_urls = [self.site.url(page.src_uri) for page in pages]
         self.html_pages = job.start(self.config.workers or _cores())
