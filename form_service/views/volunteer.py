@@ -78,9 +78,12 @@ def _number_key() -> str:
 
 
 def limited(view):
-    """The look-up's limits: per client address and per volunteer number."""
-    view = limiter.limit(_number_limit, key_func=_number_key, methods=["POST"])(view)
-    return limiter.limit(_address_limit, methods=["POST"])(view)
+    """The limits per client address and per volunteer number, each one budget shared by
+    the look-up, sign-up and cancel: a guesser gains no tries by alternating the forms."""
+    view = limiter.shared_limit(
+        _number_limit, "volunteer-number", key_func=_number_key, methods=["POST"]
+    )(view)
+    return limiter.shared_limit(_address_limit, "volunteer-address", methods=["POST"])(view)
 
 
 # --- the record -------------------------------------------------------------------------
@@ -335,29 +338,29 @@ def activity(activity_id: int):
 @bp.post("/activities/<int:activity_id>/signup")
 @limited
 def sign_up(activity_id: int):
-    activity = _published(activity_id)
-    outcome = _proven()
-    if isinstance(outcome, Refusal):
-        return _activity_page(activity, outcome.message, outcome.status, outcome.headers)
-    try:
-        claim_place(get_db(), activity.id, outcome)
-    except Refused as refused:
-        return _activity_page(activity, problem=refused.message, status=refused.status)
-    return _record_page(outcome, notice=f"您已报名“{activity.title}”。")
+    return _change_place(activity_id, claim_place, "您已报名“{title}”。")
 
 
 @bp.post("/activities/<int:activity_id>/cancel")
 @limited
 def cancel(activity_id: int):
+    # The cancel button stands on the record page, so a refusal is told there.
+    return _change_place(activity_id, cancel_sign_up, "您已取消报名“{title}”。", on_record=True)
+
+
+def _change_place(activity_id: int, change, done: str, on_record: bool = False):
+    """Sign-up or cancel: prove the pair, make the change, show the outcome."""
     activity = _published(activity_id)
     outcome = _proven()
     if isinstance(outcome, Refusal):
         return _activity_page(activity, outcome.message, outcome.status, outcome.headers)
     try:
-        cancel_sign_up(get_db(), activity.id, outcome)
+        change(get_db(), activity.id, outcome)
     except Refused as refused:
-        return _record_page(outcome, problem=refused.message, status=refused.status)
-    return _record_page(outcome, notice=f"您已取消报名“{activity.title}”。")
+        if on_record:
+            return _record_page(outcome, problem=refused.message, status=refused.status)
+        return _activity_page(activity, problem=refused.message, status=refused.status)
+    return _record_page(outcome, notice=done.format(title=activity.title))
 
 
 def _published(activity_id: int) -> Activity:

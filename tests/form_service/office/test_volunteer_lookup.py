@@ -144,3 +144,74 @@ def test_a_wrong_pair_cannot_sign_up(app, office, applicant):
 
 def test_an_unpublished_or_unknown_activity_is_not_found(app):
     assert app.test_client().get("/volunteer/activities/999").status_code == 404
+
+
+# --- limits, lock and the start: sign-up and cancel as strict as the look-up ------------------
+
+
+def test_one_address_is_limited_whatever_numbers_it_tries(office_app):
+    app = office_app("wujin", RATELIMIT_ENABLED=True, VOLUNTEER_RATE_LIMIT="3 per minute")
+    statuses = [
+        Volunteer(app, f"WJ2026{n:06d}", "1234", "192.0.2.9").record().status_code
+        for n in range(1, 5)
+    ]
+    assert statuses == [404, 404, 404, 429]
+    activity = OfficeUser(app, "hutang").publish()
+    signup = Volunteer(app, "WJ2026000005", "1234", "192.0.2.9")
+    assert signup.post(f"/volunteer/activities/{activity}/signup").status_code == 429
+
+
+def test_look_up_sign_up_and_cancel_share_one_budget_per_number(office_app, office, applicant_of):
+    """Alternating the three forms gives a guesser no more tries of one number."""
+    app = office_app("wujin", RATELIMIT_ENABLED=True, VOLUNTEER_NUMBER_RATE_LIMIT="3 per minute")
+    application = registered(app, office, applicant_of(app, "wujin-2026"))
+    activity = OfficeUser(app, "hutang").publish()
+    number, last4 = application.volunteer_number, application.id_last4
+    statuses = [
+        Volunteer(app, number, last4, "192.0.2.1").record().status_code,
+        Volunteer(app, number, last4, "192.0.2.2")
+        .post(f"/volunteer/activities/{activity}/signup")
+        .status_code,
+        Volunteer(app, number, last4, "192.0.2.3")
+        .post(f"/volunteer/activities/{activity}/cancel")
+        .status_code,
+        Volunteer(app, number, last4, "192.0.2.4")
+        .post(f"/volunteer/activities/{activity}/signup")
+        .status_code,
+    ]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_wrong_tries_at_sign_up_lock_the_number_for_sign_up_and_look_up(app, office, applicant):
+    application = registered(app, office, applicant)
+    activity = OfficeUser(app, "hutang").publish(places=1)
+    url = f"/volunteer/activities/{activity}/signup"
+    for attempt in range(app.config["VOLUNTEER_LOCK_FAILURES"]):
+        guesser = Volunteer(
+            app, application.volunteer_number, f"{attempt:04d}", f"203.0.113.{attempt}"
+        )
+        assert guesser.post(url).status_code == 404
+    owner = Volunteer(app, application.volunteer_number, application.id_last4)
+    response = owner.post(url)
+    assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
+    assert "已暂时锁定" in page(response).select_one(".error-summary").get_text()
+    assert owner.record().status_code == 429
+    with get_db_of(app).sessions() as session:
+        assert session.get(Activity, activity).places_taken == 0
+
+
+def test_cancel_is_refused_once_the_activity_has_started(app, office, applicant):
+    application = registered(app, office, applicant)
+    activity = OfficeUser(app, "hutang").publish(places=2)
+    volunteer = Volunteer(app, application.volunteer_number, application.id_last4)
+    assert volunteer.post(f"/volunteer/activities/{activity}/signup").status_code == 200
+    record = page(volunteer.record())
+    assert record.select_one(f"form[action$='/activities/{activity}/cancel']") is not None
+    started(app, activity)
+    assert page(volunteer.record()).select_one(f"form[action$='/{activity}/cancel']") is None
+    response = volunteer.post(f"/volunteer/activities/{activity}/cancel")
+    assert response.status_code == 409
+    assert "活动已开始，不能再取消报名" in page(response).select_one(".error-summary").get_text()
+    with get_db_of(app).sessions() as session:
+        assert session.get(Activity, activity).places_taken == 1
