@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from .context import current_deployment, today
+from .context import current_deployment
 from .db import get_db
 from .models import utcnow
 from .volunteer_models import Activity
@@ -48,7 +48,8 @@ def publish_example(actor: str) -> Outcome:
     if ahead is not None:
         return Outcome(True, f"已有尚未开始的示例活动“{ahead}”，未再发布。")
     zone = ZoneInfo(current_app.config["TIMEZONE"])
-    day = today() + datetime.timedelta(days=example["days_ahead"])
+    # The real clock, not a pinned TODAY: sign-up closes by the real clock at the start.
+    day = utcnow().astimezone(zone).date() + datetime.timedelta(days=example["days_ahead"])
 
     def moment(text: str) -> datetime.datetime:
         clock = datetime.time.fromisoformat(text)

@@ -230,6 +230,26 @@ COMMON_SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "Places": {
+        "type": "object",
+        "required": ["unit", "activities"],
+        "properties": {
+            "unit": {"type": ["string", "null"]},
+            "activities": {
+                "type": "object",
+                "description": "活动编号 → 名额、已报名人数和剩余名额（已发布、尚未开始的活动）",
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["places", "signed_up", "places_left"],
+                    "properties": {
+                        "places": {"type": "integer", "minimum": 1},
+                        "signed_up": {"type": "integer", "minimum": 0},
+                        "places_left": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
+        },
+    },
     "Campaigns": {
         "type": "object",
         "required": ["campaigns"],
@@ -326,6 +346,30 @@ def openapi_document(forms: dict[str, CampaignForm], server: str) -> dict[str, A
                 },
             }
         },
+    }
+    paths["/api/v1/activities/places"] = {
+        "get": {
+            "summary": "各活动的剩余名额（全部单位）",
+            "responses": {"200": _json("Places", "已发布、尚未开始的活动的名额")},
+        }
+    }
+    paths["/api/v1/units/{unit}/activities/places"] = {
+        "get": {
+            "summary": "一个单位的活动的剩余名额",
+            "parameters": [
+                {
+                    "name": "unit",
+                    "in": "path",
+                    "required": True,
+                    "description": "单位编号（units.yaml 的 id）",
+                    "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
+                }
+            ],
+            "responses": {
+                "200": _json("Places", "该单位已发布、尚未开始的活动的名额"),
+                "404": _json("Errors", "没有这个单位"),
+            },
+        }
     }
     for campaign_id, form in forms.items():
         name = "Application_" + campaign_id.replace("-", "_")

@@ -20,6 +20,7 @@ from flask import Flask, current_app
 from .context import current_deployment, today
 from .db import get_db
 from .honours import write_decisions
+from .published_activities import write_activities
 from .queue import get_queue
 from .statistics import write_statistics
 
@@ -63,6 +64,10 @@ def rebuild() -> None:
     statistics = target.with_name(target.name + ".statistics.json")
     with get_db().sessions() as session:
         write_statistics(session, current_deployment(), config["TIMEZONE"], today(), statistics)
+    # And its published activities (the places taken when the file is written).
+    activities = target.with_name(target.name + ".activities.json")
+    with get_db().sessions() as session:
+        write_activities(session, current_deployment(), config["TIMEZONE"], activities)
     instance = Path(config["INSTANCE_DIR"]) if config.get("INSTANCE_DIR") else None
     options = {"cache_dir": str(instance / "photo-cache")} if instance else None
     try:
@@ -71,6 +76,7 @@ def rebuild() -> None:
             fresh,
             form_url=config["PUBLIC_URL"],
             honours=decisions,
+            activities=activities,
             statistics=statistics,
             plugin_options=options,
         )

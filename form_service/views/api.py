@@ -12,11 +12,12 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request, url
 from werkzeug.exceptions import HTTPException
 
 from ..applications import format_reference, progress, submit
-from ..context import campaign_forms, cipher, today
+from ..context import campaign_forms, cipher, current_deployment, today
 from ..db import get_db, read_session
 from ..errors import api_error
 from ..extensions import limiter
 from ..openapi import IDEMPOTENCY_KEY_PATTERN, openapi_document
+from ..published_activities import places_left
 from ..security import cors_headers, cross_site_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -118,6 +119,27 @@ def campaign_progress(campaign_id: str):
     if form is None:
         abort(404)
     response = jsonify({"campaign": campaign_id, "units": progress(read_session(), form)})
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@bp.get("/activities/places")
+def activity_places():
+    """Places of every published activity not yet started (the site's overall list)."""
+    return _places(None)
+
+
+@bp.get("/units/<unit>/activities/places")
+def unit_activity_places(unit: str):
+    """Places of a unit's published activities not yet started (its pages and list)."""
+    if unit not in current_deployment().tree:
+        abort(404)
+    return _places(unit)
+
+
+def _places(unit: str | None) -> Response:
+    counts = places_left(read_session(), current_deployment().id, unit)
+    response = jsonify({"unit": unit, "activities": counts})
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
 

@@ -28,6 +28,7 @@ from pingan.points import hours_text, minutes_from_hours
 
 from ...context import current_deployment, today
 from ...db import get_db, read_session
+from ...site_rebuild import queue_site_rebuild
 from ...volunteer_models import KINDS, OPEN_TO, Activity, Attendance, SignUp, VolunteerRecord
 from ...volunteer_reports import minimum_report, training_report
 from ...volunteers import (
@@ -132,6 +133,7 @@ def new():
                     abort(404)
                 errors["form"] = refused.message
             else:
+                queue_site_rebuild()  # on the site's lists at once, not at the next schedule
                 flash(f"已发布活动“{activity.title}”。", "success")
                 return redirect(url_for("office.activities.show", activity_id=activity.id), 303)
     tree = current_deployment().tree
