@@ -25,10 +25,12 @@ from pingan.deployment import Deployment
 from pingan.eligibility import age_range_text
 from pingan.honours import Honour, HonourRoll, honour_roll
 from pingan.photos import PhotoCache, ProcessedPhoto
+from pingan.printing import PdfCache
 from pingan.statistics import Statistics
 
 from .charts import applications_chart, hours_chart, quota_charts, station_chart
 from .formatting import UNIT_KINDS
+from .posters import PlannedPoster, plan_poster
 from .qrcode import qr_svg
 from .quota_view import display_rows, progress_rollup
 
@@ -79,6 +81,8 @@ class SitePlan:
     nav: list[tuple[str, Any]] = field(default_factory=list)
     #: The processed photo files among the assets (two names may hold the same picture).
     photo_files: set[str] = field(default_factory=set)
+    #: Campaign posters the build's workers write as PDF (site_builder.posters).
+    posters: list[PlannedPoster] = field(default_factory=list)
 
     def add(self, page: GeneratedPage) -> GeneratedPage:
         self.pages.append(page)
@@ -100,6 +104,8 @@ class Site:
     #: The photos the site shows, by their file name under the deployment's photos/ (filled
     #: while the site is planned): templates publish only the processed files, never these.
     photos: dict[str, ProcessedPhoto] = field(default_factory=dict, repr=False)
+    #: Where campaign posters' PDFs are kept between builds; None makes no poster PDF.
+    poster_cache: PdfCache | None = field(default=None, repr=False)
     #: The offices' honour decisions (pingan.honours.load_decisions), or None without them.
     decisions: list[dict[str, Any]] | None = field(default=None, repr=False)
     #: The offices' published activities (pingan.activities.load_activities), or None.
@@ -333,6 +339,7 @@ def _notices(site: Site, plan: SitePlan, campaigns: list[Campaign]) -> list[tupl
             "age_text": age_range_text(campaign.data["eligibility"]["age"]),
             "fields": Later(campaign_fields, campaign, site.deployment),
             "has_quota": campaign.data.get("quota") in site.deployment.quotas,
+            "poster": plan_poster(site, plan, campaign),
             "applications_chart": Later(
                 applications_chart, site.statistics, site.deployment, campaign
             ),

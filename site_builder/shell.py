@@ -19,7 +19,9 @@ the navigation) are rendered by Material one by one, as MkDocs' build would, in 
 workers. The workers are forked once the navigation is known (so they share the loaded
 deployment), each writes its pages and returns their search entries, made by Material's
 search plugin's own code; the plugin adds them to the index and the shell pages to the
-sitemap before the search plugin writes its index.
+sitemap before the search plugin writes its index. The same workers make the campaigns'
+poster PDFs (``site_builder.posters``), one task each, given out before the pages so that
+a poster WeasyPrint has to make runs beside the pages rather than after them.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from mkdocs.structure.toc import AnchorLink, TableOfContents
 from mkdocs.utils import get_build_date
 
 from .pages import GeneratedPage, Site, page_dest
+from .posters import PlannedPoster, write_poster
 from .render import page_meta, render_html
 
 #: Markers for the per-page values in a rendered shell (plain ASCII: no filter changes them).
@@ -159,19 +162,26 @@ class HtmlPages:
     site_dir: str
     #: Material's search plugin's options, for its SearchIndex; None without search.
     search_config: dict[str, Any] | None
+    #: Campaign posters to write as PDF, after the pages (no search entries).
+    posters: Sequence[PlannedPoster] = ()
 
     def __post_init__(self) -> None:
         # Page URLs are relative ("unit/a/"): joined to the site's URL as MkDocs' urljoin does.
         self.site_url = urljoin(self.site_url.rstrip("/") + "/", ".")
 
     def run(self, start: int, stop: int) -> list[list[dict[str, Any]]]:
-        """Write the navigation's pages, then the shell pages, from *start* to *stop*;
-        return each page's search entries."""
+        """Write the navigation's pages, then the shell pages, then the posters, from
+        *start* to *stop*; return each page's search entries (none for a poster)."""
         index_class = _search_index_class() if self.search_config is not None else None
         entries = []
         first_shell = len(self.nav_pages)
+        first_poster = first_shell + len(self.pages)
         for nav_page in self.nav_pages[start:stop]:
             entries.append(self._write_nav_page(nav_page))
+        for poster in self.posters[max(0, start - first_poster) : max(0, stop - first_poster)]:
+            assert self.site.poster_cache is not None
+            write_poster(self.site.poster_cache, poster, self.site_dir)
+            entries.append([])
         for page in self.pages[max(0, start - first_shell) : max(0, stop - first_shell)]:
             rendered = render_html(page, self.site, self.slugify)
             url = self.site.url(page.src_uri)
@@ -246,18 +256,26 @@ class HtmlPages:
         """Start writing every page (in *workers* processes when there are enough pages)."""
         self.doc_files = self.files.documentation_pages()
         count = len(self.nav_pages) + len(self.pages)
+        total = count + len(self.posters)
         workers = min(workers, count // PAGES_PER_WORKER)
         if workers < 2:
-            return Running(done=[entry for page in self.run(0, count) for entry in page])
+            return Running(done=[entry for page in self.run(0, total) for entry in page])
         if self.search_config is not None:
             _load_segmenter()  # once, before the fork, rather than once per worker
+        cache = self.site.poster_cache
+        if cache is not None and not all(cache.has(poster.html) for poster in self.posters):
+            _load_weasyprint()  # likewise, when a poster is to be made
         # The first page here: Jinja compiles Material's templates once, before the fork.
         first = [entry for page in self.run(0, 1) for entry in page]
         global _JOB
         _JOB = self
         pool = multiprocessing.get_context("fork").Pool(workers)
         try:
-            pending = pool.map_async(_run_chunk, _chunks(count, workers * 4, start=1))
+            # Posters first, one task each: a PDF costs as much as hundreds of pages.
+            posters = [(index, index + 1) for index in range(count, total)]
+            pending = pool.map_async(
+                _run_chunk, posters + _chunks(count, workers * 4, start=1), chunksize=1
+            )
         except BaseException:
             pool.terminate()
             raise
@@ -319,6 +337,11 @@ def _load_segmenter() -> None:
     except ImportError:  # pragma: no cover - Material then indexes without segmenting
         return
     jieba.initialize()
+
+
+def _load_weasyprint() -> None:
+    """WeasyPrint (and its fonts' set-up) takes half a second to import."""
+    import weasyprint  # noqa: F401
 
 
 def add_to_sitemap(site_dir: str, env: Any, urls: Sequence[str], site_url: str) -> None:

@@ -8,11 +8,14 @@ its kind says (``Kind.paper``), like Shanxi's 附件3 登记表. Offices enter p
 through the normal validation (the roster import).
 """
 
+from .cache import CachedPdf, PdfCache
 from .materials import grid_cards_html, paper_form_html, poster_html, poster_url, prefilled_unit
 from .pdf import html_to_pdf
 from .service_record import ServiceRecord, service_record_html, style_hashes
 
 __all__ = [
+    "CachedPdf",
+    "PdfCache",
     "grid_cards_html",
     "html_to_pdf",
     "paper_form_html",

@@ -86,6 +86,7 @@ def test_two_thousand_units_build_with_a_small_nav(synthetic, build_site, capsys
     assert len(list(site.glob("unit/*/index.html"))) == UNITS
     assert len(list(site.glob("units/list/*/index.html"))) == UNITS // 50
     assert len(list(site.glob("honours/page/*/index.html"))) == 2
+    assert (site / "notices/round/poster.pdf").stat().st_size > 0  # made in a worker
     page = BeautifulSoup((site / "unit/v7/index.html").read_text(), "lxml")
     assert len(page.select("nav.md-nav--primary a")) < 40
     index = json.loads((site / "search/search_index.json").read_text())
