@@ -216,3 +216,17 @@ def line_of(document: Any, path: list[str | int]) -> int:
         else:
             break
     return line
+
+
+def load_yaml_nodes(text: str) -> tuple[yaml.Node | None, Any]:
+    """Parse *text* once into its node tree (with line marks) and its LineDict/LineList value.
+
+    For callers that need both where each value starts and the value itself (the preview's
+    re-reading of single list items, site_builder.item_edits); raises yaml.YAMLError.
+    """
+    loader = _LineLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()

@@ -199,6 +199,7 @@ def build_site(
     activities: Path | None = None,
     statistics: Path | None = None,
     plugin_options: dict | None = None,
+    built=None,
 ) -> int:
     """Build one deployment's site into *site_dir*; return the number of HTML pages.
 
@@ -206,7 +207,9 @@ def build_site(
     *honours* is the offices' decisions file (``pingan honours export``), if any;
     *statistics* the form service's counts (``pingan statistics export``), if any.
 
-    *plugin_options* overrides the pingan plugin's other options (``workers``, ``shell``)."""
+    *plugin_options* overrides the pingan plugin's other options (``workers``, ``shell``).
+    *built*, if given, is called with MkDocs' configuration after the build (the preview
+    keeps it for its partial rebuilds)."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
@@ -251,6 +254,8 @@ def build_site(
             raise BuildFailed("；".join(problems))
         plugin.use_deployment(deployment)
         build(config)
+        if built is not None:
+            built(config)
     except (Abort, ConfigurationError, PluginError) as error:
         raise BuildFailed("\n".join(collector.messages) or str(error)) from None
     finally:

@@ -77,6 +77,10 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         self.env: Any = None
         self.html_pages: Running | None = None
         self.html_urls: list[str] = []
+        #: The last build's navigation and files (the preview's partial rebuild uses them).
+        self.nav: Navigation | None = None
+        self.files: Files | None = None
+        self.share_folder = Path(CACHE_FOLDER) / "share"
 
     def use_deployment(self, deployment: Deployment) -> None:
         """Reuse a deployment the caller has already loaded and checked."""
@@ -157,16 +161,22 @@ class PinganPlugin(BasePlugin[PinganConfig]):
             decisions=decisions,
             statistics=statistics,
         )
+        self.share_folder = (cache_dir or data_dir / CACHE_FOLDER) / "share"
         try:
-            self.plan = plan_site(self.site)
+            self.plan = self.plan_pages(self.site, config)
         except PhotoError as error:
             raise PluginError(f"{error.message}\n未生成网站。") from None
-        add_feeds(self.site, self.plan, config.site_url)
-        # Every page's head names a picture to share it with (theme/main.html).
-        share_folder = (cache_dir or data_dir / CACHE_FOLDER) / "share"
-        add_share_images(self.site, self.plan, config.extra["pingan"], share_folder)
         _refuse_clashes(self.plan, deployment.content_dir)
         return config
+
+    def plan_pages(self, site: Site, config: MkDocsConfig) -> SitePlan:
+        """Every generated page and file of *site* (the preview's partial rebuild plans the
+        site again with this after an edit)."""
+        plan = plan_site(site)
+        add_feeds(site, plan, config.site_url)
+        # Every page's head names a picture to share it with (theme/main.html).
+        add_share_images(site, plan, config.extra["pingan"], self.share_folder)
+        return plan
 
     # on_files: render and add every planned page and file, and set the (small) navigation.
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -200,6 +210,7 @@ class PinganPlugin(BasePlugin[PinganConfig]):
     # MkDocs reads, renders and writes the other pages.
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         assert self.site is not None and self.plan is not None
+        self.nav, self.files = nav, files
         # The shell draws the navigation with its pages' titles; a content page's title is
         # known once its source is read (MkDocs reads it again later, with the same result).
         for page in nav.pages:
