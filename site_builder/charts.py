@@ -393,7 +393,7 @@ def _station_parts(bars: list[Bar], palette: Palette) -> list[str]:
         y = 30 + index * 44
         counts = bar.counts or Counts()
         label = f"{index + 1}. {shorten(bar.label)}"
-        value = f"{number(counts.registered)} / {number(counts.applications)}"
+        value = f"注册 {number(counts.registered)} / 报名 {number(counts.applications)}"
         parts.append(
             f'<text x="0" y="{y + FONT}" font-size="{FONT}">{escape(label)}</text>'
             f'<text x="{WIDTH}" y="{y + FONT}" font-size="{FONT}" text-anchor="end">'

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import functools
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -125,6 +126,69 @@ def test_every_kind_of_site_page_reads_on_a_phone_and_a_desk(
     with _serve(site) as url:
         for page in pages:
             _check(browser, assert_accessible, url + page, SITE_TARGETS, SITE_TEXT)
+
+
+def _statistics(path: Path, deployment: str, campaign: str, units: list[str]) -> Path:
+    """Counts as ``pingan statistics export`` writes them: every kind of chart has data."""
+    start = datetime.date(2026, 9, 1)
+    applications = [
+        {
+            "campaign": campaign,
+            "unit": unit,
+            "day": (start + datetime.timedelta(days=3 * n + k)).isoformat(),
+            "applications": 5 + n + k,
+            "registered": n,
+        }
+        for n, unit in enumerate(units)
+        for k in range(3)
+    ]
+    hours = [{"unit": units[0], "month": f"2026-{m:02d}", "minutes": 600 * m} for m in range(1, 12)]
+    stations = [
+        {"unit": unit, "applications": 10 - n, "registered": 5 - n} for n, unit in enumerate(units)
+    ]
+    document = {
+        "format": "pingan-statistics/1",
+        "deployment": deployment,
+        "day": "2026-11-20",
+        "applications": applications,
+        "volunteers": [],
+        "hours": hours,
+        "stations": stations,
+    }
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_chart_pages_read_on_a_phone_and_a_desk(tmp_path, browser, assert_accessible):
+    """The quota page's progress charts (34 bars, long names), a notice's applications over
+    time, and the hours and station ranking of the county alliance's 数据统计 page."""
+    shanxi = ROOT / "examples" / "shanxi-youth"
+    units = ["taiyuan", "datong", "sxu", "sxtcm", "sasac"]
+    site = tmp_path / "shanxi"
+    counts = _statistics(tmp_path / "shanxi.json", "shanxi-youth", "shanxi-2026", units)
+    build_site(
+        shanxi, site, form_url="http://127.0.0.1:9", build_date="2026-11-23", statistics=counts
+    )
+    county = ROOT / "examples" / "county-alliance"
+    stations = ["kaifaqu-village", "kaifaqu-community", "qutang-village"]
+    county_site = tmp_path / "county"
+    counts = _statistics(tmp_path / "county.json", "county-alliance", "county-2026", stations)
+    build_site(
+        county,
+        county_site,
+        form_url="http://127.0.0.1:9",
+        build_date="2026-11-23",
+        statistics=counts,
+    )
+    for folder, pages in [
+        (site, ["/quotas/shanxi-2026/", "/notices/shanxi-2026/"]),
+        (county_site, ["/statistics/"]),
+    ]:
+        with _serve(folder) as url:
+            for page in pages:
+                browser.get(url + page)
+                assert browser.find_elements(By.CSS_SELECTOR, "figure.pingan-chart svg")
+                _check(browser, assert_accessible, url + page, SITE_TARGETS, SITE_TEXT)
 
 
 @pytest.fixture(scope="module")
