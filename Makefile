@@ -19,7 +19,10 @@ $(STAMP): pyproject.toml
 ## Build the sample site and serve it with the form service on http://$(HOST):$(PORT)
 demo: $(STAMP)
 	$(BIN)/pingan check $(DATA)
-	$(BIN)/pingan build $(DATA) --site-dir $(SITE) --form-url http://$(HOST):$(PORT)
+	$(BIN)/pingan activities example --data-dir $(DATA)
+	mkdir -p build && $(BIN)/pingan activities export --data-dir $(DATA) --out build/activities.json
+	$(BIN)/pingan build $(DATA) --site-dir $(SITE) --form-url http://$(HOST):$(PORT) \
+		--activities build/activities.json
 	$(BIN)/pingan serve --data-dir $(DATA) --site-dir $(SITE) --host $(HOST) --port $(PORT)
 
 ## Build the site only (DATA=examples/chongqing make site)
