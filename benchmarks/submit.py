@@ -38,7 +38,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -82,22 +82,22 @@ SCRIPT = Path(__file__).with_name("submit.lua")
 READY_SECONDS = 60
 
 
-def run() -> list[str]:
+def run() -> Iterator[str]:
+    """Each line as soon as it is measured (a failure later in the run keeps the earlier ones)."""
     if shutil.which("wrk") is None:
-        return ["submit: wrk is not installed (Debian: apt-get install -y wrk); skipped"]
-    lines = []
+        yield "submit: wrk is not installed (Debian: apt-get install -y wrk); skipped"
+        return
     with tempfile.TemporaryDirectory(prefix="pingan-bench-submit-") as tmp:
         folder = Path(tmp)
-        lines += _measure("SQLite", f"sqlite:///{folder / 'pingan.sqlite3'}", folder / "sqlite")
+        yield from _measure("SQLite", f"sqlite:///{folder / 'pingan.sqlite3'}", folder / "sqlite")
         with postgres_database() as url:
             if url is None:
-                lines.append("submit: PostgreSQL skipped (PINGAN_TEST_POSTGRES_URL is not set)")
+                yield "submit: PostgreSQL skipped (PINGAN_TEST_POSTGRES_URL is not set)"
             else:
-                lines += _measure("PostgreSQL", url, folder / "postgres")
-    return lines
+                yield from _measure("PostgreSQL", url, folder / "postgres")
 
 
-def _measure(label: str, database_url: str, folder: Path) -> list[str]:
+def _measure(label: str, database_url: str, folder: Path) -> Iterator[str]:
     folder.mkdir(parents=True)
     app = make_app(ROOT / "data", database_url, folder / "instance")  # migrates
     form = app.extensions["pingan_forms"][CAMPAIGN]
@@ -110,12 +110,11 @@ def _measure(label: str, database_url: str, folder: Path) -> list[str]:
     env = _service_env(app.config, database_url, folder / "instance")
     service = _Gunicorn(folder, "service", env, "form_service:create_app()", shipped_config=True)
     reference_app = _Gunicorn(folder, "minimal", env, "benchmarks.minimal_app:create_app()")
-    lines = []
     try:
         service.wait_answering("/api/v1/campaigns")
         reference_app.wait_answering("/ping")
         ceiling = load.run(reference_app.url("/ping"), max(2, SECONDS // 2), get=True)
-        lines.append(
+        yield (
             f"submit: {label:<10} gunicorn -w {WORKERS} (sync), wrk {CLIENTS} connections, "
             f"{SECONDS} s a run; client ceiling (GET /ping on the minimal app) "
             f"{ceiling.rate:,.0f} req/s"
@@ -127,18 +126,19 @@ def _measure(label: str, database_url: str, folder: Path) -> list[str]:
                 begun = time.perf_counter()
                 bulk_store(app, form, bulk, size - stored, units)
                 bulk += size - stored
-                lines.append(
+                yield (
                     f"submit: {label:<10} bulk-stored {size - stored:,} applications in "
                     f"{time.perf_counter() - begun:.0f} s"
                 )
-            lines.append(_compare(label, load, service, reference_app))
-        lines += _profile(label, folder, env, load)
-        lines += _reads(app, label, load.count("applications"), bulk, plans=True)
+            yield _compare(label, load, service, reference_app)
     finally:
         service.stop()
         reference_app.stop()
+    try:
+        yield from _profile(label, folder, env, load)
+        yield from _reads(app, label, load.count("applications"), bulk, plans=True)
+    finally:
         database.dispose()
-    return lines
 
 
 def _compare(label: str, load: _Load, service: _Gunicorn, reference_app: _Gunicorn) -> str:
@@ -282,10 +282,14 @@ class _Gunicorn:
         command = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS)]
         if config or shipped_config:
             command += ["-c", config or "python:form_service.gunicorn_conf"]
-        command += ["-b", f"127.0.0.1:{self.port}", "--error-logfile", str(self.log), app]
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        # No control socket: gunicorn's default path is one per user, shared by every
+        # gunicorn on the machine (other apps, test runs).
+        command += ["-b", f"127.0.0.1:{self.port}", "--no-control-socket"]
+        command += ["--error-logfile", str(self.log), app]
+        with self.log.open("ab") as log:  # what the master prints before its log is set up
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import Connection, bindparam, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,8 +43,23 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 10  # 31^10 ≈ 8·10^14: not guessable at any rate limit
 
 
+#: References a 64-bit random number can stand for without favouring any (``new_reference``).
+_REFERENCES = len(REFERENCE_ALPHABET) ** REFERENCE_LENGTH
+_UNBIASED_BELOW = (2**64 // _REFERENCES) * _REFERENCES
+
+
 def new_reference() -> str:
-    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    """A random reference, every one equally likely: one read of the system's random source
+    (``secrets.choice`` per character made ten), numbers past the last whole multiple of the
+    references redrawn."""
+    number = _UNBIASED_BELOW
+    while number >= _UNBIASED_BELOW:
+        number = int.from_bytes(secrets.token_bytes(8))
+    characters = []
+    for _ in range(REFERENCE_LENGTH):
+        number, digit = divmod(number, len(REFERENCE_ALPHABET))
+        characters.append(REFERENCE_ALPHABET[digit])
+    return "".join(characters)
 
 
 def normalise_reference(text: str) -> str:
@@ -82,15 +97,12 @@ def submit(
     idempotency_key: str | None = None,
 ) -> Outcome:
     """Validate and store one application; nothing is stored unless all of it is valid."""
-    unreadable = unreadable_errors(form, raw)
-    if unreadable:
-        return Outcome(errors=unreadable)
-    request_hmac = (
-        cipher.lookup_hash(json.dumps(raw, sort_keys=True, ensure_ascii=False))
-        if idempotency_key
-        else ""
-    )
+    request_hmac = ""
     if idempotency_key:
+        unreadable = unreadable_errors(form, raw)  # before the hash encodes the answers
+        if unreadable:
+            return Outcome(errors=unreadable)
+        request_hmac = cipher.lookup_hash(json.dumps(raw, sort_keys=True, ensure_ascii=False))
         with database.sessions() as session:
             replay = _replay(session, form, idempotency_key, request_hmac)
         if replay is not None:
@@ -106,9 +118,9 @@ def submit(
     # index on (scope, id_hmac) and is looked up again below.
     look_first = database.is_sqlite
     if look_first:
-        with database.sessions() as session:
+        with database.engine.connect() as connection:  # Core: no Session for one SELECT
             earlier = _earlier_result(
-                session, form, id_hmac, submission.unit, idempotency_key, request_hmac
+                connection, form, id_hmac, submission.unit, idempotency_key, request_hmac
             )
         if earlier is not None:
             return earlier
@@ -119,13 +131,13 @@ def submit(
         row = _insert_values(application)
         try:
             with database.write() as session:
+                connection = session.connection()
                 if not look_first:
                     earlier = _earlier_result(
-                        session, form, id_hmac, submission.unit, idempotency_key, request_hmac
+                        connection, form, id_hmac, submission.unit, idempotency_key, request_hmac
                     )
                     if earlier is not None:
                         return earlier
-                connection = session.connection()
                 inserted = connection.execute(_INSERT_APPLICATION, row)
                 application.id = inserted.inserted_primary_key[0]
                 connection.execute(
@@ -153,9 +165,9 @@ def submit(
         except IntegrityError:
             # Someone else committed first: the same person, the same key, or (once in
             # 10^14) the same reference. Look again in a fresh transaction.
-            with database.sessions() as session:
+            with database.engine.connect() as connection:
                 earlier = _earlier_result(
-                    session, form, id_hmac, submission.unit, idempotency_key, request_hmac
+                    connection, form, id_hmac, submission.unit, idempotency_key, request_hmac
                 )
             if earlier is not None:
                 return earlier
@@ -217,7 +229,7 @@ def new_application(
         unit=submission.unit,
         category=submission.category,
         service_type=service_type,
-        stage=Workflow(form.campaign, form.deployment).first,
+        stage=form.workflow.first,
         scope=form.scope,
         name=submission.name,
         id_type=submission.id_type,
@@ -240,19 +252,40 @@ def new_application(
     )
 
 
+#: A person's applications in a deployment, by the identity index. Built once: building the
+#: statement per call cost more than running it. One hash (a submission) compares with ``=``;
+#: a roster import's many go through one expanding ``IN``.
+_EARLIER_COLUMNS = (Application.id_hmac, Application.campaign, Application.unit, Application.stage)
+_EARLIER_ONE = (
+    select(*_EARLIER_COLUMNS)
+    .where(
+        Application.deployment == bindparam("deployment"),
+        Application.id_hmac == bindparam("id_hmac"),
+    )
+    .order_by(Application.id)
+)
+_EARLIER_MANY = (
+    select(*_EARLIER_COLUMNS)
+    .where(
+        Application.deployment == bindparam("deployment"),
+        Application.id_hmac.in_(bindparam("id_hmacs", expanding=True)),
+    )
+    .order_by(Application.id)
+)
+
+
 def earlier_applications(
-    session: Session, deployment: Deployment, id_hmacs: list[str]
+    session: Session | Connection, deployment: Deployment, id_hmacs: list[str]
 ) -> dict[str, list[Earlier]]:
     """Each keyed hash → the applications of that person in *deployment*, with their state."""
-    rows = (
-        session.connection()
-        .execute(  # Core: the ORM's row handling would double the cost
-            select(Application.id_hmac, Application.campaign, Application.unit, Application.stage)
-            .where(Application.deployment == deployment.id, Application.id_hmac.in_(id_hmacs))
-            .order_by(Application.id)
-        )
-        .all()
-    )
+    # Core, not the ORM: its row handling would double the cost.
+    connection = session if isinstance(session, Connection) else session.connection()
+    if len(id_hmacs) == 1:
+        parameters = {"deployment": deployment.id, "id_hmac": id_hmacs[0]}
+        rows = connection.execute(_EARLIER_ONE, parameters).all()
+    else:
+        parameters = {"deployment": deployment.id, "id_hmacs": list(id_hmacs)}
+        rows = connection.execute(_EARLIER_MANY, parameters).all()
     flows: dict[str, Workflow | None] = {}
     found: dict[str, list[Earlier]] = {}
     for row in rows:
@@ -276,16 +309,16 @@ def duplicate_message(form: CampaignForm, earlier: list[Earlier], unit: str | No
 
 
 def _duplicate_errors(
-    session: Session, form: CampaignForm, id_hmac: str, unit: str | None
+    connection: Connection, form: CampaignForm, id_hmac: str, unit: str | None
 ) -> list[FieldError]:
     """The scheme's rule on applying twice, as an error on the ID number field."""
-    earlier = earlier_applications(session, form.deployment, [id_hmac]).get(id_hmac, [])
+    earlier = earlier_applications(connection, form.deployment, [id_hmac]).get(id_hmac, [])
     message = duplicate_message(form, earlier, unit)
     return [FieldError("id_number", message)] if message else []
 
 
 def _earlier_result(
-    session: Session,
+    connection: Connection,
     form: CampaignForm,
     id_hmac: str,
     unit: str | None,
@@ -298,9 +331,10 @@ def _earlier_result(
     snapshot, and an application commits together with its key, so once the application
     is visible the key is too, and a retry is answered as a replay, not as a duplicate.
     """
-    errors = _duplicate_errors(session, form, id_hmac, unit)
+    errors = _duplicate_errors(connection, form, id_hmac, unit)
     if key:
-        replay = _replay(session, form, key, request_hmac)
+        with Session(bind=connection) as session:  # joins the connection's transaction
+            replay = _replay(session, form, key, request_hmac)
         if replay is not None:
             return replay
     return Outcome(errors=errors) if errors else None

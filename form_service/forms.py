@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -18,6 +19,7 @@ from pingan.campaigns import Campaign, application_units, campaign_fields
 from pingan.deployment import Deployment
 from pingan.fields import Kind, kind_of
 from pingan.markup import render_markdown
+from pingan.review import Workflow
 from pingan.schemas import application_fields
 
 #: Chinese names of the document types, from the catalogue's ``id_type`` choices.
@@ -53,6 +55,15 @@ class FormField:
     @property
     def values(self) -> list[str] | None:
         return [value for value, _ in self.choices] if self.choices is not None else None
+
+    def allows(self, value: str) -> bool:
+        """Whether *value* is one of the choices: a set lookup (a unit list can hold
+        thousands), the set kept until ``choices`` is replaced."""
+        kept = self.__dict__.get("_allowed")
+        if kept is None or kept[0] is not self.choices:
+            kept = (self.choices, frozenset(value for value, _ in self.choices or ()))
+            self.__dict__["_allowed"] = kept
+        return value in kept[1]
 
     @property
     def type(self) -> str:
@@ -103,6 +114,11 @@ class CampaignForm:
     @property
     def eligibility(self) -> dict[str, Any]:
         return self.campaign.data["eligibility"]
+
+    @cached_property
+    def workflow(self) -> Workflow:
+        """The campaign's stages, built once (every submission starts at the first)."""
+        return Workflow(self.campaign, self.deployment)
 
     @property
     def sensitive_titles(self) -> list[str]:

@@ -263,14 +263,14 @@ def _check_choice(check: _Checker, form_field: FormField, value: str) -> None:
         by = check.form.directed_categories[value]
         check.error(name, f"该类别为定向招募，由{by}统一报名，个人无需自行报名")
         return
-    if form_field.choices_from == "units" and value not in form_field.values:
+    if form_field.choices_from == "units" and not form_field.allows(value):
         tree = check.form.deployment.tree
         if value in tree:
             check.error(name, f"“{tree[value].name}”不接受本次招募的报名，请选择其他单位")
         else:
             check.error(name, f"请从列表中选择{title}")
         return
-    if value not in form_field.values:
+    if not form_field.allows(value):
         check.error(name, f"{title}“{value[:20]}”不在可选范围内，请从列表中选择")
         return
     check.values[name] = value
@@ -424,7 +424,7 @@ def _entered_choice(check: _Checker, name: str) -> str | None:
     value = check.text(name, check.form[name].title)
     if value is None:
         return None
-    if value not in check.form[name].values:
+    if not check.form[name].allows(value):
         check.error(name, f"{check.form[name].title}“{value[:10]}”不在可选范围内")
         return None
     return value
