@@ -113,6 +113,23 @@ class Activity(Base):
         CheckConstraint("places_taken <= places", name="ck_activities_places"),
         Index("ix_activities_deployment_unit_starts", "deployment", "unit", "starts_at"),
         Index("ix_activities_deployment_state_starts", "deployment", "state", "starts_at"),
+        # The minimum and training reports (migration 0014).
+        Index(
+            "ix_activities_unit_kind_state_starts",
+            "deployment",
+            "unit",
+            "kind",
+            "state",
+            "starts_at",
+        ),
+        Index(
+            "ix_activities_open_to_kind_state_starts",
+            "deployment",
+            "open_to",
+            "kind",
+            "state",
+            "starts_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -4,14 +4,20 @@ and each volunteer's training against the scheme's training rule.
 The minimum is the deployment's records.yaml (``pingan.volunteer_rules.minimum_for``: Wujin's
 village squads 2 a month, work stations 1 a month, the association 1 a quarter). An
 activity counts for its own unit, in the period its start falls in (the service's time
-zone); cancelled and unpublished ones and training sessions do not count. One query over
-``activities`` by ``(deployment, unit, starts_at)`` reads the starts in the widest period
-asked for (a quarter at most) and counts them per unit's own period: no scan of attendance.
+zone); cancelled and unpublished ones and training sessions do not count.
+
+Both reports read through ``activities``' index ``(deployment, unit, kind, state,
+starts_at)`` (migration 0014), so their cost follows the units asked about, not the
+deployment's millions of rows (``benchmarks/volunteers.py``; the plans are asserted by
+``tests/form_service/office/test_volunteer_query_plans.py``): the minimum report counts in
+SQL, one ``GROUP BY unit`` per period (a month's units and a quarter's), and the training
+report reads only the sessions that can be offered to the unit's volunteers.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -61,33 +67,32 @@ def minimum_report(
     if not wanted:
         return []
     tz = ZoneInfo(zone)
-    earliest = min(start for _, start, _ in wanted.values())
-    latest = max(end for _, _, end in wanted.values())
-    rows = session.execute(
-        select(Activity.unit, Activity.starts_at).where(
-            Activity.deployment == deployment.id,
-            Activity.unit.in_(wanted),
-            Activity.kind == ACTIVITY,
-            Activity.state == "published",
-            Activity.starts_at >= _utc(earliest, tz),
-            Activity.starts_at < _utc(latest + datetime.timedelta(days=1), tz),
-        )
-    ).all()
+    periods: dict[tuple[datetime.date, datetime.date], list[str]] = {}
+    for unit, (_, start, end) in wanted.items():
+        periods.setdefault((start, end), []).append(unit)
     held = dict.fromkeys(wanted, 0)
-    for unit, starts_at in rows:
-        _, start, end = wanted[unit]
-        local = _aware(starts_at).astimezone(tz).date()
-        if start <= local <= end:
-            held[unit] += 1
+    for (start, end), units in periods.items():
+        # A start on a local day of [start, end] is an instant in [start's midnight, the
+        # midnight after end) there: counted by the index, without reading the rows.
+        held.update(
+            session.execute(
+                select(Activity.unit, func.count())
+                .where(
+                    Activity.deployment == deployment.id,
+                    Activity.unit.in_(units),
+                    Activity.kind == ACTIVITY,
+                    Activity.state == "published",
+                    Activity.starts_at >= _utc(start, tz),
+                    Activity.starts_at < _utc(end + datetime.timedelta(days=1), tz),
+                )
+                .group_by(Activity.unit)
+            ).all()
+        )
     return [UnitMinimum(unit, *wanted[unit], held[unit]) for unit in wanted]
 
 
 def _utc(day: datetime.date, tz: ZoneInfo) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(), tz).astimezone(datetime.UTC)
-
-
-def _aware(moment: datetime.datetime) -> datetime.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
 @dataclass(frozen=True)
@@ -119,40 +124,65 @@ def training_report(
         return []
     tz = ZoneInfo(zone)
     start, end = _utc(datetime.date(year, 1, 1), tz), _utc(datetime.date(year + 1, 1, 1), tz)
-    sessions = session.execute(
-        select(Activity.id, Activity.unit, Activity.open_to).where(
-            Activity.deployment == deployment.id,
-            Activity.kind == TRAINING,
-            Activity.state == "published",
-            Activity.starts_at >= start,
-            Activity.starts_at < end,
-        )
-    ).all()
-    units = [u.id for u in deployment.tree.descendants(unit)]
-    records = session.scalars(
-        select(VolunteerRecord)
-        .where(VolunteerRecord.deployment == deployment.id, VolunteerRecord.unit.in_(units))
-        .order_by(VolunteerRecord.volunteer_number)
-    ).all()
-    attended: dict[int, int] = {}
-    if records and sessions:
-        for record_id, count in session.execute(
-            select(Attendance.record_id, func.count())
-            .where(
-                Attendance.activity_id.in_([row.id for row in sessions]),
-                Attendance.record_id.in_([record.id for record in records]),
+    in_year = (
+        Activity.deployment == deployment.id,
+        Activity.kind == TRAINING,
+        Activity.state == "published",
+        Activity.starts_at >= start,
+        Activity.starts_at < end,
+    )
+    tree = deployment.tree
+    units = [u.id for u in tree.descendants(unit)]
+    # A volunteer of *unit* or below is offered the sessions open to everyone and those of a
+    # unit on their path from the root: above *unit*, *unit*, or between it and theirs.
+    near = [u.id for u in tree.ancestors(unit)] + units
+    offered_here = dict(
+        session.execute(
+            select(Activity.unit, func.count())
+            .where(*in_year, Activity.unit.in_(near), Activity.open_to != "public")
+            .group_by(Activity.unit)
+        ).all()
+    )
+    open_to_all = session.scalar(select(func.count()).where(*in_year, Activity.open_to == "public"))
+    # Sorted here rather than by SQL: an ORDER BY on the number let the planner walk the
+    # deployment's whole number index instead of reading the units' volunteers.
+    records = sorted(
+        session.scalars(
+            select(VolunteerRecord).where(
+                VolunteerRecord.deployment == deployment.id, VolunteerRecord.unit.in_(units)
             )
-            .group_by(Attendance.record_id)
-        ):
-            attended[record_id] = count
+        ),
+        key=lambda record: record.volunteer_number,
+    )
+    # Each volunteer's training attendances by the record index (an attendance carries its
+    # activity's kind), then which of those sessions count this year, by primary key: a join
+    # let the planner start from the year's activities of the whole deployment.
+    taken = (
+        session.execute(
+            select(Attendance.record_id, Attendance.activity_id).where(
+                Attendance.record_id.in_([record.id for record in records]),
+                Attendance.kind == TRAINING,
+            )
+        ).all()
+        if records
+        else []
+    )
+    counted = (
+        set(
+            session.scalars(
+                select(Activity.id).where(
+                    Activity.id.in_({activity_id for _, activity_id in taken}), *in_year
+                )
+            )
+        )
+        if taken
+        else set()
+    )
+    attended = Counter(record_id for record_id, activity_id in taken if activity_id in counted)
     rows = []
     for record in records:
-        above = (
-            {u.id for u in deployment.tree.path(record.unit)}
-            if record.unit in deployment.tree
-            else set()
-        )
-        offered = sum(1 for row in sessions if row.open_to == "public" or row.unit in above)
+        above = [u.id for u in tree.path(record.unit)] if record.unit in tree else []
+        offered = open_to_all + sum(offered_here.get(u, 0) for u in above)
         role = record.role or rules.default_role
         taken = attended.get(record.id, 0)
         rows.append(

@@ -44,7 +44,7 @@ def test_migrations_build_exactly_the_models_schema(storage_app):
 
 def test_the_migrations_have_one_head(storage_app):
     engine = get_db_of(storage_app).engine
-    assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == ["0013"]
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == ["0014"]
 
 
 def test_0004_drops_the_unit_time_index_and_its_downgrade_brings_it_back(storage_app):
