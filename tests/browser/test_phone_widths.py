@@ -55,6 +55,7 @@ from form_service.office.auth import hash_password
 from form_service.office.exports import wait_for_jobs
 from form_service.office_models import User
 from form_service.volunteer_models import VolunteerRecord
+from pingan.deployment import load_deployment
 from site_builder.commands import build_site
 
 pytestmark = pytest.mark.browser
@@ -67,7 +68,7 @@ DEPLOYMENTS = [ROOT / "data"] + sorted(
 PHONE, DESK, ZOOMED = 360, 1280, 640
 #: Folders of the built site that are not Markdown content pages.
 GENERATED = {"assets", "search", "notices", "quotas", "units", "unit", "honours", "people"}
-GENERATED |= {"projects", "stories", "story"}
+GENERATED |= {"projects", "stories", "story", "activities", "activity"}
 PASSWORD = "correct horse battery"
 
 
@@ -104,8 +105,9 @@ def _first(site: Path, folder: str) -> list[str]:
 def _one_page_of_each_kind(site: Path) -> list[str]:
     """Home, lists, the first page of each generated kind and every content page."""
     pages = ["/", "/notices/", "/quotas/", "/units/", "/units/list/1/", "/honours/"]
-    pages += ["/projects/", "/stories/"]
-    for folder in ("notices", "quotas", "unit", "people", "story"):
+    pages += ["/projects/", "/stories/", "/activities/"]
+    pages += [f"/activities/unit/{name}/" for name in _unit_lists(site)[:1]]
+    for folder in ("notices", "quotas", "unit", "people", "story", "activity"):
         pages += _first(site, folder)
     pages += sorted(
         f"/{path.parent.name}/"
@@ -115,14 +117,70 @@ def _one_page_of_each_kind(site: Path) -> list[str]:
     return [page for page in pages if (site / page.strip("/") / "index.html").exists()]
 
 
+def _unit_lists(site: Path) -> list[str]:
+    return sorted(path.parent.name for path in site.glob("activities/unit/*/index.html"))
+
+
+def _activities(data_dir: Path, out: Path) -> Path:
+    """An activities.json of the deployment: one ahead of the build day with a long title and
+    place, one ended, both of the root unit."""
+    deployment = load_deployment(data_dir)
+    root = next(iter(deployment.tree.walk()))[0].id
+    rules = deployment.records
+    service_type = next(iter(rules.service_types.values())) if rules else "社会治安巡逻"
+    common = {
+        "unit": root,
+        "content": "在主要街道和居民小区开展夜间巡逻。\n发现可疑情况及时报告。",
+        "training": False,
+        "service_type": service_type,
+        "requirements": "身体健康，能步行两小时。",
+        "open_to": "public",
+        "published": "2026-11-20",
+    }
+    activities = [
+        {
+            **common,
+            "id": 1,
+            "title": "春节前夜间社会治安巡逻暨平安建设宣传志愿服务活动（示例）",
+            "place": "镇人民政府门前广场集合，分组前往各居民小区和主要街道",
+            "starts": "2026-12-05T19:00:00+08:00",
+            "ends": "2026-12-05T21:30:00+08:00",
+            "places": 20,
+            "signed_up": 8,
+            "example": True,
+        },
+        {
+            **common,
+            "id": 2,
+            "title": "安全防范宣传",
+            "place": "社区广场",
+            "starts": "2026-10-01T09:00:00+08:00",
+            "ends": "2026-10-01T11:00:00+08:00",
+            "places": 10,
+            "signed_up": 10,
+        },
+    ]
+    document = {"format": "pingan-activities/1", "deployment": deployment.id}
+    out.write_text(json.dumps({**document, "activities": activities}, ensure_ascii=False), "utf-8")
+    return out
+
+
 @pytest.mark.parametrize("data_dir", DEPLOYMENTS, ids=lambda path: path.name)
 def test_every_kind_of_site_page_reads_on_a_phone_and_a_desk(
     tmp_path, browser, assert_accessible, data_dir
 ):
     site = tmp_path / "site"
-    build_site(data_dir, site, form_url="http://127.0.0.1:9", build_date="2026-11-23")
+    activities = _activities(data_dir, tmp_path / "activities.json")
+    build_site(
+        data_dir,
+        site,
+        form_url="http://127.0.0.1:9",
+        build_date="2026-11-23",
+        activities=activities,
+    )
     pages = _one_page_of_each_kind(site)
     assert {"/", "/notices/", "/units/", "/units/list/1/"} <= set(pages)
+    assert {"/activities/", "/activity/1/"} <= set(pages)
     with _serve(site) as url:
         for page in pages:
             _check(browser, assert_accessible, url + page, SITE_TARGETS, SITE_TEXT)

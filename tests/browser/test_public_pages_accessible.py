@@ -8,7 +8,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as expected
+from selenium.webdriver.support.ui import WebDriverWait
 
+from form_service.example_activity import publish_example
+from form_service.site_rebuild import rebuild
 from site_builder.commands import build_site
 
 pytestmark = pytest.mark.browser
@@ -43,6 +48,41 @@ PUBLIC_PAGES = [
 def test_public_page_is_accessible(shared_demo, browser, assert_accessible, path):
     _, url = shared_demo
     browser.get(url + path)
+    assert_accessible(browser)
+
+
+#: The site's activity pages and the service's own, once the demo's example activity is
+#: published and the site rebuilt (as ``make demo`` does).
+ACTIVITY_PAGES = [
+    "/activities/",
+    "/activity/1/",
+    "/activities/unit/hutang/",
+    "/unit/hutang/",
+    "/volunteer/activities",
+    "/volunteer/activities/1",
+]
+
+
+@pytest.fixture(scope="module")
+def demo_with_activity(shared_demo):
+    app, url = shared_demo
+    with app.app_context():
+        assert publish_example("浏览器测试").ok
+        rebuild()  # what the queued site task does
+    return app, url
+
+
+@pytest.mark.parametrize("path", ACTIVITY_PAGES)
+def test_activity_page_is_accessible(demo_with_activity, browser, assert_accessible, path):
+    _, url = demo_with_activity
+    browser.get(url + path)
+    if path == "/activity/1/":
+        # The built page's places give way to the live figure from the counts endpoint.
+        WebDriverWait(browser, 15).until(
+            expected.visibility_of_element_located((By.ID, "places-status"))
+        )
+        places = browser.find_element(By.CSS_SELECTOR, "[data-places-for]").text
+        assert places == "余 20 个名额（共 20 个，实时）"
     assert_accessible(browser)
 
 

@@ -208,4 +208,6 @@ def test_the_demo_publishes_its_example_activity_once(office_app):
         assert session.scalar(select(Activity.places)) == 20
     # Open to the public: the service's own page offers sign-up.
     shown = page(app.test_client().get(f"/volunteer/activities/{activity.id}"))
-    assert "湖塘镇夜间社会治安巡逻（示例）" in shown.get_text()
+    assert "湖塘镇夜间社会治安巡逻（示例）" in shown.select_one("h1").get_text()
+    assert shown.select_one("#example").get_text().startswith("示例活动：为演示报名而设")
+    assert shown.select_one("form[action$='/signup']") is not None
