@@ -173,25 +173,26 @@ def _picked_record(values) -> VolunteerRecord | None:
     picked = values.get("record", "").strip()
     if not picked:
         return None
-    if not picked.isdigit():
+    if not (picked.isascii() and picked.isdigit() and len(picked) <= 9):
         abort(404)
     return row_in_scope(VolunteerRecord, int(picked))
 
 
 def _records_found(wanted: str) -> list[VolunteerRecord]:
-    """The scope's records with the volunteer number *wanted*, or whose name holds it."""
-    number = VolunteerRecord.volunteer_number == wanted
-    name = VolunteerRecord.name.contains(wanted, autoescape=True)
+    """The scope's record with the volunteer number *wanted* (through its unique index),
+    else the scope's records whose name holds it."""
+    session = read_session()
+    scoped = select(VolunteerRecord).where(
+        VolunteerRecord.deployment == current_deployment().id,
+        VolunteerRecord.unit.in_(g.office_scope),
+    )
+    by_number = session.scalar(scoped.where(VolunteerRecord.volunteer_number == wanted))
+    if by_number is not None:
+        return [by_number]
+    by_name = VolunteerRecord.name.contains(wanted, autoescape=True)
     return list(
-        read_session().scalars(
-            select(VolunteerRecord)
-            .where(
-                VolunteerRecord.deployment == current_deployment().id,
-                VolunteerRecord.unit.in_(g.office_scope),
-                number | name,
-            )
-            .order_by(VolunteerRecord.volunteer_number)
-            .limit(PICK_SIZE)
+        session.scalars(
+            scoped.where(by_name).order_by(VolunteerRecord.volunteer_number).limit(PICK_SIZE)
         )
     )
 

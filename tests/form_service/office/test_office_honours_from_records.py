@@ -95,7 +95,9 @@ def test_a_record_outside_the_scope_is_not_found(office_app, office):
     (theirs,) = make_records(county, 1, unit="gaoxinqu")
     kaifaqu = office(county, "kaifaqu", "administrator")
     assert kaifaqu.get("/office/honours/new", query_string={"record": theirs}).status_code == 404
-    assert kaifaqu.get("/office/honours/new", query_string={"record": "x"}).status_code == 404
+    for wrong in ("x", "²", "99999999999999999999"):
+        response = kaifaqu.get("/office/honours/new", query_string={"record": wrong})
+        assert response.status_code == 404, wrong
     response = kaifaqu.post(
         "/office/honours/new", {**NOMINATION, "record": str(theirs), "unit": "kaifaqu"}
     )
