@@ -13,6 +13,7 @@ from bs4 import BeautifulSoup
 from offices import audit_actions, page
 from sqlalchemy import event, select, text
 from test_office_activities import FORM, activities_of
+from test_volunteer_lookup import Volunteer, registered
 from test_volunteer_records import OfficeUser, get_db_of, make_records
 
 from form_service.example_activity import publish_example
@@ -211,3 +212,19 @@ def test_the_demo_publishes_its_example_activity_once(office_app):
     assert "湖塘镇夜间社会治安巡逻（示例）" in shown.select_one("h1").get_text()
     assert shown.select_one("#example").get_text().startswith("示例活动：为演示报名而设")
     assert shown.select_one("form[action$='/signup']") is not None
+
+
+def test_a_newly_registered_volunteer_of_any_unit_signs_up_for_the_example(app, office, applicant):
+    """What ``make demo`` promises: apply, be registered, sign up for the example."""
+    with app.app_context():
+        assert publish_example("命令行（demo）").ok
+    (activity,) = activities_of(app)
+    application = registered(app, office, applicant, unit="niutang")  # not 湖塘's own
+    volunteer = Volunteer(app, application.volunteer_number, application.id_last4)
+
+    response = volunteer.post(f"/volunteer/activities/{activity.id}/signup")
+
+    assert response.status_code == 200
+    assert "您已报名“湖塘镇夜间社会治安巡逻（示例）”" in page(response).get_text()
+    counts = app.test_client().get("/api/v1/units/hutang/activities/places").json
+    assert counts["activities"][str(activity.id)]["signed_up"] == 1
