@@ -28,6 +28,8 @@ class PersonalDataCipher:
         if not keys:
             raise ValueError("DATA_KEYS is empty")
         self._fernet = MultiFernet([Fernet(key.encode()) for key in keys])
+        #: The keys, the current one first: the export's row workers decrypt with them.
+        self.keys = tuple(keys)
         self._hmac_key = hmac_key.encode()
 
     def encrypt(self, text: str) -> str:

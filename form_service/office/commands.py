@@ -73,6 +73,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument(
         "--full-id-numbers", action="store_true", help="导出完整的身份证号码（记入审计日志）"
     )
+    export.add_argument(
+        "--csv-only",
+        action="store_true",
+        help="只导出 CSV 数据包，不含 Excel 工作簿（数据量大时快得多）",
+    )
     export.add_argument("--data-dir", metavar="目录", help="部署的数据目录（即 PINGAN_DATA_DIR）")
     export.set_defaults(func=_export)
 
@@ -242,7 +247,7 @@ def _export(args: argparse.Namespace) -> int:
         target = Path(args.out)
         partial = target.with_name(f".{target.name}.part")
         try:
-            summary = write_export(request, partial)
+            summary = write_export(request, partial, workbooks=not args.csv_only)
         except ColumnError as error:
             print(str(error), file=sys.stderr)
             return 1
@@ -255,8 +260,11 @@ def _export(args: argparse.Namespace) -> int:
         partial.replace(target)
         masked = "完整身份证号码" if args.full_id_numbers else "身份证号码已隐去出生日期"
         print(f"已导出 {rows} 份报名到 {args.out}（{masked}）。")
-        workbooks = f"{TABLES_WORKBOOK} 或 {ROSTER_WORKBOOK}"
-        print(f"用 Excel 查看请打开其中的 {workbooks}；CSV 供数据工具读取。")
+        if args.csv_only:
+            print("数据包只含 CSV（供数据工具读取），不含 Excel 工作簿。")
+        else:
+            workbooks = f"{TABLES_WORKBOOK} 或 {ROSTER_WORKBOOK}"
+            print(f"用 Excel 查看请打开其中的 {workbooks}；CSV 供数据工具读取。")
         _print_excluded(summary)
         for campaign, count in summary.formula_like.items():
             print(

@@ -55,7 +55,7 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
@@ -66,6 +66,7 @@ from pingan.text import FORMULA_STARTS, encodable, printable
 from .fastcheck import CSV_DIALECT, Problem, TableChecker
 from .rows import CHINA, RowError, RowMaker
 from .schema import BIRTH_DATE_REFUSED, ColumnError, ExportSchema, export_schema, roster_schema
+from .source import Source
 from .workbooks import (
     CELL_CHARACTERS,
     EXCEL_ROWS,
@@ -75,6 +76,7 @@ from .workbooks import (
     Workbooks,
     end_message,
     rows_message,
+    spool_message,
     start_message,
 )
 
@@ -99,6 +101,8 @@ TOO_LONG = f"超过 Excel 单元格能容纳的 {CELL_CHARACTERS:,} 个字符"
 #: the rows before are held, and so are at most this many rows at any time.
 PARALLEL_ROWS = 10_000
 BATCH = 1000
+#: A resource this large is stored with ZIP64 headers (a ZIP's plain sizes stop at 4 GiB).
+ZIP64_FROM = 1 << 31
 
 _ERROR_TEXT = {
     "constraint-error": "不符合要求",
@@ -146,6 +150,8 @@ class PackageSummary:
     excluded: list[Excluded] = field(default_factory=list)
     #: Peak memory of the larger workbook worker process, if they were used (KiB).
     worker_peak_kib: int = 0
+    #: Peak memory of the largest row worker process, if they were used (KiB).
+    row_worker_peak_kib: int = 0
 
 
 def excluded_name(campaigns: Iterable[str]) -> str:
@@ -175,7 +181,7 @@ def read_excluded(
 
 
 def write_package(
-    records: Iterable[Mapping[str, Any]],
+    records: Iterable[Mapping[str, Any]] | Source,
     campaigns: Sequence[Campaign],
     deployment: Deployment,
     out: str | Path | IO[bytes],
@@ -198,6 +204,10 @@ def write_package(
     exported is left out and listed (``PackageSummary.excluded``, ``excluded.csv``).
     ``workbooks=False`` writes the data package alone (no XLSX); *sheet_rows* is how many
     rows a sheet holds below its header before the table goes on in another sheet.
+
+    *records* may be a ``Source`` instead: stored applications that row worker processes
+    read, decrypt and make into rows, a range of ids each (parallel.py), for the same
+    package.
     """
     created = created or datetime.datetime.now(CHINA).replace(microsecond=0)
     today = today or created.astimezone(CHINA).date()
@@ -209,25 +219,25 @@ def write_package(
         schemas = [_columns_for(c, deployment, columns, full_id_numbers) for c in campaigns]
         if columns is not None:
             _check_columns_used(columns, schemas)
-        parts = {
-            campaign.id: _Part(campaign, deployment, schema, today, folder, index)
+        specs = [
+            _part_spec(campaign, deployment, schema, index)
             for index, (campaign, schema) in enumerate(zip(campaigns, schemas, strict=True))
+        ]
+        parts = {
+            spec["campaign"]: _Part(spec, today, folder / f"{spec['campaign']}.csv")
+            for spec in specs
         }
         exclusions = _Exclusions(folder / excluded_name(parts), summary)
         sink = _Sink(parts.values(), folder, sheet_rows) if workbooks else None
         try:
-            for count, record in enumerate(records, start=1):
-                part = parts.get(record["campaign"])
-                if part is None:
-                    raise ValueError(
-                        f"record {record.get('reference')} of campaign "
-                        f"{record['campaign']!r}, which is not being exported"
-                    )
-                refused = part.write(record, summary, sink)
-                if refused is not None:
-                    exclusions.add(record, part.campaign, *refused)
-                if progress and count % PROGRESS_EVERY == 0:
-                    progress(count)
+            if isinstance(records, Source):
+                from .parallel import make_rows
+
+                for part in parts.values():
+                    part.close()  # the header; the workers write the rows
+                make_rows(records, specs, today, folder, parts, exclusions, summary, sink, progress)
+            else:
+                _write_records(records, parts, exclusions, summary, sink, progress)
             for part in parts.values():
                 part.close()
             exclusions.close()
@@ -235,9 +245,9 @@ def write_package(
             with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
                 if sink is not None:
                     sink.finish(exclusions)
-                # The CSVs are compressed while the worker (if any) writes the workbooks.
+                # The CSVs are compressed while the workers (if any) write the workbooks.
                 for part in parts.values():
-                    archive.write(part.csv_path, part.csv_name)
+                    part.store(archive)
                 if summary.excluded_count:
                     archive.write(exclusions.path, exclusions.path.name)
                 sheets = sink.wait() if sink is not None else None
@@ -258,7 +268,7 @@ def write_package(
                 if sink is not None:
                     for name in (TABLES_WORKBOOK, ROSTER_WORKBOOK):
                         archive.write(folder / name, name, zipfile.ZIP_STORED)
-                    summary.worker_peak_kib = sink.worker_peak_kib
+                    summary.worker_peak_kib = max(summary.worker_peak_kib, sink.worker_peak_kib)
         finally:
             for part in parts.values():
                 part.close()
@@ -269,8 +279,59 @@ def write_package(
             # Only a complete package ever appears under the name asked for.
             shutil.move(target, out)
     for part in parts.values():
-        summary.rows[part.campaign.id] = part.rows
+        summary.rows[part.campaign_id] = part.rows
     return summary
+
+
+def _write_records(
+    records: Iterable[Mapping[str, Any]],
+    parts: Mapping[str, _Part],
+    exclusions: _Exclusions,
+    summary: PackageSummary,
+    sink: _Sink | _Spool | None,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Make, check and write each record's row (this process's share); → records read."""
+    count = 0
+    for count, record in enumerate(records, start=1):
+        part = parts.get(record["campaign"])
+        if part is None:
+            raise ValueError(
+                f"record {record.get('reference')} of campaign "
+                f"{record['campaign']!r}, which is not being exported"
+            )
+        refused = part.write(record, summary, sink)
+        if refused is not None:
+            exclusions.add(record, part.title, *refused)
+        if progress and count % PROGRESS_EVERY == 0:
+            progress(count)
+    return count
+
+
+class _Spool:
+    """A row worker's cells for the workbooks: batches of ``rows_message`` in a file, which
+    the workbook workers read once every row is made (see parallel.py)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._file = path.open("wb")
+        self._held: dict[int, list[list[str]]] = {}
+        self._count = 0
+
+    def add(self, index: int, cells: list[str]) -> None:
+        self._held.setdefault(index, []).append(cells)
+        self._count += 1
+        if self._count >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        for index, rows in self._held.items():
+            self._file.write(rows_message(index, rows))
+        self._held, self._count = {}, 0
+
+    def close(self) -> None:
+        self.flush()
+        self._file.close()
 
 
 class _Sink:
@@ -345,6 +406,14 @@ class _Sink:
             for worker, _ in self._workers:
                 self._write(worker, message)
         self._held, self._count = {}, 0
+
+    def spooled(self, paths: Iterable[Path]) -> None:
+        """Rows the row workers spooled, in order: each workbook worker reads the files."""
+        if not self._workers:
+            self._start()
+        for path in paths:
+            for worker, _ in self._workers:
+                self._write(worker, spool_message(str(path)))
 
     def finish(self, exclusions: _Exclusions) -> None:
         """Every row is in: the workers finish (or the workbooks are written here)."""
@@ -429,63 +498,85 @@ def _check_columns_used(columns: Sequence[str], schemas: Iterable[ExportSchema])
         raise ColumnError(f"没有可导出的列：{'、'.join(unknown)}")
 
 
+def _part_spec(
+    campaign: Campaign, deployment: Deployment, schema: ExportSchema, index: int
+) -> dict[str, Any]:
+    """What a campaign's part needs to make, check and place its rows, as plain data (a row
+    worker in another interpreter builds the same ``_Part`` from it, with no deployment)."""
+    full_id_numbers = schema.full_id_numbers
+    roster, titles = roster_schema(campaign, deployment, full_id_numbers=full_id_numbers)
+    # One maker for the CSV's columns and then the roster's others, so a record is turned
+    # into text once; the CSV row and the roster's other cells are slices of it.
+    extra = [spec for spec in roster.fields if spec["name"] not in schema.names]
+    fields = [*schema.fields, *extra]
+    names = [spec["name"] for spec in fields]
+    width = len(schema.fields)
+    types = [spec["type"] for spec in fields]
+    roster_index = [names.index(name) for name in roster.names]
+    written = schema.written_names()
+    return {
+        "campaign": campaign.id,
+        "title": campaign.title,
+        "index": index,
+        "fields": fields,
+        "labels": {**roster.labels, **schema.labels},
+        "full_id_numbers": full_id_numbers,
+        "width": width,
+        "written": written,
+        "descriptor": schema.package_descriptor(),
+        "table": asdict(Table(campaign.title, tuple(written), tuple(types[:width]),
+                              tuple(range(width)))),
+        "roster": asdict(Table(campaign.title, tuple(titles),
+                               tuple(types[i] for i in roster_index), tuple(roster_index),
+                               print_setup=True)),
+    }  # fmt: skip
+
+
 class _Part:
-    """One campaign's CSV resource while rows are written, and its two sheets' tables."""
+    """One campaign's CSV resource (or a worker's chunk of it) while rows are written, and
+    its two sheets' tables."""
 
     def __init__(
-        self,
-        campaign: Campaign,
-        deployment: Deployment,
-        schema: ExportSchema,
-        today: datetime.date,
-        folder: Path,
-        index: int,
+        self, spec: Mapping[str, Any], today: datetime.date, csv_path: Path, header: bool = True
     ):
-        self.campaign = campaign
-        self.index = index
-        self.schema = schema
+        self.spec = spec
+        self.campaign_id: str = spec["campaign"]
+        self.title: str = spec["title"]
+        self.index: int = spec["index"]
         self.rows = 0
-        self.csv_name = f"{campaign.id}.csv"
-        self.csv_path = folder / self.csv_name
-        self.written = schema.written_names()
+        self.csv_name = f"{self.campaign_id}.csv"
+        self.csv_path = csv_path
+        #: The files whose concatenation is the CSV resource (the worker's chunks after
+        #: this part's header), and its sha256 and size once written into the ZIP.
+        self.csv_files = [csv_path]
+        self.digest = ""
+        self.size = 0
+        self.written = list(spec["written"])
+        self.descriptor = spec["descriptor"]
         # The check reads the row as the package declares it, under its Chinese names.
-        self._checker = TableChecker(schema.package_descriptor())
-        self._file = self.csv_path.open("w", encoding=CSV_ENCODING, newline="")
+        self._checker = TableChecker(self.descriptor)
+        # Chunks follow the header file's BOM: only the first file of a resource has one.
+        encoding = CSV_ENCODING if header else "utf-8"
+        self._file = self.csv_path.open("w", encoding=encoding, newline="")
         self._csv = csv.writer(self._file, lineterminator=CSV_DIALECT["lineTerminator"])
-        self._csv.writerow(self.written)
-        full_id_numbers = schema.full_id_numbers
-        roster, titles = roster_schema(campaign, deployment, full_id_numbers=full_id_numbers)
-        # One maker for the CSV's columns and then the roster's others, so a record is
-        # turned into text once; the CSV row and the roster's other cells are slices of it.
-        extra = [spec for spec in roster.fields if spec["name"] not in schema.names]
+        if header:
+            self._csv.writerow(self.written)
         both = ExportSchema(
-            campaign=campaign.id,
-            fields=[*schema.fields, *extra],
-            labels={**roster.labels, **schema.labels},
-            full_id_numbers=full_id_numbers,
+            campaign=self.campaign_id,
+            fields=list(spec["fields"]),
+            labels=dict(spec["labels"]),
+            full_id_numbers=spec["full_id_numbers"],
         )
         self._maker = RowMaker(both, today)
         self._names = both.names
-        self._titles = {spec["name"]: spec.get("title", spec["name"]) for spec in both.fields}
-        self._width = len(schema.fields)
-        types = [spec["type"] for spec in both.fields]
-        roster_index = [both.names.index(name) for name in roster.names]
-        self.table = Table(
-            campaign.title,
-            tuple(self.written),
-            tuple(types[: self._width]),
-            tuple(range(self._width)),
-        )
-        self.roster = Table(
-            campaign.title,
-            tuple(titles),
-            tuple(types[i] for i in roster_index),
-            tuple(roster_index),
-            print_setup=True,
-        )
+        self._csv_names = self._names[: spec["width"]]
+        self._titles = {field["name"]: field.get("title", field["name"]) for field in both.fields}
+        self._width = spec["width"]
+        self.table = _table(spec["table"])
+        self.roster = _table(spec["roster"])
 
     def write(
-        self, record: Mapping[str, Any], summary: PackageSummary, sink: _Sink | None
+        self, record: Mapping[str, Any], summary: PackageSummary, sink: _Sink | _Spool | None
     ) -> tuple[str, str] | None:
         """Write the record's row (and hand its cells to *sink*), or nothing and → (field
         title, reason)."""
@@ -526,12 +617,12 @@ class _Part:
         return None
 
     def _count_formulas(self, row: list[str], row_number: int, summary: PackageSummary) -> None:
-        for name, text in zip(self.schema.names, row, strict=True):
+        for name, text in zip(self._csv_names, row, strict=True):
             if text.startswith(FORMULA_STARTS):
-                count = summary.formula_like.get(self.campaign.id, 0) + 1
-                summary.formula_like[self.campaign.id] = count
+                count = summary.formula_like.get(self.campaign_id, 0) + 1
+                summary.formula_like[self.campaign_id] = count
                 if count <= FORMULA_SAMPLES:
-                    summary.formula_samples.setdefault(self.campaign.id, []).append(
+                    summary.formula_samples.setdefault(self.campaign_id, []).append(
                         (row_number, name)
                     )
 
@@ -541,26 +632,36 @@ class _Part:
     def close(self) -> None:
         self._file.close()
 
-    def resource(self) -> dict[str, Any]:
+    def store(self, archive: zipfile.ZipFile) -> None:
+        """Write the CSV resource into *archive*, hashing and counting it on the way."""
         digest = hashlib.sha256()
-        size = 0
-        with self.csv_path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
+        size = sum(path.stat().st_size for path in self.csv_files)
+        with archive.open(self.csv_name, "w", force_zip64=size > ZIP64_FROM) as member:
+            for path in self.csv_files:
+                with path.open("rb") as handle:
+                    while chunk := handle.read(1 << 20):
+                        digest.update(chunk)
+                        member.write(chunk)
+        self.digest, self.size = digest.hexdigest(), size
+
+    def resource(self) -> dict[str, Any]:
         return {
-            "name": self.campaign.id,
-            "title": self.campaign.title,
+            "name": self.campaign_id,
+            "title": self.title,
             "path": self.csv_name,
             "profile": "tabular-data-resource",
             "format": "csv",
             "mediatype": "text/csv",
             "encoding": CSV_ENCODING,
             "dialect": CSV_DIALECT,
-            "hash": f"sha256:{digest.hexdigest()}",
-            "bytes": size,
-            "schema": self.schema.package_descriptor(),
+            "hash": f"sha256:{self.digest}",
+            "bytes": self.size,
+            "schema": self.descriptor,
         }
+
+
+def _table(data: Mapping[str, Any]) -> Table:
+    return Table(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
 def _reason(problem: Problem) -> str:
@@ -582,9 +683,11 @@ class _Exclusions:
         self._summary = summary
         self._file: IO[str] | None = None
 
-    def add(self, record: Mapping[str, Any], campaign: Campaign, field: str, reason: str) -> None:
+    def add(self, record: Mapping[str, Any], campaign: str, field: str, reason: str) -> None:
         reference = format_reference(printable(str(record.get("reference") or "")))
-        excluded = Excluded(reference, campaign.title, field, reason)
+        self.add_excluded(Excluded(reference, campaign, field, reason))
+
+    def add_excluded(self, excluded: Excluded) -> None:
         if self._file is None:
             self._file = self.path.open("w", encoding=CSV_ENCODING, newline="")
             self._csv = csv.writer(self._file, lineterminator=CSV_DIALECT["lineTerminator"])

@@ -215,6 +215,11 @@ def rows_message(index: int, rows: list[list[str]]) -> bytes:
     return _message(marshal.dumps((index, rows)))
 
 
+def spool_message(path: str) -> bytes:
+    """Read rows from the file at *path*: ``rows_message``s one after another."""
+    return _message(json.dumps({"spool": path}, ensure_ascii=False).encode())
+
+
 def end_message(excluded: Table | None, path: str | None) -> bytes:
     table = asdict(excluded) if excluded is not None else None
     return _message(json.dumps({"excluded": table, "path": path}, ensure_ascii=False).encode())
@@ -247,9 +252,17 @@ def work(stream: IO[bytes], out: IO[str]) -> None:
     workbooks = Workbooks(start["paths"], books, start["sheet_rows"])
     while True:
         payload = _read(stream)
-        if payload[:1] == b"{":  # the end: JSON; rows are marshalled tuples
-            end = json.loads(payload)
-            break
+        if payload[:1] == b"{":  # a spool or the end: JSON; rows are marshalled tuples
+            message = json.loads(payload)
+            if "spool" not in message:
+                end = message
+                break
+            with open(message["spool"], "rb") as spool:
+                while head := spool.read(_LENGTH.size):
+                    (length,) = _LENGTH.unpack(head)
+                    index, rows = marshal.loads(spool.read(length))
+                    workbooks.add(index, rows)
+            continue
         index, rows = marshal.loads(payload)
         workbooks.add(index, rows)
     if end["excluded"] is not None:  # the tables workbook's last sheet
