@@ -97,3 +97,49 @@ def test_weeks_start_on_monday():
         datetime.date(2026, 11, 23): Counts(1, 0),
         datetime.date(2026, 11, 30): Counts(6, 1),
     }
+
+
+def test_the_quick_row_check_is_the_schemas_row_definitions():
+    from pingan.schemas import read_schema
+    from pingan.statistics import _PATTERNS, ROW_SHAPES
+
+    schema = read_schema("statistics.schema.yaml")
+    common = read_schema("common.schema.yaml")["$defs"]
+    patterns = {"id": common["id"]["pattern"], "date": common["date"]["pattern"]}
+    for key, shape in ROW_SHAPES.items():
+        items = schema["properties"][key]["items"]
+        assert set(items["required"]) == set(shape) == set(items["properties"])
+        assert items["additionalProperties"] is False
+        for field, kind in shape.items():
+            definition = items["properties"][field]
+            if kind == "count":
+                assert definition == {"$ref": "#/$defs/count"}
+                assert schema["$defs"]["count"] == {"type": "integer", "minimum": 0}
+                continue
+            if kind == "month":
+                pattern = definition["pattern"]
+            else:
+                assert definition == {"$ref": f"common.schema.yaml#/$defs/{kind}"}
+                pattern = patterns[kind]
+            assert pattern == f"^{_PATTERNS[kind].pattern}$"
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"unit": "qutang-village", "applications": 1.5, "registered": 0},
+        {"unit": "qutang-village", "applications": True, "registered": 0},
+        {"unit": "Qutang", "applications": 1, "registered": 0},
+        {"unit": "qutang-village", "applications": 1},
+        {"unit": "qutang-village", "applications": 1, "registered": 0, "name": "周示例"},
+    ],
+)
+def test_a_bad_row_is_reported_by_the_schema(tmp_path, row):
+    [(field, _)] = _problems(_write(tmp_path / "s.json", stations=[row]))
+    assert field.startswith("stations[0]")
+
+
+def test_an_impossible_day_is_a_problem(tmp_path):
+    row = {"campaign": "county-2026", "unit": "kaifaqu", "day": "2026-02-30"}
+    path = _write(tmp_path / "s.json", applications=[{**row, "applications": 1, "registered": 0}])
+    assert [field for field, _ in _problems(path)] == ["applications[0].day"]

@@ -126,3 +126,52 @@ def test_quotas_alone_when_the_form_service_is_unreachable(
     count = browser.find_element(By.CSS_SELECTOR, 'tr[data-unit="hutang"] td.pingan-count')
     assert count.text == "6,330"
     assert_accessible(browser)
+
+
+def test_live_counts_redraw_the_progress_charts(build_site, serve, browser, tmp_path):
+    """Built with yesterday's counts (statistics.json), the charts show the live ones once
+    the progress endpoint answers: the bars' lengths, their labels and their tables."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    counts = tmp_path / "statistics.json"
+    counts.write_text(
+        json.dumps(
+            {
+                "format": "pingan-statistics/1",
+                "deployment": "wujin",
+                "day": "2026-11-20",
+                "applications": [
+                    {
+                        "campaign": "wujin-2026",
+                        "unit": "hutang",
+                        "day": "2026-11-02",
+                        "applications": 10,
+                        "registered": 1,
+                    }
+                ],
+                "volunteers": [],
+                "hours": [],
+                "stations": [],
+            }
+        ),
+        encoding="utf-8",
+    )
+    form_url = serve(ProgressHandler)
+    site = build_site(ROOT / "data", form_url=form_url, statistics=counts)
+    site_url = serve(functools.partial(QuietFiles, directory=str(site)))
+
+    browser.get(f"{site_url}/quotas/wujin-2026/")
+    WebDriverWait(browser, 10).until(lambda b: progress_cells(b)["hutang"][0])
+    bar = browser.find_element(By.CSS_SELECTOR, 'g[data-chart-progress="hutang"]')
+    quota = float(bar.get_attribute("data-quota"))
+    full = float(bar.get_attribute("data-full"))
+    applied = bar.find_element(By.CSS_SELECTOR, ".pingan-chart__applied")
+    assert float(applied.get_attribute("width")) == pytest.approx(full * 1202 / quota, abs=0.1)
+    label = bar.find_element(By.CSS_SELECTOR, ".pingan-chart__value")
+    assert label.get_attribute("textContent") == f"1,202 / {quota:,.0f}"
+    row = browser.find_element(By.CSS_SELECTOR, 'tr[data-chart-progress="hutang"]')
+    cells = [cell.get_attribute("textContent") for cell in row.find_elements(By.CSS_SELECTOR, "td")]
+    assert cells[1:] == ["1,202", "4"]
+    caption = browser.find_element(By.CSS_SELECTOR, "#chart-wujin-2026-units figcaption")
+    assert "实时数据" in caption.text
