@@ -6,7 +6,7 @@ import logging
 import shutil
 import time
 
-from applicants import DEPLOYMENTS
+from applicants import DEPLOYMENTS, Applicant
 
 from form_service.queue import get_queue
 from form_service.site_rebuild import SETTLE_SECONDS, queue_site_rebuild
@@ -25,6 +25,7 @@ def test_a_queued_rebuild_replaces_the_site_whole(make_app, tmp_path, caplog):
     (site / "stale.html").write_text("old", encoding="utf-8")
     caplog.set_level(logging.INFO, logger="form_service.site_rebuild")
     app = make_app("wujin", SITE_DIR=str(site))
+    assert Applicant(app).submit(unit="hutang").status_code == 303
     with app.app_context():
         assert queue_site_rebuild()
         assert queue_site_rebuild()  # a second request shares the booked rebuild
@@ -33,7 +34,10 @@ def test_a_queued_rebuild_replaces_the_site_whole(make_app, tmp_path, caplog):
     time.sleep(SETTLE_SECONDS + 0.5)  # a second booked build would have started by now
     assert sum("site rebuilt" in r.getMessage() for r in caplog.records) == 1
     assert not (site / "stale.html").exists()
-    assert (site / "notices" / "wujin-2026" / "index.html").exists()
+    # The service's counts reached the build as a file beside the site: a chart shows them.
+    assert (tmp_path / "site.statistics.json").is_file()
+    notice = (site / "notices" / "wujin-2026" / "index.html").read_text(encoding="utf-8")
+    assert 'id="chart-wujin-2026-applications"' in notice
     assert not (tmp_path / "site.new").exists() and not (tmp_path / "site.old").exists()
 
 
