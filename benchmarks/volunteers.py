@@ -601,12 +601,20 @@ def _operations(label: str, app, database, plan: Plan, failures: list[str]) -> I
             None,
         ),
     ]
-    reference = None
-    for name, call, times, target in operations:
-        captured = statements.capture(call)
-        samples = _timed(call, times)
-        median, p95 = statistics.median(samples), _p95(samples)
-        reference = reference or median
+    # One run of each first, for its statements; then the timed runs in rounds, each
+    # operation once a round (the wide ones every few rounds), so that a change in what
+    # else the machine runs weighs on the references and the operations alike.
+    captured = {name: statements.capture(call) for name, call, _times, _target in operations}
+    samples: dict[str, list[float]] = {name: [] for name, *_ in operations}
+    for turn in range(RUNS):
+        for name, call, times, _target in operations:
+            if turn % (RUNS // times) == 0 and len(samples[name]) < times:
+                begun = time.perf_counter()
+                call()
+                samples[name].append((time.perf_counter() - begun) * 1000)
+    reference = statistics.median(samples[operations[0][0]])
+    for name, _call, times, target in operations:
+        median, p95 = statistics.median(samples[name]), _p95(samples[name])
         verdict = ""
         if target is not None:
             met = median <= target
@@ -615,10 +623,10 @@ def _operations(label: str, app, database, plan: Plan, failures: list[str]) -> I
                 failures.append(f"{label}: {name}: median {median:.2f} ms > {target:g} ms")
         yield (
             f"volunteers: {label:<10} {name:<44} median {median:7.2f} ms  p95 {p95:7.2f} ms  "
-            f"({median / reference:5.1f}× GET /volunteer, {times + 1} runs, "
-            f"{len(captured)} statement(s)){verdict}"
+            f"({median / reference:5.1f}× GET /volunteer, {times} timed runs, "
+            f"{len(captured[name])} statement(s)){verdict}"
         )
-        for statement, parameters in captured:
+        for statement, parameters in captured[name]:
             plan_text = statements.plan(statement, parameters)
             scan = whole_table(plan_text, database.engine.dialect.name)
             mark = f"  ← SCANS {scan}" if scan else ""
@@ -651,15 +659,6 @@ def _sign_up_activity(database, plan: Plan, town: str) -> int:
         session.add(activity)
         session.flush()
         return activity.id
-
-
-def _timed(call: Callable[[], None], times: int) -> list[float]:
-    samples = []
-    for _ in range(times):
-        begun = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - begun) * 1000)
-    return samples
 
 
 def _p95(samples: list[float]) -> float:
