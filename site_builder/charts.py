@@ -23,6 +23,7 @@ from markupsafe import Markup
 from pingan.colours import mix, readable_background
 from pingan.quotas import QuotaTable
 from pingan.statistics import Counts, Statistics, by_week
+from pingan.zhtext import zh_date
 
 from .formatting import number
 from .identity import identity_colours
@@ -37,8 +38,9 @@ LABEL_CHARACTERS = 12
 MOST_BARS = 60
 #: Up to this many days an over-time chart has a column a day, else a column a week.
 MOST_DAYS = 45
-#: At most this many labels under an axis (they never overlap at 360 units).
-AXIS_LABELS = 4
+#: At most this many labels under an axis: at 360 units, three month or day labels never
+#: overlap (``2026 年 11 月`` is about 90 units wide).
+AXIS_LABELS = 3
 GREY = "#767676"  # 4.5:1 on white: axes and the empty part of a bar
 
 
@@ -243,7 +245,7 @@ def applications_chart(statistics: Statistics | None, deployment, campaign) -> C
             (first + datetime.timedelta(days=n), days.get(first + datetime.timedelta(days=n)))
             for n in range((last - first).days + 1)
         ]
-        unit, label = "日", _day_label
+        unit, label = "日", _day_labels
     else:
         weeks = by_week(days)
         start = min(weeks)
@@ -252,17 +254,17 @@ def applications_chart(statistics: Statistics | None, deployment, campaign) -> C
             (start + datetime.timedelta(weeks=n), weeks.get(start + datetime.timedelta(weeks=n)))
             for n in range(count)
         ]
-        unit, label = "周", _week_label
-    values = [(label(day), (counts or Counts()).applications) for day, counts in series]
+        unit, label = "周", _week_labels
+    values = [(*label(day), (counts or Counts()).applications) for day, counts in series]
     title = f"每{unit}报名人数"
     description = (
-        f"{_day_label(first)}至{_day_label(last)}每{unit}收到的报名人数（柱状图），"
-        f"共 {number(sum(v for _, v in values))} 人；数字见下表。"
+        f"{zh_date(first)}至 {zh_date(last)}每{unit}收到的报名人数（柱状图），"
+        f"共 {number(sum(v for *_, v in values))} 人；数字见下表。"
     )
     palette = Palette.of(deployment.settings)
     chart_id = f"chart-{campaign.id}-applications"
     svg = _columns(chart_id, title, description, values, palette)
-    rows = [(name, number(value)) for name, value in values]
+    rows = [(name, number(value)) for name, _, value in values]
     return Chart(
         chart_id, title, description, svg, ("日期" if unit == "日" else "周", "报名"), rows
     )
@@ -276,15 +278,17 @@ def hours_chart(statistics: Statistics | None, deployment) -> Chart | None:
     if not any(months.values()):
         return None
     series = _month_range(min(months), max(months))
-    values = [(_month_label(month), round(months.get(month, 0) / 60)) for month in series]
+    values = [
+        (zh_date(month), zh_date(month), round(months.get(month, 0) / 60)) for month in series
+    ]
     title = "每月服务时长"
     description = (
-        f"{_month_label(series[0])}至{_month_label(series[-1])}各月志愿服务的小时数"
+        f"{zh_date(series[0])}至 {zh_date(series[-1])}各月志愿服务的小时数"
         f"（柱状图），共 {number(round(sum(months.values()) / 60))} 小时；数字见下表。"
     )
     palette = Palette.of(deployment.settings)
     svg = _columns("chart-hours", title, description, values, palette)
-    rows = [(name, number(value)) for name, value in values]
+    rows = [(name, number(value)) for name, _, value in values]
     return Chart("chart-hours", title, description, svg, ("月份", "服务时长（小时）"), rows)
 
 
@@ -297,27 +301,28 @@ def _month_range(first: str, last: str) -> list[str]:
     return months
 
 
-def _day_label(day: datetime.date) -> str:
-    return f"{day.month}月{day.day}日"
+def _day_labels(day: datetime.date) -> tuple[str, str]:
+    """The day in the table (``2026 年 10 月 1 日``) and under its column (``10 月 1 日``)."""
+    return zh_date(day), f"{day.month} 月 {day.day} 日"
 
 
-def _week_label(monday: datetime.date) -> str:
-    return f"{monday.month}月{monday.day}日起一周"
-
-
-def _month_label(month: str) -> str:
-    year, number_ = month.split("-")
-    return f"{year}年{int(number_)}月"
+def _week_labels(monday: datetime.date) -> tuple[str, str]:
+    return f"{zh_date(monday)}起的一周", f"{monday.month} 月 {monday.day} 日起"
 
 
 def _columns(
-    chart_id: str, title: str, description: str, values: list[tuple[str, int]], palette: Palette
+    chart_id: str,
+    title: str,
+    description: str,
+    values: list[tuple[str, str, int]],
+    palette: Palette,
 ) -> Markup:
-    """A column per value over a baseline; the largest value is written at the top left,
-    and at most ``AXIS_LABELS`` labels under the baseline, spread so that none overlap."""
+    """A column per (table label, axis label, value) over a baseline; the largest value is
+    written at the top left, and at most ``AXIS_LABELS`` axis labels under the baseline,
+    the first and last at the ends and one in the middle, so that none overlap."""
     top, plot, bottom = 24, 150, 24
     height = top + plot + bottom
-    most = max((value for _, value in values), default=0) or 1
+    most = max((value for *_, value in values), default=0) or 1
     slot = WIDTH / len(values)
     gap = min(2.0, slot * 0.2)
     parts = [
@@ -326,7 +331,7 @@ def _columns(
         f'<line x1="0" y1="{top + plot + 0.5}" x2="{WIDTH}" y2="{top + plot + 0.5}"'
         f' stroke="{GREY}"/>',
     ]
-    for index, (_, value) in enumerate(values):
+    for index, (*_, value) in enumerate(values):
         column = plot * value / most
         parts.append(
             f'<rect x="{index * slot + gap / 2:.2f}" y="{top + plot - column:.2f}"'
@@ -338,7 +343,7 @@ def _columns(
         x = 0 if anchor == "start" else WIDTH if anchor == "end" else x
         parts.append(
             f'<text x="{x:.1f}" y="{top + plot + FONT + 4}" font-size="{FONT}"'
-            f' text-anchor="{anchor}">{escape(_short_axis(values[index][0]))}</text>'
+            f' text-anchor="{anchor}">{escape(values[index][1])}</text>'
         )
     return _svg(chart_id, title, description, height, parts)
 
@@ -348,11 +353,6 @@ def _label_positions(count: int) -> list[int]:
         return [0] if count else []
     wanted = min(AXIS_LABELS, count)
     return sorted({round(i * (count - 1) / (wanted - 1)) for i in range(wanted)})
-
-
-def _short_axis(label: str) -> str:
-    """An axis label as short as it can be (``3月5日起一周`` → ``3月5日``)."""
-    return label.removesuffix("起一周")
 
 
 # --- stations -------------------------------------------------------------------------------

@@ -103,6 +103,9 @@ def wujin(built_sites) -> BuiltSite:
 @pytest.fixture
 def copy_of_wujin(tmp_path: Path) -> Path:
     """A writable copy of data/ (with the content folder it points to) for error cases."""
-    shutil.copytree(ROOT / "data", tmp_path / "data")
+    # Not the build cache of data/ (share images, posters) an earlier build left there.
+    shutil.copytree(
+        ROOT / "data", tmp_path / "data", ignore=shutil.ignore_patterns(".pingan-cache")
+    )
     shutil.copytree(ROOT / "content", tmp_path / "content")
     return tmp_path / "data"

@@ -136,7 +136,12 @@ def test_applications_over_time_by_day_then_by_week(tmp_path):
     )
     chart = charts.applications_chart(load_statistics(short, deployment), deployment, campaign)
     assert chart.header == ("日期", "报名")
-    assert chart.rows == [("10月1日", "5"), ("10月2日", "0"), ("10月3日", "0"), ("10月4日", "7")]
+    assert chart.rows == [
+        ("2026 年 10 月 1 日", "5"),
+        ("2026 年 10 月 2 日", "0"),
+        ("2026 年 10 月 3 日", "0"),
+        ("2026 年 10 月 4 日", "7"),
+    ]
     svg = etree.fromstring(str(chart.svg).encode())
     assert_accessible(svg)
     columns = [rect for rect in svg.iter(f"{SVG}rect")]
@@ -151,7 +156,8 @@ def test_applications_over_time_by_day_then_by_week(tmp_path):
     )
     chart = charts.applications_chart(load_statistics(long, deployment), deployment, campaign)
     assert chart.header == ("周", "报名")
-    assert chart.rows[0] == ("8月31日起一周", "3") and chart.rows[-1] == ("11月30日起一周", "4")
+    assert chart.rows[0] == ("2026 年 8 月 31 日起的一周", "3")
+    assert chart.rows[-1] == ("2026 年 11 月 30 日起的一周", "4")
     labels = [text.text for text in etree.fromstring(str(chart.svg).encode()).iter(f"{SVG}text")]
     assert len(labels) <= charts.AXIS_LABELS + 1  # the axis labels and the largest value
 
@@ -180,7 +186,7 @@ def test_hours_by_month_fill_the_months_between(tmp_path):
         ],
     )
     chart = charts.hours_chart(load_statistics(path, deployment), deployment)
-    assert chart.rows == [("2026年11月", "2"), ("2026年12月", "0"), ("2027年1月", "10")]
+    assert chart.rows == [("2026 年 11 月", "2"), ("2026 年 12 月", "0"), ("2027 年 1 月", "10")]
 
 
 # --- the built site -------------------------------------------------------------------------
@@ -222,8 +228,8 @@ def test_the_station_ranking_names_stations_never_grid_workers(build_site, tmp_p
         assert worker["name"] not in everything and worker["code"] not in everything
     notice = _page(site, "notices/county-2026")
     chart = notice.select_one("figure#chart-county-2026-applications")
-    assert table_of(chart) == [["11月2日", "5"]]
-    assert "统计截至2026 年 11 月 20 日" in chart.select_one("figcaption").get_text()
+    assert table_of(chart) == [["2026 年 11 月 2 日", "5"]]
+    assert "统计截至 2026 年 11 月 20 日" in chart.select_one("figcaption").get_text()
 
 
 def test_quota_page_charts_are_refreshed_by_the_live_script(build_site, tmp_path):
