@@ -214,7 +214,7 @@ def export_source(deployment: Deployment, request: ExportRequest) -> Source | No
     else:
         return None
     selection = _selection(deployment, request)
-    with database.sessions() as session:
+    with database.scan() as session:
         count, first, last = session.execute(
             select(func.count(), func.min(Application.id), func.max(Application.id)).where(
                 *selection
