@@ -112,7 +112,8 @@ def write_confirmation(session: Session, application: Application) -> None:
     if application.channel not in ("form", "api"):
         return
     email = (application.answers or {}).get("email")
-    if not email:
+    notifier = current_app.extensions["pingan_notifier"]
+    if not email or notifier.smtp is None:  # no letter to write (inside the write lock)
         return
     values = {
         "name": application.name,
@@ -120,5 +121,4 @@ def write_confirmation(session: Session, application: Application) -> None:
         "campaign": application.campaign,
     }
     subject, body = confirmation(values)
-    notifier = current_app.extensions["pingan_notifier"]
     notifier.email(session, email, subject, body, application=application)
