@@ -10,7 +10,9 @@ service must store every one (accepted = rows added ÷ seconds). Each database i
 empty and again after bulk-storing applications up to the largest size (200,000; 1,000,000
 with ``--full``); each app gets ``SECONDS`` of load (30 with ``--full``) in alternating
 turns, and the service's figures print beside the minimal app's with the targets
-(throughput ≥ 0.65 × and p99 ≤ 2 × the minimal app's). ``GET /ping`` on the minimal app
+(throughput ≥ 0.65 × and p99 ≤ 2 × the minimal app's), then the CPU seconds each app's
+workers spent a request (``/proc``; what a request costs whatever else shares the cores)
+and the load average during the turns. ``GET /ping`` on the minimal app
 shows what the client can drive. A last run profiles the service's requests inside its
 workers (cProfile, see ``profile_conf.py``) and prints the top ten functions by own time.
 ``PINGAN_BENCH_WORKERS`` sets the worker count of both apps (default 2).
@@ -156,20 +158,32 @@ def _compare(label: str, load: _Load, service: _Gunicorn, reference_app: _Gunico
     }
     for url, table in runs.values():
         load.run(url, WARM_UP_SECONDS, table=table)
+    servers = {"minimal": reference_app, "service": service}
     slices: dict[str, list[_Result]] = {"minimal": [], "service": []}
+    cpu = {"minimal": 0.0, "service": 0.0}
+    load_averages = []
     for turn in range(SLICES):
         order = ["minimal", "service"] if turn % 2 == 0 else ["service", "minimal"]
         for name in order:
             url, table = runs[name]
+            before = servers[name].workers_cpu()
             slices[name].append(load.run(url, SECONDS // SLICES, table=table))
+            cpu[name] += servers[name].workers_cpu() - before
+            load_averages.append(os.getloadavg()[0])
     floor, ours = _Result.combined(slices["minimal"]), _Result.combined(slices["service"])
     ratio = ours.rate / floor.rate
     p99_ratio = ours.p99 / floor.p99
     met = ratio >= THROUGHPUT_TARGET and p99_ratio <= P99_TARGET and ours.refused == 0
+    cpu_ours = cpu["service"] / (ours.answered or 1) * 1000
+    cpu_floor = cpu["minimal"] / (floor.answered or 1) * 1000
+    cpu_ratio = cpu_ours / cpu_floor if cpu_floor else float("nan")
     return (
         f"submit: {label:<10} {stored:>9,} stored  service {ours}  |  minimal app {floor}  |  "
         f"throughput {ratio:.2f}× (target ≥ {THROUGHPUT_TARGET}), p99 {p99_ratio:.2f}× "
-        f"(target ≤ {P99_TARGET:g}): {'met' if met else 'NOT MET'}"
+        f"(target ≤ {P99_TARGET:g}): {'met' if met else 'NOT MET'}\n"
+        f"submit: {label:<10} {stored:>9,} stored  workers' CPU a request: service "
+        f"{cpu_ours:.2f} ms, minimal app {cpu_floor:.2f} ms ({cpu_ratio:.2f}×); load average "
+        f"{min(load_averages):.1f}–{max(load_averages):.1f}"
     )
 
 
@@ -293,6 +307,23 @@ class _Gunicorn:
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
+
+    def workers_cpu(self) -> float:
+        """CPU seconds (user + system) the workers have used so far, from ``/proc`` (0
+        without it): what a request costs whatever else shares the cores."""
+        pid = self.process.pid
+        try:
+            workers = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return 0.0
+        ticks = 0
+        for worker in workers:
+            try:
+                fields = Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # exited meanwhile
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def wait_answering(self, path: str) -> None:
         deadline = time.monotonic() + READY_SECONDS
