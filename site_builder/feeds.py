@@ -1,8 +1,10 @@
-"""RSS 2.0 and Atom feeds of the site: recruitment notices, nominations under public notice
-(公示) and stories, newest first, so that people can follow an office without visiting.
+"""RSS 2.0 and Atom feeds of the site: recruitment notices, activities, nominations under
+public notice (公示) and stories, newest first, so that people can follow an office without
+visiting.
 
 Made with feedgen while the site is planned; every date is the data's own (a notice's
-opening day, a story's date, a notice period's first day) or the build's day, so two builds
+opening day, a story's date, a notice period's first day, an
+activity's publishing day) or the build's day, so two builds
 of the same data on the same day write the same feeds.
 """
 

@@ -227,3 +227,25 @@ def test_the_feeds_carry_the_activities(copy_of_wujin, activities, build_site):
     assert "20 Nov 2026" in item.pubDate.get_text()
     atom = (site / "feeds" / "atom.xml").read_text(encoding="utf-8")
     assert "消防安全培训" in atom
+
+
+def test_the_preview_builds_with_the_activities_and_watches_the_file(
+    copy_of_wujin, activities, tmp_path
+):
+    from site_builder.preview import Preview
+
+    preview = Preview(
+        copy_of_wujin,
+        tmp_path / "preview" / "site",
+        form_url=FORM_URL,
+        site_url="http://127.0.0.1:8001/",
+        activities=activities,
+    )
+    (tmp_path / "preview").mkdir()
+    try:
+        preview.build()
+        assert preview.problems is None
+        assert (preview.site_dir / "activity" / "1" / "index.html").is_file()
+        assert activities in preview.watched()
+    finally:
+        preview.remove()
