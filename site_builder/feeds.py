@@ -3,9 +3,8 @@ public notice (公示) and stories, newest first, so that people can follow an o
 visiting.
 
 Made with feedgen while the site is planned; every date is the data's own (a notice's
-opening day, a story's date, a notice period's first day, an
-activity's publishing day) or the build's day, so two builds
-of the same data on the same day write the same feeds.
+opening day, a story's date, a notice period's first day, an activity's publishing day) or
+the build's day, so two builds of the same data on the same day write the same feeds.
 """
 
 from __future__ import annotations
