@@ -287,10 +287,14 @@ class IdNumber(Kind):
 _PHONE_CHARACTERS = re.compile(r"\+?[0-9 ()\-]+")
 
 
-def _phone(value: str, characters: str, invalid: str) -> phonenumbers.PhoneNumber:
+def _phone(
+    value: str, characters: str, invalid: str, *, checked: bool = True
+) -> phonenumbers.PhoneNumber:
     """A valid telephone number from typed text; *characters* and *invalid* say what's wrong.
 
     Letters are refused before phonenumbers reads them as keypad digits (13912345abc).
+    ``checked=False`` leaves the validity to the caller (``Mobile`` asks for the number's
+    type, which is UNKNOWN for every number ``is_valid_number`` refuses).
     """
     value = unicodedata.normalize("NFKC", value)
     if not _PHONE_CHARACTERS.fullmatch(value):
@@ -299,7 +303,7 @@ def _phone(value: str, characters: str, invalid: str) -> phonenumbers.PhoneNumbe
         number = phonenumbers.parse(value, "CN")
     except phonenumbers.NumberParseException:
         raise AnswerError(invalid) from None
-    if not phonenumbers.is_valid_number(number):
+    if checked and not phonenumbers.is_valid_number(number):
         raise AnswerError(invalid)
     return number
 
@@ -321,8 +325,8 @@ class Mobile(Kind):
     TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
     def clean(self, field: FieldLike, value: str) -> str:
-        number = _phone(value, "只能填写数字，请填写 11 位手机号码", self.INVALID)
-        if phonenumbers.number_type(number) not in self.TYPES:
+        number = _phone(value, "只能填写数字，请填写 11 位手机号码", self.INVALID, checked=False)
+        if phonenumbers.number_type(number) not in self.TYPES:  # also refuses invalid numbers
             raise AnswerError(self.INVALID)
         if number.country_code == 86:
             return str(number.national_number)
