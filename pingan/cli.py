@@ -11,6 +11,7 @@ import importlib
 import sys
 from pathlib import Path
 
+from .activities import ActivitiesError, load_activities
 from .cli_text import ChineseArgumentParser
 from .deployment import check_deployment, load_deployment
 from .honours import DecisionsError, load_decisions
@@ -32,6 +33,11 @@ def _check(args: argparse.Namespace) -> int:
         try:
             load_decisions(args.honours, load_deployment(Path(args.data_dir)))
         except DecisionsError as error:
+            problems = error.problems
+    if not problems and args.activities:
+        try:
+            load_activities(args.activities, load_deployment(Path(args.data_dir)))
+        except ActivitiesError as error:
             problems = error.problems
     if problems:
         print(problems.report(), file=sys.stderr)
@@ -61,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--honours",
         metavar="文件",
         help="同时检查办公室导出的表彰决定（pingan honours export 写的 honours.json）",
+    )
+    check.add_argument(
+        "--activities",
+        metavar="文件",
+        help="同时检查办公室导出的活动（pingan activities export 写的 activities.json）",
     )
     check.set_defaults(func=_check)
     for name in COMMAND_MODULES:

@@ -7,7 +7,7 @@ import datetime
 import json
 
 import pytest
-from test_record_rules import RECORDS, report
+from test_record_rules import RECORDS, ROOT, report
 
 from pingan.activities import (
     ENDED,
@@ -101,3 +101,16 @@ def test_a_deployment_may_have_an_example_activity(data_dir):
 def test_check_reports_example_activity_mistakes(data_dir, old, new, expected):
     found = report(data_dir(records=RECORDS + EXAMPLE.replace(old, new)))
     assert len(found) == 1 and expected in found[0], found
+
+
+def test_pingan_check_checks_an_activities_file(tmp_path, capsys):
+    from pingan.cli import main
+
+    path = tmp_path / "activities.json"
+    document = {"format": "pingan-activities/1", "deployment": "wujin", "activities": []}
+    path.write_text(json.dumps(document), encoding="utf-8")
+    data = str(ROOT / "data")
+    assert main(["check", data, "--activities", str(path)]) == 0
+    path.write_text(json.dumps({**document, "deployment": "chongqing"}), encoding="utf-8")
+    assert main(["check", data, "--activities", str(path)]) == 1
+    assert "这是部署“chongqing”的活动，不是“wujin”的" in capsys.readouterr().err

@@ -81,10 +81,11 @@ def test_top_level_help_lists_the_commands_with_chinese_help(capsys):
 
 def test_help_text_lines_up_after_chinese_metavars(capsys):
     _, out, _ = _run(["check", "--help"], capsys)
-    # The longest invocation, "--honours 文件", sets the column: 14 columns wide.
-    assert "  数据目录        部署的数据目录" in out
-    assert "  -h, --help      显示本帮助并退出" in out
-    assert "  --honours 文件  同时检查办公室导出的表彰决定" in out
+    # The longest invocation, "--activities 文件", sets the column: 17 columns wide.
+    assert "  数据目录           部署的数据目录" in out
+    assert "  -h, --help         显示本帮助并退出" in out
+    assert "  --honours 文件     同时检查办公室导出的表彰决定" in out
+    assert "  --activities 文件  同时检查办公室导出的活动" in out
 
 
 def test_missing_command(capsys):
