@@ -63,6 +63,7 @@ class Statistics:
     minutes: dict[str, dict[str, int]] = field(default_factory=dict)
     #: station unit → applications through the grid workers of that station.
     stations: dict[str, Counts] = field(default_factory=dict)
+    _below: dict[str, dict[str, int]] | None = field(default=None, repr=False)
 
     def campaign_units(self, campaign: str) -> dict[str, Counts]:
         """Unit → the campaign's counts of the unit itself, all days added."""
@@ -86,6 +87,20 @@ class Statistics:
             for month, minutes in per_month.items():
                 months[month] += minutes
         return dict(sorted(months.items()))
+
+    def months_below(self, unit: str, tree) -> dict[str, int]:
+        """ "YYYY-MM" → minutes served at *unit* and every unit below it, months in order.
+
+        The first call adds every unit's minutes up the tree once (each unit page asks)."""
+        if self._below is None:
+            below: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+            for own, per_month in self.minutes.items():
+                if own in tree:
+                    for node in tree.path(own):
+                        for month, minutes in per_month.items():
+                            below[node.id][month] += minutes
+            self._below = {key: dict(sorted(value.items())) for key, value in below.items()}
+        return self._below.get(unit, {})
 
     def station_ranking(self) -> list[tuple[str, Counts]]:
         """Stations by registrations, then applications (most first), then unit id."""

@@ -274,7 +274,19 @@ def hours_chart(statistics: Statistics | None, deployment) -> Chart | None:
     """Hours served by month over the whole deployment (from the volunteers' records)."""
     if statistics is None:
         return None
-    months = statistics.months()
+    return _hours_chart("chart-hours", statistics.months(), deployment)
+
+
+def unit_hours_chart(statistics: Statistics | None, deployment, unit) -> Chart | None:
+    """Hours served by month at *unit* and below it, for a unit with units below it only:
+    a village's page would be one of thousands, each a chart of a few activities."""
+    if statistics is None or not unit.children:
+        return None
+    months = statistics.months_below(unit.id, deployment.tree)
+    return _hours_chart(f"chart-{unit.id}-hours", months, deployment)
+
+
+def _hours_chart(chart_id: str, months: dict[str, int], deployment) -> Chart | None:
     if not any(months.values()):
         return None
     series = _month_range(min(months), max(months))
@@ -287,9 +299,9 @@ def hours_chart(statistics: Statistics | None, deployment) -> Chart | None:
         f"（柱状图），共 {number(round(sum(months.values()) / 60))} 小时；数字见下表。"
     )
     palette = Palette.of(deployment.settings)
-    svg = _columns("chart-hours", title, description, values, palette)
+    svg = _columns(chart_id, title, description, values, palette)
     rows = [(name, number(value)) for name, _, value in values]
-    return Chart("chart-hours", title, description, svg, ("月份", "服务时长（小时）"), rows)
+    return Chart(chart_id, title, description, svg, ("月份", "服务时长（小时）"), rows)
 
 
 def _month_range(first: str, last: str) -> list[str]:

@@ -22,7 +22,7 @@ from markdown.extensions.toc import unique
 from markupsafe import Markup
 from mkdocs.structure.toc import AnchorLink
 
-from . import activity_pages, formatting, markup, pages
+from . import activity_pages, charts, formatting, markup, pages
 from .pages import GeneratedPage, Site
 
 
@@ -63,6 +63,7 @@ def environment() -> jinja2.Environment:
         unit_activities_uri=activity_pages.unit_activities_uri,
         activity_signup_url=activity_pages.signup_url,
         activity_places_url=activity_pages.places_url,
+        unit_hours_chart=charts.unit_hours_chart,
     )
     return env
 

@@ -274,3 +274,36 @@ def test_counts_day_is_the_exports(tmp_path):
     path = write_statistics(tmp_path / "s.json", "county-alliance")
     assert load_statistics(path).day == datetime.date(2026, 11, 20)
     assert Counts(1, 0) + Counts(2, 1) == Counts(3, 1)
+
+
+def test_a_unit_page_with_units_below_shows_their_hours(build_site, tmp_path):
+    path = write_statistics(
+        tmp_path / "statistics.json",
+        "county-alliance",
+        hours=[
+            {"unit": "kaifaqu-village", "month": "2026-10", "minutes": 120},
+            {"unit": "kaifaqu-community", "month": "2026-10", "minutes": 60},
+            {"unit": "kaifaqu-community", "month": "2026-11", "minutes": 600},
+            {"unit": "qutang-village", "month": "2026-11", "minutes": 6000},
+        ],
+    )
+    site = build_site(COUNTY, statistics=path)
+    town = _page(site, "unit/kaifaqu")
+    assert table_of(town.select_one("figure#chart-kaifaqu-hours")) == [
+        ["2026 年 10 月", "3"],
+        ["2026 年 11 月", "10"],
+    ]
+    assert_accessible(svg_of(_html(site, "unit/kaifaqu"), "chart-kaifaqu-hours"))
+    county = _page(site, "unit/county")
+    assert table_of(county.select_one("figure#chart-county-hours")) == [
+        ["2026 年 10 月", "3"],
+        ["2026 年 11 月", "110"],
+    ]
+    # A village's page (one of thousands in a large deployment) has no chart, nor does a
+    # town without records.
+    assert not _page(site, "unit/kaifaqu-village").select("figure.pingan-chart")
+    assert not _page(site, "unit/gaoxinqu").select("figure.pingan-chart")
+    assert table_of(_page(site, "statistics").select_one("figure#chart-hours")) == [
+        ["2026 年 10 月", "3"],
+        ["2026 年 11 月", "110"],
+    ]
