@@ -283,6 +283,18 @@ def office_demo(shared_demo):
                     objections="如有异议，请向湖塘平安志愿者工作站反映，电话 0519-00000000。",
                 )
             )
+            # A volunteer's record, to nominate from (the search and the picked record).
+            session.add(
+                VolunteerRecord(
+                    deployment="wujin",
+                    id_hmac="phone-width-record",
+                    volunteer_number="WJ2026000999",
+                    name="孙示例",
+                    id_last4="123X",
+                    unit="hutang",
+                    skills=[],
+                )
+            )
     sys.path.insert(0, str(ROOT / "tests" / "form_service"))
     from applicants import Applicant
 
@@ -309,7 +321,10 @@ def test_every_form_service_page_reads_on_a_phone_and_a_desk(
     ]
     browser.get(url + "/office/honours")
     nomination = browser.find_element(By.CSS_SELECTOR, "#nominations a").get_attribute("href")
-    for page in [*(url + path for path in office), detail, nomination]:
+    search = url + "/office/honours/new?q=孙示例"
+    browser.get(search)
+    picked = browser.find_element(By.CSS_SELECTOR, "#records-found a").get_attribute("href")
+    for page in [*(url + path for path in office), detail, nomination, search, picked]:
         _check(browser, assert_accessible, page, SERVICE_TARGETS, SERVICE_TEXT)
 
 
