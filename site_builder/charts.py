@@ -99,6 +99,8 @@ def quota_charts(
         return []
     tree = deployment.tree
     own = statistics.campaign_units(campaign.id)
+    if not any(counts.applications for counts in own.values()):
+        return []  # nothing to draw yet: the table's live column shows what comes in
     rollup = progress_rollup(table, tree)
     per_row: dict[str, Counts] = {}
     for unit, counts in own.items():

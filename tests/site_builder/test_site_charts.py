@@ -307,3 +307,17 @@ def test_a_unit_page_with_units_below_shows_their_hours(build_site, tmp_path):
         ["2026 年 10 月", "3"],
         ["2026 年 11 月", "110"],
     ]
+
+
+def test_no_progress_chart_before_the_first_application(tmp_path):
+    deployment = load_deployment(SHANXI)
+    campaign = deployment.campaigns["shanxi-2026"]
+    table = deployment.quotas[campaign.data["quota"]]
+    other = write_statistics(
+        tmp_path / "s.json",
+        "shanxi-youth",
+        applications=[application("shanxi-2014", "taiyuan", "2014-06-01", 9)],
+    )
+    statistics = load_statistics(other, deployment)
+    assert charts.quota_charts(statistics, deployment, campaign, table) == []
+    assert charts.applications_chart(statistics, deployment, campaign) is None
