@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +25,7 @@ from pingan.honours import (
     notice_status,
 )
 
+from .build_inputs import write_json
 from .honour_models import HonourNomination
 from .models import utcnow
 from .office.audit import record as audit
@@ -222,13 +220,5 @@ def write_decisions(session: Session, deployment: str, out: Path) -> int:
     """Write ``decisions_document`` to *out* atomically (the build never reads half a
     file); return how many nominations it holds."""
     document = decisions_document(session, deployment)
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=".")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(document, file, ensure_ascii=False, indent=1)
-            file.write("\n")
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_json(document, out)
     return len(document["honours"])

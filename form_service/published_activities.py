@@ -10,9 +10,6 @@ which show the figure of their build and then the live one.
 from __future__ import annotations
 
 import datetime
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +20,7 @@ from sqlalchemy.orm import Session
 from pingan.activities import ACTIVITIES_FORMAT, PAST_DAYS
 from pingan.deployment import Deployment
 
+from .build_inputs import write_json
 from .models import utcnow
 from .volunteer_models import TRAINING, Activity
 
@@ -85,15 +83,7 @@ def write_activities(session: Session, deployment: Deployment, zone: str, out: P
     """Write ``activities_document`` to *out* atomically (the build never reads half a
     file); return how many activities it holds."""
     document = activities_document(session, deployment, zone)
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=".")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(document, file, ensure_ascii=False, indent=1)
-            file.write("\n")
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_json(document, out)
     return len(document["activities"])
 
 

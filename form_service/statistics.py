@@ -14,9 +14,6 @@ zone's offset on the day of the export (China keeps one offset all year).
 from __future__ import annotations
 
 import datetime
-import json
-import os
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -30,6 +27,7 @@ from pingan.deployment import Deployment
 from pingan.review import CLOSED_STAGES, REGISTERED, Workflow
 from pingan.statistics import STATISTICS_FORMAT
 
+from .build_inputs import write_json
 from .models import Application
 from .volunteer_models import Activity, Attendance, VolunteerRecord
 
@@ -159,13 +157,5 @@ def write_statistics(
     """Write ``statistics_document`` to *out* atomically (the build never reads half a
     file); return how many applications it counts."""
     document = statistics_document(session, deployment, zone, day)
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=".")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(document, file, ensure_ascii=False, separators=(",", ":"))
-            file.write("\n")
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_json(document, out, indent=None)
     return sum(row["applications"] for row in document["applications"])

@@ -1,0 +1,29 @@
+"""Writing the files the site's build reads from the service (honours.json,
+statistics.json, activities.json): whole or not at all.
+
+A scheduled build may start while an export is writing, and the service's own rebuild
+reads them right after: each file is written beside its target and renamed over it, so a
+build never reads half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def write_json(document: Any, out: Path, *, indent: int | None = 1) -> None:
+    """Write *document* as UTF-8 JSON to *out* atomically (``indent=None``: compact)."""
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=".")
+    separators = (",", ":") if indent is None else None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump(document, file, ensure_ascii=False, indent=indent, separators=separators)
+            file.write("\n")
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
