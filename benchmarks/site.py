@@ -16,6 +16,11 @@ worker processes included), and the search index the browser downloads
 (``search/search_index.json``). The build renders its pages in worker processes (one per
 core), so wall time is the figure the target is about; the floor is one process. Each is run
 twice and the faster run counts: other work sharing the cores slows either at random.
+
+Beside them, in the same run: ``pingan preview``'s rebuild after one story's title and text
+are edited (``site_builder.incremental``: the pages that show the story rendered again, the
+search index patched), wall and CPU seconds of the preview's process, the faster of two
+edits, with its ratio to the full build and to the floor.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import resource
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -85,29 +91,59 @@ def _best_build(data_dir: Path, site_dir: Path) -> tuple[float, float, int]:
     return best
 
 
-def _rebuild(data_dir: Path, site_dir: Path) -> float:
-    """Seconds ``pingan preview`` takes to rebuild *site_dir* after one story's text is edited
-    (checked: the story page and the search index hold the new text)."""
+@dataclass
+class Rebuild:
+    """``pingan preview``'s rebuild after one story is edited: wall and CPU seconds (the
+    preview's own process: a partial rebuild forks nothing), how it went, pages rendered."""
+
+    seconds: float
+    cpu: float
+    kind: str
+    pages: int
+
+    def __str__(self) -> str:
+        verdict = "" if self.seconds <= REBUILD_LIMIT else ", TARGET NOT MET"
+        return (
+            f"{self.seconds:.2f} s wall, {self.cpu:.2f} s CPU ({self.kind}, "
+            f"{self.pages} pages rendered{verdict})"
+        )
+
+
+def _rebuild(data_dir: Path, site_dir: Path) -> Rebuild:
+    """The preview's rebuild of *site_dir* after one story's title and text are edited
+    (checked: the story page, the story list and the search index hold the edit). The
+    faster of two edits counts, as for the builds (the cores are shared)."""
     honours = data_dir / "honours.yaml"
-    text = honours.read_text(encoding="utf-8")
-    story = yaml.safe_load(text)["stories"][0]
-    marker = "预览改动标记"
+    original = honours.read_text(encoding="utf-8")
+    story = yaml.safe_load(original)["stories"][0]
     first = story["body"].split("。")[0]
-    assert text.count(first) >= 1
+    assert original.count(first) >= 1 and original.count(story["title"]) >= 1
     preview = Preview(data_dir, site_dir, form_url=None, site_url="http://127.0.0.1:8001/")
     preview.build()  # what the preview serves when the edit is saved
-    honours.write_text(text.replace(first, first + marker, 1), encoding="utf-8")
-    start = time.perf_counter()
-    preview.build()
-    seconds = time.perf_counter() - start
-    assert preview.problems is None, preview.problems
-    page = site_dir / "story" / story["id"] / "index.html"
-    assert marker in page.read_text(encoding="utf-8")
-    index = (site_dir / "search" / "search_index.json").read_text(encoding="utf-8")
-    assert marker in index.replace("\u200b", "")
-    honours.write_text(text, encoding="utf-8")
+    best = None
+    text = original
+    for attempt in range(ROUNDS):
+        marker = f"预览改动标记{attempt}"
+        text = text.replace(first, first + marker, 1).replace(
+            story["title"], story["title"] + marker, 1
+        )
+        honours.write_text(text, encoding="utf-8")
+        start, cpu = time.perf_counter(), time.process_time()
+        preview.build()
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        assert preview.problems is None, preview.problems
+        page = site_dir / "story" / story["id"] / "index.html"
+        assert marker in page.read_text(encoding="utf-8")
+        index = (site_dir / "search" / "search_index.json").read_text(encoding="utf-8")
+        assert marker in index.replace("\u200b", "")
+        state = preview.state
+        rendered = len(state.rendered) if state is not None and preview.last == "partial" else 0
+        result = Rebuild(seconds, cpu, preview.last, rendered)
+        best = result if best is None or result.seconds < best.seconds else best
+    honours.write_text(original, encoding="utf-8")
     preview.remove()
-    return seconds
+    assert best is not None
+    return best
 
 
 def _index_size(site_dir: Path) -> int:
@@ -354,8 +390,8 @@ def run() -> list[str]:
                 f"{seconds:6.2f} s  search index {_index_size(site_dir) / 1024:7.1f} KiB"
             )
         copy = shutil.copytree(ROOT / "examples" / "chongqing", folder / "chongqing-preview")
-        seconds = _rebuild(copy, folder / "chongqing-preview-site")
-        lines.append(f"site: pingan preview, examples/chongqing, one story edited: {seconds:.2f} s")
+        rebuild = _rebuild(copy, folder / "chongqing-preview-site")
+        lines.append(f"site: pingan preview, examples/chongqing, one story edited: {rebuild}")
         lines.append(
             "site: units  | pages  | build s | floor s | build p/s | floor p/s | build/floor "
             "| CPU s build / floor | search index"
@@ -390,7 +426,11 @@ def run() -> list[str]:
             )
             lines.append(
                 f"site:   ({stories:,} stories, {units // 10:,} people, {CAMPAIGNS} campaigns; "
-                f"floor unit page {shell_bytes / 1024:.1f} KiB; pingan preview after one story "
-                f"edited: {rebuild:.2f} s{'' if rebuild <= REBUILD_LIMIT else ', TARGET NOT MET'})"
+                f"floor unit page {shell_bytes / 1024:.1f} KiB)"
+            )
+            lines.append(
+                f"site:   pingan preview after one story edited: {rebuild}; "
+                f"{rebuild.seconds / seconds:.3f}× the full build, "
+                f"{rebuild.seconds / floor:.3f}× the floor"
             )
     return lines

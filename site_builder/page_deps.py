@@ -17,6 +17,7 @@ deployment or the site reads everything too, unless :data:`LATER_READS` says les
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -74,11 +75,13 @@ _DEPLOYMENT_READS: dict[str, frozenset[str]] = {
     "open_campaigns": frozenset({"campaigns"}),
 }
 
-#: What the templates' functions (site_builder.render's globals) that are given ``site``
-#: read of it: the form service's URLs only (site_builder.activity_pages).
+#: What the templates' functions (site_builder.render's globals) read of ``site`` or the
+#: part of it they are given: the activities' links only the form service's URLs
+#: (site_builder.activity_pages), a unit's chart the counts, unit tree and colours.
 _CALL_READS: dict[str, frozenset[str]] = {
     "activity_signup_url": frozenset(),
     "activity_places_url": frozenset(),
+    "unit_hours_chart": frozenset({"site.statistics", "tree", "settings"}),
 }
 
 #: What the functions of the plans' Later values read of the deployment or site they are
@@ -150,8 +153,8 @@ def _walk(node: nodes.Node, reads: set[str]) -> Iterable[nodes.Node]:
     yield node
     called = _called(node)
     for child in node.iter_child_nodes():
-        if called is not None and _site_chain(child) == []:
-            reads |= called  # site handed to a function that says what it reads
+        if called is not None and _site_chain(child) is not None:
+            reads |= called  # site (or its data) handed to a function that says what it reads
         else:
             yield from _walk(child, reads)
 
@@ -188,39 +191,64 @@ def _reads_of(chain: list[str]) -> frozenset[str]:
     return _DEPLOYMENT_READS.get(chain[1], EVERYTHING)
 
 
-def page_changed(
-    old: pages.GeneratedPage, new: pages.GeneratedPage, changed: frozenset[str]
-) -> bool:
-    """Whether *new* (the same page planned again) may render differently from *old*."""
-    return (
-        old.title != new.title
-        or bool(template_reads(new.template) & changed)
-        or not same(old.context, new.context, changed)
-    )
+#: Values compared with == right away.
+_PLAIN = frozenset({str, int, float, bool, type(None), datetime.date})
+#: Containers this long are remembered once compared (pages share them).
+_SHARED = 32
 
 
-def same(old: Any, new: Any, changed: frozenset[str], reads: frozenset[str] = EVERYTHING) -> bool:
-    """Whether two context values render alike; a deployment or site in them stands for the
-    parts *reads* says are read of it."""
-    if old is new:
-        return True
-    if type(old) is not type(new):
-        return False
-    if isinstance(old, Deployment | Site):
-        return not (reads & changed)
-    if isinstance(old, Later):
-        reads = LATER_READS.get(old.func, EVERYTHING)
+class PageChanges:
+    """Compares pages planned again with the last plan's, for one edit.
+
+    Pages share values (every story page holds the same table of people): each pair of
+    values is compared once."""
+
+    def __init__(self, changed: frozenset[str]) -> None:
+        self.changed = changed
+        self._seen: dict[tuple[int, int, frozenset[str]], bool] = {}
+
+    def page_changed(self, old: pages.GeneratedPage, new: pages.GeneratedPage) -> bool:
+        """Whether *new* (the same page planned again) may render differently from *old*."""
         return (
-            old.func is new.func
-            and same(old.args, new.args, changed, reads)
-            and same(old.keywords, new.keywords, changed, reads)
+            old.title != new.title
+            or bool(template_reads(new.template) & self.changed)
+            or not self.same(old.context, new.context)
         )
-    if isinstance(old, list | tuple):
-        return len(old) == len(new) and all(
-            same(a, b, changed, reads) for a, b in zip(old, new, strict=True)
-        )
-    if isinstance(old, dict):
-        return old.keys() == new.keys() and all(
-            same(value, new[key], changed, reads) for key, value in old.items()
-        )
-    return bool(old == new)
+
+    def same(self, old: Any, new: Any, reads: frozenset[str] = EVERYTHING) -> bool:
+        """Whether two context values render alike; a deployment or site in them stands for
+        the parts *reads* says are read of it."""
+        if old is new:
+            return True
+        if type(old) is not type(new):
+            return False
+        if type(old) in _PLAIN:
+            return bool(old == new)
+        if isinstance(old, Deployment | Site):
+            return not (reads & self.changed)
+        if isinstance(old, list | tuple | dict) and len(old) < _SHARED:
+            return self._same(old, new, reads)
+        key = (id(old), id(new), reads)
+        if key not in self._seen:
+            self._seen[key] = self._same(old, new, reads)
+        return self._seen[key]
+
+    def _same(self, old: Any, new: Any, reads: frozenset[str]) -> bool:
+        if isinstance(old, Later):
+            reads = LATER_READS.get(old.func, EVERYTHING)
+            return (
+                old.func is new.func
+                and self.same(old.args, new.args, reads)
+                and self.same(old.keywords, new.keywords, reads)
+            )
+        # Part by part, so that what pages share is compared once and what they hold of
+        # the deployment is taken as it is read.
+        if isinstance(old, list | tuple):
+            return len(old) == len(new) and all(
+                a is b or self.same(a, b, reads) for a, b in zip(old, new, strict=True)
+            )
+        if isinstance(old, dict):
+            return old.keys() == new.keys() and all(
+                value is new[key] or self.same(value, new[key], reads) for key, value in old.items()
+            )
+        return bool(old == new)
