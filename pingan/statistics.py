@@ -64,6 +64,7 @@ class Statistics:
     #: station unit → applications through the grid workers of that station.
     stations: dict[str, Counts] = field(default_factory=dict)
     _below: dict[str, dict[str, int]] | None = field(default=None, repr=False)
+    _volunteers_below: dict[str, int] | None = field(default=None, repr=False)
 
     def campaign_units(self, campaign: str) -> dict[str, Counts]:
         """Unit → the campaign's counts of the unit itself, all days added."""
@@ -101,6 +102,17 @@ class Statistics:
                             below[node.id][month] += minutes
             self._below = {key: dict(sorted(value.items())) for key, value in below.items()}
         return self._below.get(unit, {})
+
+    def volunteers_below(self, unit: str, tree) -> int:
+        """Registered volunteers of *unit* and every unit below it."""
+        if self._volunteers_below is None:
+            below: dict[str, int] = defaultdict(int)
+            for own, count in self.volunteers.items():
+                if own in tree:
+                    for node in tree.path(own):
+                        below[node.id] += count
+            self._volunteers_below = dict(below)
+        return self._volunteers_below.get(unit, 0)
 
     def station_ranking(self) -> list[tuple[str, Counts]]:
         """Stations by registrations, then applications (most first), then unit id."""

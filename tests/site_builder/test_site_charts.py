@@ -286,8 +286,22 @@ def test_a_unit_page_with_units_below_shows_their_hours(build_site, tmp_path):
             {"unit": "kaifaqu-community", "month": "2026-11", "minutes": 600},
             {"unit": "qutang-village", "month": "2026-11", "minutes": 6000},
         ],
+        volunteers=[
+            {"unit": "kaifaqu-village", "volunteers": 12},
+            {"unit": "kaifaqu", "volunteers": 3},
+            {"unit": "qutang-village", "volunteers": 1000},
+        ],
     )
     site = build_site(COUNTY, statistics=path)
+    registered = {}
+    for url in ("unit/kaifaqu", "unit/kaifaqu-village", "unit/county", "unit/gaoxinqu"):
+        term = _page(site, url).find("dt", string="注册志愿者")
+        registered[url] = term.find_next_sibling("dd") if term else None
+    assert registered["unit/kaifaqu"]["data-value"] == "15"
+    assert registered["unit/kaifaqu-village"]["data-value"] == "12"
+    assert registered["unit/county"].get_text().startswith("1,015 名（含下级单位）")
+    assert registered["unit/gaoxinqu"] is None
+    assert "注册志愿者共 1,015 名" in _page(site, "statistics").get_text()
     town = _page(site, "unit/kaifaqu")
     assert table_of(town.select_one("figure#chart-kaifaqu-hours")) == [
         ["2026 年 10 月", "3"],
