@@ -9,9 +9,11 @@ names. :func:`rebuild` works out which, from the state the last full build left
 1. Only honours.yaml changed (a snapshot of every input says so), and only inside items of
    its lists: the items touched are read again (:mod:`site_builder.item_edits`), checked
    against their schema, and the file is checked as a whole load would check it.
-2. The site is planned again. It must have the same pages, navigation and files as before
-   (a story added or removed, a changed photo or day is a full build); a page is rendered
-   again when its plan or what its template reads changed (:mod:`site_builder.page_deps`).
+2. The site is planned again. It must have the same pages, navigation and files as before,
+   in the same order (the search index and the sitemap list pages in the plan's order): a
+   story added, removed or moved by its date, a changed photo or day is a full build. A
+   page is rendered again when its plan or what its template reads changed
+   (:mod:`site_builder.page_deps`).
 3. The pages are rendered as the build renders them (:class:`site_builder.shell.HtmlPages`:
    Material's template for pages in the navigation, the shell for the others); their
    entries replace their old ones in the search index, in place; feeds and other generated

@@ -113,6 +113,17 @@ def test_a_story_edited_in_text_and_title(chongqing):
     chongqing.assert_same_as_full_build()
 
 
+def test_a_story_moved_by_its_date_is_a_full_build(synthetic):
+    # Story pages are planned newest first, and the search index and the sitemap list them
+    # in that order: a new order is not patched in place.
+    synthetic.edit(
+        "id: s7, title: 故事7, date: 2025-01-08", "id: s7, title: 故事7, date: 2025-12-31"
+    )
+
+    assert synthetic.rebuild() == "full"
+    synthetic.assert_same_as_full_build()
+
+
 def test_edits_one_after_another_and_a_save_without_change(chongqing):
     chongqing.edit("楼道盗窃明显减少。", "楼道盗窃明显减少了。")
     assert chongqing.rebuild() == "partial"
