@@ -6,30 +6,47 @@ sheet each, and ``datapackage.json``.
 The unit's scope is the unit and every unit below it. ID numbers are masked (birth date
 hidden, ``pingan.idnumber.mask_id_number``), decrypted from the volunteer's first
 application one row at a time; the mobile number is the application's, as in the
-application export. Rows stream from the database (``yield_per``), so memory stays flat.
-The export is audited (``export``, with the rows of each table) before it is sent.
+application export. Each table is one query on its ``(deployment, unit)`` index, streamed
+(``yield_per``: a server-side cursor on PostgreSQL), so memory stays flat.
+
+A small package is built in the request; a larger one (more rows than
+``EXPORT_BACKGROUND_THRESHOLD``) is an export job of kind ``volunteers`` run by the
+application export's machinery (``form_service.office.exports``: claim, lease, progress,
+cache key, file). The export is audited when the package is handed over: before a
+download is sent, and at each download of a job's file, with the rows of each table.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import tempfile
-from collections.abc import Iterator
-from typing import IO
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from flask import current_app
+from sqlalchemy import func, select
 
 from pingan.deployment import Deployment
 from pingan.export.tables import Column, TableSpec, write_tables_package
 from pingan.idnumber import mask_id_number
 from pingan.points import hours_text
-from pingan.volunteer_rules import RecordRules
 
-from .context import cipher
+from .context import cipher, current_deployment
+from .db import get_db
 from .models import Application
+from .office.audit import record as audit_record
+from .office_models import ExportJob, User
 from .volunteer_models import KINDS, STATES, Activity, Attendance, VolunteerRecord
+from .volunteers import record_rules
+
+#: ``ExportJob.options["kind"]`` of this export.
+KIND = "volunteers"
+CONTENT = "志愿者档案、活动和服务记录"
 
 WORKBOOK = "volunteers.xlsx"
 UNREADABLE = "（无法读取）"
@@ -91,36 +108,125 @@ ATTENDANCE = TableSpec(
 STAR_SOURCES = {"hours": "按服务时长", "awarded": "评定"}
 
 
-def export_volunteers(
-    session: Session,
-    deployment: Deployment,
-    rules: RecordRules | None,
-    unit: str,
-    timezone: str,
-) -> tuple[IO[bytes], dict[str, int]]:
-    """The package of *unit*'s scope in an unlinked temporary file, and rows per table."""
-    units = [each.id for each in deployment.tree.descendants(unit)]
-    zone = ZoneInfo(timezone)
-    handle = tempfile.TemporaryFile()
-    counts = write_tables_package(
-        handle,
-        name=f"{deployment.id}-{unit}-volunteers",
-        title=f"{deployment.tree[unit].name}志愿者档案、活动和服务记录",
-        description=(
-            "三个 CSV 资源（UTF-8，带 BOM）供数据工具读取：志愿者档案、活动、服务记录；用 "
-            f"Excel 查看请打开 {WORKBOOK}（内容相同，身份证号、手机号码按文本保存）。"
-            "身份证号码已隐去出生日期。"
-        ),
-        workbook=WORKBOOK,
-        tables=[
-            (VOLUNTEERS, _volunteers(session, deployment, rules, units, zone)),
-            (ACTIVITIES, _activities(session, deployment, rules, units, zone)),
-            (ATTENDANCE, _attendance(session, deployment, units, zone)),
+@dataclass(frozen=True)
+class VolunteerExport:
+    """What an office asked to export: its unit's scope (ID numbers always masked)."""
+
+    unit: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": KIND, "unit": self.unit}
+
+
+def data_state(request: VolunteerExport) -> tuple[int, str]:
+    """(rows, cache key) of what *request* would export now: per table one aggregate on
+    its index (rows, highest id, latest change), and the names the package writes."""
+    deployment = current_deployment()
+    rules = record_rules()
+    units = _scope(deployment, request.unit)
+    states = []
+    with get_db().sessions() as session:
+        for model in (VolunteerRecord, Activity, Attendance):
+            states.append(
+                session.execute(
+                    select(func.count(), func.max(model.id), func.max(model.updated_at)).where(
+                        model.deployment == deployment.id, model.unit.in_(units)
+                    )
+                ).one()
+            )
+    key = json.dumps(
+        [
+            request.as_dict(),
+            [list(state) for state in states],
+            dict(rules.roles) if rules else {},
+            dict(rules.service_types) if rules else {},
+            [deployment.tree[unit].name for unit in units],
         ],
-        created=datetime.datetime.now(zone),
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
     )
+    return sum(state[0] for state in states), hashlib.sha256(key.encode()).hexdigest()
+
+
+def write_volunteers(
+    request: VolunteerExport,
+    out: str | Path | IO[bytes],
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Write the package of *request* to *out*; → rows per table."""
+    deployment = current_deployment()
+    rules = record_rules()
+    unit = request.unit
+    units = _scope(deployment, unit)
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    with get_db().sessions() as session:
+        return write_tables_package(
+            out,
+            name=f"{deployment.id}-{unit}-volunteers",
+            title=f"{deployment.tree[unit].name}{CONTENT}",
+            description=(
+                "三个 CSV 资源（UTF-8，带 BOM）供数据工具读取：志愿者档案、活动、服务记录；用 "
+                f"Excel 查看请打开 {WORKBOOK}（内容相同，身份证号、手机号码按文本保存）。"
+                "身份证号码已隐去出生日期。"
+            ),
+            workbook=WORKBOOK,
+            tables=[
+                (VOLUNTEERS, _volunteers(session, deployment, rules, units, zone)),
+                (ACTIVITIES, _activities(session, deployment, rules, units, zone)),
+                (ATTENDANCE, _attendance(session, deployment, units, zone)),
+            ],
+            created=datetime.datetime.now(zone),
+            progress=progress,
+        )
+
+
+def export_now(request: VolunteerExport, user: User) -> IO[bytes]:
+    """The package in an unlinked temporary file (at 0), audited before it is sent."""
+    handle = tempfile.TemporaryFile(prefix="pingan-volunteers-")
+    try:
+        counts = write_volunteers(request, handle)
+        audit(request.unit, counts, user=user)
+    except BaseException:
+        handle.close()
+        raise
     handle.seek(0)
-    return handle, counts
+    return handle
+
+
+def audit(unit: str, counts: dict[str, int], **who: Any) -> None:
+    """Commit the audit event of a package handed to an office: the rows of each table."""
+    with get_db().write() as session:
+        audit_record(
+            session,
+            "export",
+            unit=unit,
+            content=CONTENT,
+            volunteers=counts["volunteers"],
+            activity_rows=counts["activities"],
+            attendance=counts["attendance"],
+            **who,
+        )
+
+
+# --- as an export job (``form_service.office.exports``) -----------------------------------
+
+
+def write_job(
+    options: dict[str, Any], out: Path, progress: Callable[[int], None]
+) -> tuple[int, dict[str, int]]:
+    """The job's package: (rows written, rows per table, kept with the job)."""
+    counts = write_volunteers(VolunteerExport(options["unit"]), out, progress)
+    return sum(counts.values()), counts
+
+
+def audit_download(job: ExportJob, user: User) -> None:
+    """Each download of a finished job's package is an export handed over."""
+    audit(job.unit, job.options["figures"], user=user, background=True)
+
+
+def _scope(deployment: Deployment, unit: str) -> list[str]:
+    return [each.id for each in deployment.tree.descendants(unit)]
 
 
 def _volunteers(session, deployment, rules, units, zone) -> Iterator[list]:
@@ -136,7 +242,9 @@ def _volunteers(session, deployment, rules, units, zone) -> Iterator[list]:
         )
         .outerjoin(Application, Application.id == VolunteerRecord.first_application_id)
         .where(VolunteerRecord.deployment == deployment.id, VolunteerRecord.unit.in_(units))
-        .order_by(VolunteerRecord.volunteer_number)
+        # By unit first: the (deployment, unit) index gives that order, so a small unit's
+        # export reads its own rows, not the deployment's in number order.
+        .order_by(VolunteerRecord.unit, VolunteerRecord.volunteer_number)
         .execution_options(yield_per=STREAM)
     )
     for record, id_encrypted, mobile_encrypted in rows:

@@ -30,6 +30,12 @@ rows written and records left out. A download is built first and audited before 
 sent, the command's package before it appears under its name. A background job is
 audited when it is asked for (as every request is), and its events are completed with
 those two figures when it ends.
+
+Kinds: the job machinery (claim, lease, progress, cache reuse, the file and its name)
+serves every package an office exports. ``ExportJob.options["kind"]`` names what a job
+builds (``KINDS``): the applications (a row without a kind is one), or the volunteers'
+records, activities and attendance (``form_service.volunteer_exports``, audited at each
+download of its file).
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ import json
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -54,6 +60,7 @@ from pingan.export.package import Excluded, PackageSummary, read_excluded, write
 from pingan.export.source import Source
 from pingan.records import STORED_COLUMNS, UNREADABLE, application_record
 
+from .. import volunteer_exports
 from ..context import cipher, today
 from ..db import get_db
 from ..models import Application, utcnow
@@ -61,6 +68,7 @@ from ..office_models import AuditEvent, ExportJob, User
 from ..queue import get_queue
 from .audit import record
 
+APPLICATIONS = "applications"
 EXPORT_KEEP_HOURS = 24
 #: A job still unfinished this long after it was asked for is given up (failed).
 GIVE_UP = datetime.timedelta(hours=2)
@@ -77,6 +85,7 @@ class ExportRequest:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "kind": APPLICATIONS,
             "unit": self.unit,
             "campaigns": list(self.campaigns),
             "columns": list(self.columns) if self.columns is not None else None,
@@ -320,10 +329,34 @@ def export_now(
 
 
 def start_or_reuse_job(request: ExportRequest, user: User, cache_key: str, total: int) -> ExportJob:
-    """A job for *user*: a finished one for the same key reused, else a new running one.
+    """An application export's job (``start_job``), every request audited.
 
-    Every request is audited. A finished package's figures are known at once; a job still
-    to run keeps the ids of its events (``options["audit_events"]``) to complete them.
+    A finished package's figures are known at once; a job still to run keeps the ids of
+    its events (``options["audit_events"]``) for ``_finish_applications`` to complete.
+    """
+
+    def audit(db_session, job: ExportJob) -> None:
+        if job.state == "done":
+            _audit(db_session, request, job.done, job_excluded(job)[1], user=user, background=True)
+            return
+        event = _audit(db_session, request, total, None, user=user, background=True)
+        db_session.flush()
+        events = [*job.options.get("audit_events", []), event.id]
+        job.options = {**job.options, "audit_events": events}
+
+    return start_job(request.as_dict(), user, cache_key, total, on_request=audit)
+
+
+def start_job(
+    options: dict[str, Any],
+    user: User,
+    cache_key: str,
+    total: int,
+    on_request: Callable[[Any, ExportJob], None] | None = None,
+) -> ExportJob:
+    """A job for *user*: a finished one for the same key reused, else a new queued one.
+
+    *options* name the kind and the unit; *on_request* runs in the same write (an audit).
     """
     requeue_stale_jobs()
     with get_db().write() as db_session:
@@ -342,30 +375,29 @@ def start_or_reuse_job(request: ExportRequest, user: User, cache_key: str, total
             job = ExportJob(
                 token=secrets.token_hex(16),
                 user_id=user.id,
-                unit=request.unit,
-                options=request.as_dict(),
+                unit=options["unit"],
+                options=options,
                 cache_key=cache_key,
                 total=total,
                 state="queued",
             )
             if cached is not None and cached.state == "done":
                 job.state, job.done, job.path = "done", cached.done, cached.path
+                job.options = {**options, "figures": cached.options.get("figures", {})}
             db_session.add(job)
-        if job.state == "done":
-            _audit(db_session, request, job.done, job_excluded(job)[1], user=user, background=True)
-        else:
-            event = _audit(db_session, request, total, None, user=user, background=True)
-            db_session.flush()
-            events = [*job.options.get("audit_events", []), event.id]
-            job.options = {**job.options, "audit_events": events}
+        if on_request is not None:
+            on_request(db_session, job)
     if job.state == "queued":
         _queue_job(job.id)
     return job
 
 
 def job_request(job: ExportJob) -> ExportRequest:
-    """What *job* exports, from its stored options."""
-    options = job.options
+    """What an application export *job* exports, from its stored options."""
+    return job_request_of(job.options)
+
+
+def job_request_of(options: dict[str, Any]) -> ExportRequest:
     return ExportRequest(
         unit=options["unit"],
         campaigns=tuple(options["campaigns"]),
@@ -376,9 +408,60 @@ def job_request(job: ExportJob) -> ExportRequest:
 
 def job_excluded(job: ExportJob) -> tuple[list[Excluded], int]:
     """The records a finished job's package left out (the first ones) and how many."""
+    if kind_of(job) != APPLICATIONS:
+        return [], 0
     if job.state != "done" or not job.path or not Path(job.path).exists():
         return [], 0
     return read_excluded(job.path, job.options["campaigns"])
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """What a job of one kind writes, how its file is named, who it tells when done."""
+
+    #: (job options, file, progress(rows)) → (rows written, figures kept with the job)
+    write: Callable[[dict[str, Any], Path, Callable[[int], None]], tuple[int, dict[str, Any]]]
+    #: what the page and the progress say the package holds
+    title: str
+    #: what the download's name says after the unit: ``{unit}{file_part}-{date}.zip``
+    file_part: str = ""
+    #: in the write that finishes the job
+    finished: Callable[[Any, ExportJob, dict[str, Any]], None] | None = None
+    #: before a download of the job's file is sent
+    downloaded: Callable[[ExportJob, User], None] | None = None
+
+
+def _write_applications(options, out: Path, progress) -> tuple[int, dict[str, Any]]:
+    summary = write_export(job_request_of(options), out, progress)
+    return sum(summary.rows.values()), {"excluded": summary.excluded_count}
+
+
+def _finish_applications(db_session, job: ExportJob, figures: dict[str, Any]) -> None:
+    """Complete the requests' audit events with what the package holds."""
+    for event_id in job.options.get("audit_events", []):
+        event = db_session.get(AuditEvent, event_id)
+        if event is not None:
+            event.detail = {**event.detail, "rows": job.done, "excluded": figures["excluded"]}
+
+
+KINDS: dict[str, JobKind] = {
+    APPLICATIONS: JobKind(_write_applications, "报名数据", finished=_finish_applications),
+    volunteer_exports.KIND: JobKind(
+        volunteer_exports.write_job,
+        volunteer_exports.CONTENT,
+        file_part="-volunteers",
+        downloaded=volunteer_exports.audit_download,
+    ),
+}
+
+
+def kind_of(job: ExportJob) -> str:
+    return job.options.get("kind", APPLICATIONS)
+
+
+def download_name(unit: str, kind: str = APPLICATIONS) -> str:
+    """The file name an office's browser saves a package of *kind* under."""
+    return f"{unit}{KINDS[kind].file_part}-{today():%Y%m%d}.zip"
 
 
 def _queue_job(job_id: int) -> None:
@@ -430,7 +513,8 @@ def _renew(job_id: int, claim: datetime.datetime, **values: Any) -> datetime.dat
 
 
 def run_job(job_id: int) -> None:
-    """The ``export`` task: build the job's package into EXPORT_DIR, if the job is ours."""
+    """The ``export`` task: build the job's package (of its kind) into EXPORT_DIR, if the
+    job is ours."""
     app = current_app
     lease = datetime.timedelta(seconds=app.config["EXPORT_LEASE_SECONDS"])
     claim = _claim(job_id, lease)
@@ -438,7 +522,8 @@ def run_job(job_id: int) -> None:
         return  # done, failed, or another runner has it
     with get_db().sessions() as db_session:
         job = db_session.get(ExportJob, job_id)
-        request, token = job_request(job), job.token
+        options, token = dict(job.options), job.token
+    kind = KINDS[options.get("kind", APPLICATIONS)]
     folder = Path(app.config["EXPORT_DIR"])
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     target = folder / f"{token}.zip"
@@ -451,7 +536,7 @@ def run_job(job_id: int) -> None:
         claim = _renew(job_id, claim, done=rows)
 
     try:
-        summary = write_export(request, part, progress)
+        rows, figures = kind.write(options, part, progress)
         os.chmod(part, 0o600)
         os.replace(part, target)
         claim = _renew(job_id, claim, state="done", path=str(target))
@@ -477,15 +562,10 @@ def run_job(job_id: int) -> None:
         if job is None:  # deleted meanwhile: keep no orphan file
             target.unlink(missing_ok=True)
             return
-        job.done = sum(summary.rows.values())
-        for event_id in job.options.get("audit_events", []):
-            event = db_session.get(AuditEvent, event_id)
-            if event is not None:
-                event.detail = {
-                    **event.detail,
-                    "rows": job.done,
-                    "excluded": summary.excluded_count,
-                }
+        job.done = rows
+        job.options = {**job.options, "figures": figures}
+        if kind.finished is not None:
+            kind.finished(db_session, job, figures)
     _prune(app)
 
 

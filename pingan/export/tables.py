@@ -20,7 +20,7 @@ import json
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -58,7 +58,7 @@ class TableSpec:
 
 
 def write_tables_package(
-    out: IO[bytes],
+    out: str | Path | IO[bytes],
     *,
     name: str,
     title: str,
@@ -66,12 +66,15 @@ def write_tables_package(
     workbook: str,
     tables: Sequence[tuple[TableSpec, Iterable[Sequence[Any]]]],
     created: datetime.datetime,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
     """Write the ZIP to *out*; rows are read once, in batches. Returns rows per table.
 
-    A cell is written as ``str(value)``; None is an empty cell.
+    A cell is written as ``str(value)``; None is an empty cell. *progress* is told the
+    rows written so far, over all tables, after each batch.
     """
     counts: dict[str, int] = {}
+    written = 0
     with tempfile.TemporaryDirectory(prefix="pingan-tables-") as folder:
         root = Path(folder)
         books = Workbooks(
@@ -105,11 +108,17 @@ def write_tables_package(
                         if len(batch) == BATCH:
                             writer.writerows(batch)
                             books.add(index, batch)
+                            written += len(batch)
                             batch = []
+                            if progress is not None:
+                                progress(written)
                     writer.writerows(batch)
                     books.add(index, batch)
+                    written += len(batch)
                 counts[spec.name] = count
                 resources.append(_resource(spec, path))
+                if progress is not None:
+                    progress(written)
         finally:
             books.close()
         descriptor = {

@@ -1,4 +1,5 @@
-"""Data packages of a unit's applications: the form, the download, background jobs."""
+"""Data packages of a unit's applications: the form and the download; and the pages of
+background jobs of every kind (progress, download)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from pingan.export.schema import ColumnError, export_schema
 
-from ...context import current_deployment, today
+from ...context import current_deployment
 from ...db import read_session
 from ...office_models import ExportJob
 from .. import exports
@@ -89,7 +90,7 @@ def export_zip(unit: str):
         handle,
         mimetype="application/zip",
         as_attachment=True,
-        download_name=_download_name(unit),
+        download_name=exports.download_name(unit),
     )
     response.headers["X-Pingan-Excluded"] = str(summary.excluded_count)
     return response
@@ -124,11 +125,6 @@ def _check_columns(export: exports.ExportRequest) -> None:
         raise ColumnError(f"所选招募没有可导出的列：{'、'.join(unknown)[:200]}")
 
 
-def _download_name(unit: str) -> str:
-    stamp = today().strftime("%Y%m%d")
-    return f"{unit}-{stamp}.zip"
-
-
 def _job_of_user(token: str) -> ExportJob:
     job = read_session().scalar(
         select(ExportJob).where(ExportJob.token == token, ExportJob.user_id == g.office_user.id)
@@ -143,9 +139,13 @@ def _job_of_user(token: str) -> ExportJob:
 def export_job(token: str):
     job = _job_of_user(token)
     excluded, excluded_count = exports.job_excluded(job)
+    kind = exports.kind_of(job)
     return render_template(
         "office/export_job.html",
         job=job,
+        kind=kind,
+        title=exports.KINDS[kind].title,
+        figures=job.options.get("figures", {}),
         unit=current_deployment().tree[job.unit],
         excluded=excluded,
         excluded_count=excluded_count,
@@ -158,9 +158,13 @@ def export_download(token: str):
     job = _job_of_user(token)
     if job.state != "done" or not job.path:
         abort(404)
+    kind = exports.kind_of(job)
+    downloaded = exports.KINDS[kind].downloaded
+    if downloaded is not None:
+        downloaded(job, g.office_user)
     return send_file(
         job.path,
         mimetype="application/zip",
         as_attachment=True,
-        download_name=_download_name(job.unit),
+        download_name=exports.download_name(job.unit, kind),
     )
