@@ -19,7 +19,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .problems import Problems
 from .validation import validate_document
@@ -39,20 +39,21 @@ class StatisticsError(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class Counts:
-    """Applications and how many of them are registered."""
+class Counts(NamedTuple):
+    """Applications and how many of them are registered; ``+`` adds them up (a tuple, as
+    a large file makes hundreds of thousands)."""
 
     applications: int = 0
     registered: int = 0
 
-    def __add__(self, other: Counts) -> Counts:
-        return Counts(self.applications + other.applications, self.registered + other.registered)
+    def __add__(self, other: tuple) -> Counts:  # type: ignore[override]
+        return Counts(self[0] + other[0], self[1] + other[1])
 
 
 @dataclass
 class Statistics:
-    """The counts of one deployment on ``day``, each unit's own (see ``rolled_up``)."""
+    """The counts of one deployment on ``day``, each unit's own (``months_below`` and
+    ``volunteers_below`` add them up the tree)."""
 
     day: datetime.date
     #: campaign → unit → day → counts of applications submitted that day (open ones).
@@ -69,17 +70,19 @@ class Statistics:
     def campaign_units(self, campaign: str) -> dict[str, Counts]:
         """Unit → the campaign's counts of the unit itself, all days added."""
         return {
-            unit: sum(days.values(), Counts())
+            unit: Counts(sum(c[0] for c in days.values()), sum(c[1] for c in days.values()))
             for unit, days in self.applications.get(campaign, {}).items()
         }
 
     def campaign_days(self, campaign: str) -> dict[datetime.date, Counts]:
         """Day → the campaign's counts over every unit, days in order."""
-        days: dict[datetime.date, Counts] = defaultdict(Counts)
+        days: dict[datetime.date, list[int]] = defaultdict(lambda: [0, 0])
         for per_day in self.applications.get(campaign, {}).values():
-            for day, counts in per_day.items():
-                days[day] += counts
-        return dict(sorted(days.items()))
+            for day, (applications, registered) in per_day.items():
+                total = days[day]
+                total[0] += applications
+                total[1] += registered
+        return {day: Counts(*days[day]) for day in sorted(days)}
 
     def months(self) -> dict[str, int]:
         """ "YYYY-MM" → minutes served over every unit, months in order."""
@@ -243,7 +246,8 @@ def _statistics(document: dict[str, Any], deployment: Deployment | None) -> Stat
             continue
         days = statistics.applications.setdefault(row["campaign"], {}).setdefault(row["unit"], {})
         day = datetime.date.fromisoformat(row["day"])
-        days[day] = days.get(day, Counts()) + Counts(row["applications"], row["registered"])
+        counts = Counts(row["applications"], row["registered"])
+        days[day] = counts if day not in days else days[day] + counts
     for row in document["volunteers"]:
         if known(row["unit"]):
             statistics.volunteers[row["unit"]] = (
