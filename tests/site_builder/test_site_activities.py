@@ -113,6 +113,11 @@ def test_an_activity_page_says_what_when_where_and_links_sign_up(
 def test_dates_decide_open_underway_and_ended(copy_of_wujin, activities, build_site):
     site = build_site(copy_of_wujin, activities=activities, build_date="2026-11-25")
 
+    full = read(
+        build_site(copy_of_wujin, activities=activities, build_date="2026-11-24"),
+        "activity/2/index.html",
+    )
+    assert full.select_one("[data-places-for]").get_text().startswith("名额已满（共 30 个")
     training = read(site, "activity/2/index.html")
     assert training.select_one(".pingan-badge--upcoming").get_text() == "进行中"
     assert training.select_one("a.pingan-signup-link") is None
