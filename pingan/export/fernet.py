@@ -29,6 +29,8 @@ _VERSION = 0x80
 _HEAD = 25  # version (1) + timestamp (8) + IV (16)
 _MAC = 32
 _BLOCK = 16
+#: URL-safe base64 read as standard base64 (what ``base64.urlsafe_b64decode`` does, in C).
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 
 class BatchDecryptor:
@@ -63,8 +65,8 @@ class BatchDecryptor:
     def _verified(self, token: str) -> tuple[int, bytes] | None:
         """(key index, token bytes) when a key's signature matches, else None."""
         try:
-            data = base64.urlsafe_b64decode(token)
-        except (binascii.Error, ValueError, TypeError):
+            data = binascii.a2b_base64(token.encode("ascii").translate(_URLSAFE), strict_mode=True)
+        except (binascii.Error, ValueError, TypeError, AttributeError):
             return None
         size = len(data) - _HEAD - _MAC
         if size < _BLOCK or size % _BLOCK or data[0] != _VERSION:

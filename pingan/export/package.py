@@ -612,7 +612,7 @@ class _Part:
         if sink is not None:
             sink.add(self.index, cells)
         self.rows += 1
-        if joined[:1] in _FORMULA_FIRST or any(start in joined for start in _FORMULA_AFTER):
+        if joined[:1] in _FORMULA_FIRST or max(map(joined.find, _FORMULA_AFTER)) >= 0:
             self._count_formulas(row, row_number, summary)
         return None
 

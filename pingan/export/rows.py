@@ -158,7 +158,11 @@ class RowMaker:
         if name == "reference":  # as the applicant and the office read it: ABCDE-23456
             return lambda record, person: format_reference(field_value(record, name))
         writer = _system_value_writer(spec, labels, self.tz)
-        return lambda record, person: writer(field_value(record, name))
+
+        def system(record: Record, person: _Person) -> str:
+            return writer(record[name] if name in record else person.answers.get(name))
+
+        return system
 
 
 class _Person:
@@ -173,7 +177,8 @@ class _Person:
         self.shaped = _RESIDENT_ID.fullmatch(number) is not None
         self.sex = None
         self.birth_date = None
-        resident = field_value(record, "id_type") in (None, "resident_id")
+        id_type = record["id_type"] if "id_type" in record else self.answers.get("id_type")
+        resident = id_type is None or id_type == "resident_id"
         if self.shaped and resident:
             try:
                 self.birth_date = datetime.date(

@@ -74,8 +74,8 @@ def read(source: Source, lo: int, hi: int) -> Iterator[list[dict[str, Any]]]:
     with _connect(source) as cursor:
         cursor.execute(source.sql, [*source.params, lo, hi])
         while rows := cursor.fetchmany(FETCH):
-            if checks:
-                rows = [row for row in rows if all(row[i] in allowed for i, allowed in checks)]
+            for index, allowed in checks:
+                rows = [row for row in rows if row[index] in allowed]
             if rows:
                 yield stored_records(
                     rows, decryptor.decrypt, id_number=source.id_number, mobile=source.mobile
