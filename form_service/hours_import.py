@@ -1,7 +1,9 @@
 """Hours imported from a spreadsheet (志愿服务时长导入): one row per volunteer and activity,
 with the columns 志愿者编号, 活动编号 and 服务时长（小时）, as an XLSX file.
 
-All or nothing, like the roster import: every row is read and checked first (a known
+Read like the roster (``pingan.export.roster_import``: the upload limits, the streamed
+first sheet, headers compared the same way), before the write. All or nothing, like the
+roster import: every row is read and checked first (a known
 volunteer number, an activity of the unit's scope that has started, hours written as the
 attendance page takes them, no row twice), and every problem is reported with its row;
 only a file without problems is recorded, in one transaction, through the same
@@ -12,37 +14,41 @@ audit events), one call per activity. A refusal there rolls the whole file back.
 from __future__ import annotations
 
 import datetime
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pingan.export.roster_import import XLSX_MAGIC, RosterError, normal_header, xlsx_rows
 from pingan.points import minutes_from_hours
 
 from .context import current_deployment
 from .models import utcnow
+from .office.upload_limits import RosterLimits, roster_problems
 from .office_models import User
 from .volunteer_models import Activity, VolunteerRecord
 from .volunteers import record_attendance
 
 NUMBER, ACTIVITY, HOURS = "志愿者编号", "活动编号", "服务时长（小时）"
+#: Each header a column may carry (compared as ``normal_header`` makes them) → its column.
 HEADERS = {
-    NUMBER: NUMBER,
-    ACTIVITY: ACTIVITY,
-    "活动": ACTIVITY,
-    HOURS: HOURS,
-    "服务时长": HOURS,
-    "时长（小时）": HOURS,
-    "时长": HOURS,
+    normal_header(title): column
+    for title, column in (
+        (NUMBER, NUMBER),
+        (ACTIVITY, ACTIVITY),
+        ("活动", ACTIVITY),
+        (HOURS, HOURS),
+        ("服务时长", HOURS),
+        ("时长（小时）", HOURS),
+        ("时长", HOURS),
+    )
 }
 #: As the attendance page takes them: whole hours or one decimal (2, 2.5).
 HOURS_TEXT = re.compile(r"^\d{1,2}(\.\d)?$")
 MOST_ROWS = 10_000
-XLSX_MAGIC = b"PK\x03\x04"
+Rows = list[tuple[int, dict[str, str]]]
 
 
 @dataclass
@@ -58,24 +64,31 @@ class HoursImport:
         return not self.problems
 
 
-def read_sheet(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
-    """Rows as ``(row number, {column: text})`` and the problems of the file itself."""
+def read_sheet(data: bytes, limits: RosterLimits) -> tuple[Rows, list[str]]:
+    """Rows as ``(row number, {column: text})`` and the problems of the file itself.
+
+    Read as a roster is: within the roster's upload limits (checked before anything is
+    unpacked: an XLSX is a zip), then the first sheet streamed by the roster's reader, its
+    header compared the roster's way (spaces, width and stars ignored).
+    """
+    problems = roster_problems(data, limits)
+    if problems:
+        return [], problems
     if not data.startswith(XLSX_MAGIC):
         return [], ["请上传 Excel 工作簿（.xlsx）"]
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
+        lines = xlsx_rows(data)
+    except RosterError:
         return [], ["无法读取这个文件：请用 Excel 另存为 .xlsx 后再上传"]
     try:
-        sheet = workbook.worksheets[0]
-        lines = sheet.iter_rows(values_only=True)
-        header = [_text(cell) for cell in next(lines, ())]
+        _, first = next(lines, (1, []))
+        header = [normal_header(_text(cell)) for cell in first]
         columns = {HEADERS[title]: i for i, title in enumerate(header) if title in HEADERS}
         missing = [title for title in (NUMBER, ACTIVITY, HOURS) if title not in columns]
         if missing:
             return [], [f"第 1 行（表头）缺少列：{'、'.join(missing)}"]
-        rows = []
-        for number, line in enumerate(lines, start=2):
+        rows: Rows = []
+        for number, line in lines:
             cells = {title: _text(line[i]) if i < len(line) else "" for title, i in columns.items()}
             if not any(cells.values()):
                 continue
@@ -83,22 +96,18 @@ def read_sheet(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[str]
                 return [], [f"一个文件最多 {MOST_ROWS:,} 行，请分成几个文件上传"]
             rows.append((number, cells))
     finally:
-        workbook.close()
+        lines.close()
     if not rows:
         return [], ["文件中没有数据行"]
     return rows, []
 
 
 def import_hours(
-    session: Session, user: User, scope: frozenset[str], unit_scope: frozenset[str], data: bytes
+    session: Session, user: User, scope: frozenset[str], unit_scope: frozenset[str], rows: Rows
 ) -> HoursImport:
-    """Check every row, then record all of them or none (the caller's transaction)."""
-    result = HoursImport()
-    rows, problems = read_sheet(data)
-    result.rows = len(rows)
-    if problems:
-        result.problems = problems
-        return result
+    """Check every row read by ``read_sheet``, then record all of them or none (the
+    caller's transaction: the file is read before it, so no write waits on a parser)."""
+    result = HoursImport(rows=len(rows))
     deployment = current_deployment().id
     numbers = {cells[NUMBER] for _, cells in rows}
     records = {

@@ -25,18 +25,17 @@ from sqlalchemy import select, update
 from pingan.points import hours_text
 from pingan.stars import BY_AWARD, BY_HOURS, next_threshold
 
-from ..certificate_models import ServiceCertificate
 from ..context import current_deployment
 from ..db import get_db, read_session
 from ..extensions import limiter
 from ..forms import CsrfForm
 from ..models import utcnow
 from ..service_certificates import grouped
+from ..volunteer_history import recent_attendance, recent_certificates
 from ..volunteer_models import (
     KINDS,
     OPEN_TO,
     Activity,
-    Attendance,
     SignUp,
     StarAward,
     VolunteerRecord,
@@ -199,13 +198,6 @@ def _record_page(
     record = session.get(VolunteerRecord, record_id)
     rules = record_rules()
     tree = current_deployment().tree
-    attended = session.execute(
-        select(Attendance, Activity)
-        .join(Activity, Activity.id == Attendance.activity_id)
-        .where(Attendance.record_id == record.id)
-        .order_by(Activity.starts_at.desc())
-        .limit(RECENT)
-    ).all()
     signed = (
         session.execute(
             select(Activity)
@@ -228,12 +220,6 @@ def _record_page(
             .order_by(StarAward.id.desc())
             .limit(1)
         )
-    certificates = session.scalars(
-        select(ServiceCertificate)
-        .where(ServiceCertificate.record_id == record.id)
-        .order_by(ServiceCertificate.id.desc())
-        .limit(RECENT)
-    ).all()
     role = record.role or default_role(rules)
     upcoming = None
     if rules is not None and rules.stars.by == BY_HOURS:
@@ -267,16 +253,7 @@ def _record_page(
                 "points_text": rules.points.text if rules else "",
                 "stars_example": bool(rules and rules.stars.example),
                 "stars_text": rules.stars.text if rules else "",
-                "attended": [
-                    {
-                        "title": activity.title,
-                        "kind": KINDS[activity.kind],
-                        "at": activity.starts_at,
-                        "hours": hours_text(row.minutes),
-                        "points": row.points,
-                    }
-                    for row, activity in attended
-                ],
+                "attended": recent_attendance(session, record.id, RECENT),
                 "signed": signed,
                 "certificates": [
                     {
@@ -286,7 +263,7 @@ def _record_page(
                         "activities": c.activities,
                         "code": grouped(c.code),
                     }
-                    for c in certificates
+                    for c in recent_certificates(session, record.id, RECENT)
                 ],
             },
             proof={

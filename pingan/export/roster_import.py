@@ -105,7 +105,7 @@ def read_roster(
     data = _read_bytes(source)
     if data.startswith(XLS_MAGIC):
         raise RosterError(["不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV 后再上传"])
-    rows = _xlsx_rows(data) if data.startswith(XLSX_MAGIC) else _csv_rows(data)
+    rows = xlsx_rows(data) if data.startswith(XLSX_MAGIC) else _csv_rows(data)
     labels = _find_header(rows)
     titles = header_titles(campaign, deployment)
     fields, problems = _match_header(labels, titles, campaign, deployment)
@@ -125,16 +125,16 @@ def header_titles(campaign: Campaign, deployment: Deployment) -> dict[str, str]:
     """Every header a column may carry → its field: roster titles, form titles, names."""
     titles: dict[str, str] = {}
     for spec in campaign_fields(campaign, deployment):
-        titles.setdefault(_normal(spec["name"]), spec["name"])
-        titles.setdefault(_normal(spec["title"]), spec["name"])
+        titles.setdefault(normal_header(spec["name"]), spec["name"])
+        titles.setdefault(normal_header(spec["title"]), spec["name"])
     for spec in (application_fields()["sex"], DERIVED_FIELDS["age"]):
-        titles.setdefault(_normal(spec["name"]), spec["name"])
-        titles.setdefault(_normal(spec["title"]), spec["name"])
+        titles.setdefault(normal_header(spec["name"]), spec["name"])
+        titles.setdefault(normal_header(spec["title"]), spec["name"])
     for name in SYSTEM_FIELDS:
-        titles.setdefault(_normal(name), name)
-        titles.setdefault(_normal(DERIVED_FIELDS[name]["title"]), name)
+        titles.setdefault(normal_header(name), name)
+        titles.setdefault(normal_header(DERIVED_FIELDS[name]["title"]), name)
     for column in (campaign.data.get("roster") or {}).get("columns", []):
-        titles[_normal(column["title"])] = column["field"]
+        titles[normal_header(column["title"])] = column["field"]
     return titles
 
 
@@ -222,7 +222,10 @@ def _read_bytes(source: str | Path | bytes | IO[bytes]) -> bytes:
     return source.read()
 
 
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+def xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    """The first sheet's rows as ``(row number, cell values)``, read once and streamed
+    (openpyxl read-only, values not formulas); RosterError if the file cannot be opened.
+    Shared by every spreadsheet upload (rosters, hours)."""
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
@@ -272,7 +275,7 @@ def _find_header(rows: Iterator[tuple[int, list[Any]]]) -> list[str]:
     raise RosterError(["文件中没有找到表头（列名）行"])
 
 
-def _normal(label: str) -> str:
+def normal_header(label: str) -> str:
     """Headers compare without spaces, width or a required-field star: ``* 姓 名`` = ``姓名``."""
     text = unicodedata.normalize("NFKC", label)
     return "".join(text.split()).strip("*").lower()
@@ -289,7 +292,7 @@ def _match_header(
         if not label.strip():
             continue
         letter = get_column_letter(index + 1)
-        name = titles.get(_normal(label))
+        name = titles.get(normal_header(label))
         if name is None:
             problems.append(f"{letter} 列的列名“{label.strip()}”不是这份名单的列")
             continue
@@ -334,10 +337,12 @@ def _label_ids(choices: list[tuple[str, str]], exported: dict[str, str]) -> dict
     """Typed text → choice id: ids, labels shared by no other choice, exported labels."""
     counts: dict[str, int] = {}
     for _, label in choices:
-        counts[_normal(label)] = counts.get(_normal(label), 0) + 1
-    to_id = {_normal(label): value for value, label in choices if counts[_normal(label)] == 1}
-    to_id.update({_normal(label): value for value, label in exported.items()})
-    to_id.update({_normal(str(value)): value for value, _ in choices})
+        counts[normal_header(label)] = counts.get(normal_header(label), 0) + 1
+    to_id = {
+        normal_header(label): value for value, label in choices if counts[normal_header(label)] == 1
+    }
+    to_id.update({normal_header(label): value for value, label in exported.items()})
+    to_id.update({normal_header(str(value)): value for value, _ in choices})
     return to_id
 
 
@@ -354,7 +359,7 @@ def _converter(spec: dict[str, Any], roster: Roster, exported: dict[str, str]):
         if not to_id or value is None:
             return value
         if isinstance(value, list):
-            return [to_id.get(_normal(part), part) for part in value]
-        return to_id.get(_normal(value), value) if isinstance(value, str) else value
+            return [to_id.get(normal_header(part), part) for part in value]
+        return to_id.get(normal_header(value), value) if isinstance(value, str) else value
 
     return convert

@@ -1,11 +1,12 @@
-"""What the office pages share: the acting user's scope, stage names, safe redirects."""
+"""What the office pages share: the acting user's scope, stage names, safe redirects,
+the upload limit of spreadsheet uploads."""
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from flask import abort, g
+from flask import Blueprint, abort, current_app, g, request
 from sqlalchemy import select
 
 from ...context import current_deployment
@@ -72,3 +73,16 @@ def categories(form):
     """The recruitment categories of a campaign's quota table, directed ones included."""
     table = form.deployment.quotas.get(form.campaign.data.get("quota", ""))
     return table.categories if table else []
+
+
+def allow_roster_sized_uploads(bp: Blueprint, endpoint: str) -> None:
+    """Uploads to *endpoint* may be as large as a roster (``IMPORT_MAX_BYTES``).
+
+    Set before any ``before_request``: the CSRF check reads the form, and with it the
+    body, under the app's 128 KiB limit, so a limit set in the view came too late.
+    """
+
+    @bp.url_value_preprocessor
+    def _upload_limit(name, _values):
+        if name == endpoint:
+            request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]

@@ -7,20 +7,16 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from ...context import current_deployment
 from ...db import get_db
-from ...hours_import import ACTIVITY, HOURS, NUMBER, HoursImport, import_hours
+from ...hours_import import ACTIVITY, HOURS, NUMBER, HoursImport, import_hours, read_sheet
 from ...volunteers import Refused
 from ..auth import login_required, require_unit_in_scope
-from ..upload_limits import RosterLimits, roster_problems
+from ..upload_limits import RosterLimits
+from .common import allow_roster_sized_uploads
 
 bp = Blueprint("hours_imports", __name__)
 
 
-@bp.url_value_preprocessor
-def _upload_limit(endpoint, _values):
-    """Uploads may be as large as a roster (``IMPORT_MAX_BYTES``), set before the CSRF check
-    reads the body."""
-    if endpoint == "office.hours_imports.upload":
-        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+allow_roster_sized_uploads(bp, "office.hours_imports.upload")
 
 
 def _page(unit: str, result: HoursImport | None = None, status: int = 200):
@@ -50,15 +46,12 @@ def upload(unit: str):
     if sheet is None or not sheet.filename:
         return _page(unit, HoursImport(problems=["请选择要上传的 Excel 文件（.xlsx）"]), 422)
     unit_scope = frozenset(each.id for each in current_deployment().tree.descendants(unit))
-    data = sheet.read()
-    # The roster's limits, before openpyxl unpacks anything: an XLSX is a zip, and a few
-    # megabytes of it can unpack to gigabytes.
-    too_large = roster_problems(data, RosterLimits.from_config(current_app.config))
-    if too_large:
-        return _page(unit, HoursImport(problems=too_large), 422)
+    rows, problems = read_sheet(sheet.read(), RosterLimits.from_config(current_app.config))
+    if problems:
+        return _page(unit, HoursImport(problems=problems), 422)
     try:
         with get_db().write() as session:
-            result = import_hours(session, g.office_user, g.office_scope, unit_scope, data)
+            result = import_hours(session, g.office_user, g.office_scope, unit_scope, rows)
             if not result.ok:
                 raise _NothingStored(result)
     except _NothingStored as nothing:

@@ -23,20 +23,12 @@ from pingan.export.roster_import import write_template
 from ...context import campaign_forms, current_deployment
 from .. import auth, imports
 from ..auth import login_required, require_unit_in_scope
-from .common import categories
+from .common import allow_roster_sized_uploads, categories
 
 bp = Blueprint("imports", __name__)
 
 
-@bp.url_value_preprocessor
-def _upload_limit(endpoint, _values):
-    """Roster uploads may be larger than other requests (``IMPORT_MAX_BYTES``).
-
-    Set before any ``before_request``: the CSRF check reads the form, and with it the
-    body, under the app's 128 KiB limit, so a limit set in the view came too late.
-    """
-    if endpoint == "office.imports.upload":
-        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+allow_roster_sized_uploads(bp, "office.imports.upload")
 
 
 @bp.errorhandler(RequestEntityTooLarge)

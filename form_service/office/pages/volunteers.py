@@ -22,11 +22,11 @@ from sqlalchemy import select
 from pingan.points import hours_text
 from pingan.stars import BY_AWARD
 
-from ...certificate_models import ServiceCertificate
 from ...context import current_deployment
 from ...db import get_db, read_session
 from ...service_certificates import local_today
-from ...volunteer_models import KINDS, Activity, Attendance, PointAward, StarAward, VolunteerRecord
+from ...volunteer_history import recent_attendance, recent_certificates
+from ...volunteer_models import PointAward, StarAward, VolunteerRecord
 from ...volunteers import (
     Refused,
     award_event_points,
@@ -78,24 +78,11 @@ def show(record_id: int):
     record = _in_scope(record_id)
     record_now("volunteer_view", unit=record.unit, record=record.id)
     session = read_session()
-    attended = session.execute(
-        select(Attendance, Activity)
-        .join(Activity, Activity.id == Attendance.activity_id)
-        .where(Attendance.record_id == record.id)
-        .order_by(Activity.starts_at.desc())
-        .limit(HISTORY)
-    ).all()
     stars = session.scalars(
         select(StarAward).where(StarAward.record_id == record.id).order_by(StarAward.id.desc())
     ).all()
     points = session.scalars(
         select(PointAward).where(PointAward.record_id == record.id).order_by(PointAward.id.desc())
-    ).all()
-    certificates = session.scalars(
-        select(ServiceCertificate)
-        .where(ServiceCertificate.record_id == record.id)
-        .order_by(ServiceCertificate.id.desc())
-        .limit(HISTORY)
     ).all()
     rules = record_rules()
     tree = current_deployment().tree
@@ -107,19 +94,10 @@ def show(record_id: int):
         rules=rules,
         awarded=rules is not None and rules.stars.by == BY_AWARD,
         units=[unit for unit, _ in tree.walk() if unit.id in g.office_scope],
-        attended=[
-            {
-                "title": activity.title,
-                "kind": KINDS[activity.kind],
-                "at": activity.starts_at,
-                "hours": hours_text(row.minutes),
-                "points": row.points,
-            }
-            for row, activity in attended
-        ],
+        attended=recent_attendance(session, record.id, HISTORY),
         star_awards=stars,
         point_awards=points,
-        certificates=certificates,
+        certificates=recent_certificates(session, record.id, HISTORY),
         certificate_hours=hours_text,
         today=local_today(current_app.config["TIMEZONE"]),
     )

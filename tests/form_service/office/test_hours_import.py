@@ -127,3 +127,16 @@ def test_a_zip_bomb_is_refused_by_the_rosters_limits_before_it_is_read(office_ap
     assert response.status_code == 422
     assert "解压后" in page(response).get_text()
     assert attendances(app) == 0
+
+
+def test_headers_are_compared_as_the_roster_compares_them(app, office):
+    """Spaces, half-width brackets and a required-field star do not hide a column."""
+    numbers, _, _, (patrol, _, _) = setting(app)
+    workbook = Workbook()
+    workbook.active.append(("* 志愿者 编号", "活动编号", "服务时长(小时)"))
+    workbook.active.append((numbers[0], patrol, 2))
+    handle = io.BytesIO()
+    workbook.save(handle)
+    account = office(app, "hutang", "administrator", username="hutang-admin")
+    assert upload(account, "hutang", handle.getvalue()).status_code == 303
+    assert attendances(app) == 1
