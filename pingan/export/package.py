@@ -47,6 +47,7 @@ import csv
 import datetime
 import hashlib
 import io
+import itertools
 import json
 import re
 import shutil
@@ -230,6 +231,9 @@ def write_package(
         exclusions = _Exclusions(folder / excluded_name(parts), summary)
         sink = _Sink(parts.values(), folder, sheet_rows) if workbooks else None
         try:
+            if isinstance(records, Source) and not sys.executable:
+                # No interpreter to start (an embedded Python): the rows are made here.
+                records = itertools.chain.from_iterable(records.read_all())
             if isinstance(records, Source):
                 from .parallel import make_rows
 

@@ -55,6 +55,10 @@ class Source:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def read_all(self) -> Iterator[list[dict[str, Any]]]:
+        """Every record, in id order, a batch at a time (read in this process)."""
+        return read(self, self.first, self.last + 1)
+
     def ranges(self, parts: int) -> list[tuple[int, int]]:
         """[lo, hi) id ranges covering first..last, about as many as *parts*."""
         if self.last < self.first:

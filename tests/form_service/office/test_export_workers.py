@@ -126,3 +126,20 @@ def test_the_command_writes_a_csv_only_package(shanxi, tmp_path, monkeypatch):
     assert status == 0
     names = zipfile.ZipFile(out).namelist()
     assert "shanxi-2026.csv" in names and not any(name.endswith(".xlsx") for name in names)
+
+
+def test_without_an_interpreter_to_start_the_rows_are_made_here(shanxi, tmp_path, monkeypatch):
+    app, *_ = shanxi
+    request = ExportRequest("taiyuan", ("shanxi-2026",), None, False)
+    app.config["EXPORT_PARALLEL_ROWS"] = 10**9
+    with app.app_context():
+        here = write_export(request, tmp_path / "here.zip")
+    monkeypatch.setattr("sys.executable", "")  # an embedded Python: no worker can start
+    app.config["EXPORT_PARALLEL_ROWS"] = 0
+    with app.app_context():
+        alone = write_export(request, tmp_path / "alone.zip")
+    _same(
+        (here, zipfile.ZipFile(tmp_path / "here.zip")),
+        (alone, zipfile.ZipFile(tmp_path / "alone.zip")),
+        tmp_path,
+    )
