@@ -23,10 +23,11 @@ different volunteer), ``minimum_report`` for a town's scope in a month and for t
 district, and ``training_report`` for a village and a town in a year. Beside them, in the
 same run: ``GET /volunteer`` (a request that reads nothing), a primary-key ``Session.get``
 of a volunteer record and a one-row ``UPDATE`` committed through ``Database.write`` (what a
-durable commit costs on this disk). Each line gives the median and 95th percentile of wall time
-and the median CPU time of this process (the client, Flask, SQLAlchemy and, on SQLite, the
-database; not the PostgreSQL server's): on a machine shared with other work the wall time
-grows with the load, the CPU time much less.
+durable commit costs on this disk); and the sign-up's own transaction, ``claim_place``, alone.
+Each line gives the median and 95th percentile of wall time and the median CPU time of this
+process (the client, Flask, SQLAlchemy and, on SQLite, the database; not the PostgreSQL
+server's): on a machine shared with other work the wall time grows with the load, the CPU
+time much less.
 
 Each SQL statement of one run of each operation is explained
 (``EXPLAIN QUERY PLAN`` / ``EXPLAIN``); a plan that reads a whole table (SQLite ``SCAN t``,
@@ -59,6 +60,7 @@ from form_service.applications import identity_hash
 from form_service.migrate import alembic_config
 from form_service.volunteer_models import VolunteerRecord
 from form_service.volunteer_reports import minimum_report, training_report
+from form_service.volunteers import claim_place
 from pingan.points import attendance_points
 from pingan.stars import star_rating
 
@@ -541,13 +543,12 @@ def _operations(label: str, app, database, plan: Plan, failures: list[str]) -> I
             )
 
     town = plan.town(chance.randrange(plan.villages))
-    activity_id = _sign_up_activity(database, plan, town)
-    villages = [u.id for u in tree.descendants(town)]
-    joiners = iter(
-        chance.sample(
-            [i for i in range(1, plan.volunteers + 1) if plan.record_unit(i) in villages],
-            RUNS + 1,
-        )
+    activity_id, claimed_id = (_sign_up_activity(database, plan, town) for _ in range(2))
+    villages = {u.id for u in tree.descendants(town)}
+    members = [i for i in range(1, plan.volunteers + 1) if plan.record_unit(i) in villages]
+    joiners, claimers = (
+        iter(chance.sample(members, RUNS + 1)),
+        iter(chance.sample(members, RUNS + 1)),
     )
 
     def sign_up():
@@ -555,6 +556,10 @@ def _operations(label: str, app, database, plan: Plan, failures: list[str]) -> I
             f"/volunteer/activities/{activity_id}/signup", data=proof(next(joiners))
         )
         assert response.status_code == 200 and "您已报名" in response.text, response.status_code
+
+    def claim():
+        with app.app_context():
+            claim_place(database, claimed_id, next(claimers))
 
     months = [TODAY.replace(day=1) - datetime.timedelta(days=30 * n) for n in range(24)]
     towns = [f"t{t}" for t in range(plan.towns)]
@@ -592,6 +597,7 @@ def _operations(label: str, app, database, plan: Plan, failures: list[str]) -> I
         ("one-row UPDATE committed (write reference)", commit, RUNS, None),
         ("look-up: POST /volunteer", lookup, RUNS, TARGET_MS),
         ("sign-up: POST …/signup", sign_up, RUNS, TARGET_MS),
+        ("  of which claim_place (its transaction)", claim, RUNS, None),
         ("minimum report, a town (40 units), month", report(town_scope), RUNS, TARGET_MS),
         ("minimum report, whole district", report(lambda: everything), WIDE_RUNS, None),
         (

@@ -73,20 +73,23 @@ def minimum_report(
     for (start, end), units in periods.items():
         # A start on a local day of [start, end] is an instant in [start's midnight, the
         # midnight after end) there: counted by the index, without reading the rows.
-        held.update(
-            session.execute(
-                select(Activity.unit, func.count())
-                .where(
-                    Activity.deployment == deployment.id,
-                    Activity.unit.in_(units),
-                    Activity.kind == ACTIVITY,
-                    Activity.state == "published",
-                    Activity.starts_at >= _utc(start, tz),
-                    Activity.starts_at < _utc(end + datetime.timedelta(days=1), tz),
-                )
-                .group_by(Activity.unit)
-            ).all()
+        query = (
+            select(Activity.unit, func.count())
+            .where(
+                Activity.deployment == deployment.id,
+                Activity.kind == ACTIVITY,
+                Activity.state == "published",
+                Activity.starts_at >= _utc(start, tz),
+                Activity.starts_at < _utc(end + datetime.timedelta(days=1), tz),
+            )
+            .group_by(Activity.unit)
         )
+        if len(units) * 2 <= len(deployment.tree):
+            query = query.where(Activity.unit.in_(units))
+        # else most of the tree: reading the period's activities by (deployment, state,
+        # starts_at) beats one index search per unit (12,000 for a district: 5× slower).
+        group = set(units)
+        held.update((unit, count) for unit, count in session.execute(query) if unit in group)
     return [UnitMinimum(unit, *wanted[unit], held[unit]) for unit in wanted]
 
 
