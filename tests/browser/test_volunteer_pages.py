@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from chromium import click_and_wait
 from phone_layout import SERVICE_TARGETS, SERVICE_TEXT, at_width, problems
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as expected
@@ -84,9 +85,7 @@ def _check(browser, assert_accessible) -> None:
 
 
 def _submit(browser, selector: str) -> None:
-    button = browser.find_element(By.CSS_SELECTOR, selector)
-    button.click()
-    WebDriverWait(browser, 15).until(expected.staleness_of(button))
+    click_and_wait(browser, (By.CSS_SELECTOR, selector))
 
 
 def _prove(browser, number: str, last4: str) -> None:
