@@ -219,7 +219,8 @@ def _statistics(path: Path, deployment: str, campaign: str, units: list[str]) ->
 
 def test_chart_pages_read_on_a_phone_and_a_desk(tmp_path, browser, assert_accessible):
     """The quota page's progress charts (34 bars, long names), a notice's applications over
-    time, and the hours and station ranking of the county alliance's 数据统计 page."""
+    time, and the hours and station ranking of the county alliance's 数据统计 page and a
+    town's hours."""
     shanxi = ROOT / "examples" / "shanxi-youth"
     units = ["taiyuan", "datong", "sxu", "sxtcm", "sasac"]
     site = tmp_path / "shanxi"
@@ -240,7 +241,7 @@ def test_chart_pages_read_on_a_phone_and_a_desk(tmp_path, browser, assert_access
     )
     for folder, pages in [
         (site, ["/quotas/shanxi-2026/", "/notices/shanxi-2026/"]),
-        (county_site, ["/statistics/"]),
+        (county_site, ["/statistics/", "/unit/kaifaqu/"]),
     ]:
         with _serve(folder) as url:
             for page in pages:
