@@ -276,7 +276,8 @@ def test_the_county_alliances_awarded_stars_show_who_when_and_why(
         record_attendance(session, user, _scope(app, "kaifaqu"), activity.id, {record.id: 360})
     at_width(browser, PHONE)
 
-    # The office awards four stars on the record page, with its reason.
+    # The office awards four stars on the record page, with its reason; the record names
+    # who (the office and its account), when and why.
     _log_in(browser, url, "kaifaqu-office")
     browser.get(url + f"/office/volunteers/{record.id}")
     _check(browser, assert_accessible)
@@ -287,7 +288,10 @@ def test_the_county_alliances_awarded_stars_show_who_when_and_why(
     assert _text(browser, "record-stars") == "4 星（评定）"
     awarded = _text(browser, "star-awards")
     today = datetime.datetime.now(ZoneInfo(app.config["TIMEZONE"])).date()
-    assert "开发区平安法治志愿者联盟评定为 4 星：全年调解纠纷 20 起，绩效突出" in awarded
+    assert (
+        "开发区平安法治志愿者联盟（kaifaqu-office）评定为 4 星：全年调解纠纷 20 起，绩效突出"
+        in awarded
+    )
     assert f"{today.year}" in awarded and "依据：服务 6 小时，积分 6" in awarded
     _check(browser, assert_accessible)
 

@@ -24,6 +24,7 @@ from pingan.stars import BY_AWARD
 
 from ...context import current_deployment
 from ...db import get_db, read_session
+from ...office_models import User
 from ...service_certificates import local_today
 from ...volunteer_history import recent_attendance, recent_certificates
 from ...volunteer_models import PointAward, StarAward, VolunteerRecord
@@ -78,8 +79,12 @@ def show(record_id: int):
     record = _in_scope(record_id)
     record_now("volunteer_view", unit=record.unit, record=record.id)
     session = read_session()
-    stars = session.scalars(
-        select(StarAward).where(StarAward.record_id == record.id).order_by(StarAward.id.desc())
+    # Who awarded each rating: the office and its account (the audit log holds the same).
+    stars = session.execute(
+        select(StarAward, User.display_name)
+        .outerjoin(User, User.id == StarAward.awarded_by)
+        .where(StarAward.record_id == record.id)
+        .order_by(StarAward.id.desc())
     ).all()
     points = session.scalars(
         select(PointAward).where(PointAward.record_id == record.id).order_by(PointAward.id.desc())
