@@ -265,7 +265,7 @@ def applications_chart(statistics: Statistics | None, deployment, campaign) -> C
     )
     palette = Palette.of(deployment.settings)
     chart_id = f"chart-{campaign.id}-applications"
-    svg = _columns(chart_id, title, description, values, palette)
+    svg = _columns(chart_id, title, description, values, palette, "人")
     rows = [(name, number(value)) for name, _, value in values]
     return Chart(
         chart_id, title, description, svg, ("日期" if unit == "日" else "周", "报名"), rows
@@ -301,7 +301,7 @@ def _hours_chart(chart_id: str, months: dict[str, int], deployment) -> Chart | N
         f"（柱状图），共 {number(round(sum(months.values()) / 60))} 小时；数字见下表。"
     )
     palette = Palette.of(deployment.settings)
-    svg = _columns(chart_id, title, description, values, palette)
+    svg = _columns(chart_id, title, description, values, palette, "小时")
     rows = [(name, number(value)) for name, _, value in values]
     return Chart(chart_id, title, description, svg, ("月份", "服务时长（小时）"), rows)
 
@@ -330,10 +330,12 @@ def _columns(
     description: str,
     values: list[tuple[str, str, int]],
     palette: Palette,
+    unit: str,
 ) -> Markup:
     """A column per (table label, axis label, value) over a baseline; the largest value is
-    written at the top left, and at most ``AXIS_LABELS`` axis labels under the baseline,
-    the first and last at the ends and one in the middle, so that none overlap."""
+    written at the top left with its *unit* (人, 小时), and at most ``AXIS_LABELS`` axis
+    labels under the baseline, the first and last at the ends and one in the middle, so
+    that none overlap."""
     top, plot, bottom = 24, 150, 24
     height = top + plot + bottom
     most = max((value for *_, value in values), default=0) or 1
@@ -341,7 +343,7 @@ def _columns(
     gap = min(2.0, slot * 0.2)
     parts = [
         f'<text x="0" y="{FONT}" font-size="{FONT}" fill="{GREY}">'
-        f"最高 {escape(number(most))}</text>",
+        f"最高 {escape(number(most))} {unit}</text>",
         f'<line x1="0" y1="{top + plot + 0.5}" x2="{WIDTH}" y2="{top + plot + 0.5}"'
         f' stroke="{GREY}"/>',
     ]
