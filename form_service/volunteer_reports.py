@@ -10,7 +10,8 @@ Both reports read through ``activities``' index ``(deployment, unit, kind, state
 starts_at)`` (migration 0014), so their cost follows the units asked about, not the
 deployment's millions of rows (``benchmarks/volunteers.py``; the plans are asserted by
 ``tests/form_service/office/test_volunteer_query_plans.py``): the minimum report counts in
-SQL, one ``GROUP BY unit`` per period (a month's units and a quarter's), and the training
+SQL, one ``GROUP BY unit`` per period (a month's units and a quarter's; over most of the
+tree, the period's activities by ``(deployment, state, starts_at)``), and the training
 report reads only the sessions that can be offered to the unit's volunteers.
 """
 
@@ -171,7 +172,7 @@ def training_report(
     # Each volunteer's training attendances by the record index (an attendance carries its
     # activity's kind), then which of those sessions count this year, by primary key: a join
     # let the planner start from the year's activities of the whole deployment.
-    taken = (
+    sessions_taken = (
         session.execute(
             select(Attendance.record_id, Attendance.activity_id).where(
                 Attendance.record_id.in_([record.id for record in records]),
@@ -181,13 +182,13 @@ def training_report(
         if records
         else []
     )
-    counted = set()
-    if taken:
+    counted: set[int] = set()
+    if sessions_taken:
         # By primary key only: with the deployment and state in the WHERE clause SQLite
         # preferred reading the year's activities by (deployment, state, starts_at).
         for activity_id, of, state in session.execute(
             select(Activity.id, Activity.deployment, Activity.state).where(
-                Activity.id.in_({activity_id for _, activity_id in taken}),
+                Activity.id.in_({activity_id for _, activity_id in sessions_taken}),
                 Activity.kind == TRAINING,
                 Activity.starts_at >= start,
                 Activity.starts_at < end,
@@ -195,7 +196,9 @@ def training_report(
         ):
             if of == deployment.id and state == "published":
                 counted.add(activity_id)
-    attended = Counter(record_id for record_id, activity_id in taken if activity_id in counted)
+    attended = Counter(
+        record_id for record_id, activity_id in sessions_taken if activity_id in counted
+    )
     rows = []
     for record in records:
         above = [u.id for u in tree.path(record.unit)] if record.unit in tree else []
