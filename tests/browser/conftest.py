@@ -47,54 +47,75 @@ def assert_accessible_fixture():
     return assert_accessible
 
 
+def _config(folder: Path, data_dir: Path) -> dict:
+    return {
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite3'}",
+        "INSTANCE_DIR": str(folder / "instance"),
+        "SECRET_KEY": "browser-test",
+        "DATA_KEYS": Fernet.generate_key().decode(),
+        "HMAC_KEY": "browser-test",
+        "TODAY": TODAY,
+        "RATELIMIT_ENABLED": False,
+    }
+
+
 @contextlib.contextmanager
-def serve_demo(folder: Path) -> Iterator[tuple[Flask, str]]:
-    """Wujin's site built against a live form service, both served on one loopback port."""
-    app = create_app(
-        {
-            "DATA_DIR": str(ROOT / "data"),
-            "DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite3'}",
-            "INSTANCE_DIR": str(folder / "instance"),
-            "SECRET_KEY": "browser-test",
-            "DATA_KEYS": Fernet.generate_key().decode(),
-            "HMAC_KEY": "browser-test",
-            "TODAY": TODAY,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+def serving(app: Flask) -> Iterator[str]:
+    """*app* served on a loopback port by a thread; yields its URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_URL"] = url
-    site_dir = folder / "site"
-    build = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pingan.cli",
-            "build",
-            str(ROOT / "data"),
-            "--site-dir",
-            str(site_dir),
-            "--form-url",
-            url,
-            "--build-date",
-            TODAY.isoformat(),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert build.returncode == 0, build.stderr
-    app.config["SITE_DIR"] = str(site_dir)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield app, url
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(timeout=5)
         with app.app_context():
             get_db().dispose()
+
+
+@contextlib.contextmanager
+def serve_demo(folder: Path) -> Iterator[tuple[Flask, str]]:
+    """Wujin's site built against a live form service, both served on one loopback port."""
+    app = create_app(_config(folder, ROOT / "data"))
+    with serving(app) as url:
+        app.config["PUBLIC_URL"] = url
+        site_dir = folder / "site"
+        build = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pingan.cli",
+                "build",
+                str(ROOT / "data"),
+                "--site-dir",
+                str(site_dir),
+                "--form-url",
+                url,
+                "--build-date",
+                TODAY.isoformat(),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert build.returncode == 0, build.stderr
+        app.config["SITE_DIR"] = str(site_dir)
+        yield app, url
+
+
+@pytest.fixture
+def form_service(tmp_path):
+    """``form_service(data_dir)`` → (app, url): another deployment's form service alone,
+    for pages that need no site (the county alliance's records)."""
+    with contextlib.ExitStack() as stack:
+
+        def start(data_dir: Path) -> tuple[Flask, str]:
+            app = create_app(_config(tmp_path, data_dir))
+            return app, stack.enter_context(serving(app))
+
+        yield start
 
 
 @pytest.fixture

@@ -10,24 +10,18 @@ shows the stars with who awarded them, when and why, the hours and points beside
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from chromium import click_and_wait
-from cryptography.fernet import Fernet
 from phone_layout import SERVICE_TARGETS, SERVICE_TEXT, at_width, problems
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from form_service import create_app
 from form_service.db import get_db
 from form_service.models import Application, utcnow
 from form_service.office.auth import hash_password
@@ -206,38 +200,9 @@ def test_an_attended_activity_brings_the_first_star_by_hours(demo, browser, asse
 # --- the county alliance: stars an office awards ----------------------------------------
 
 
-@contextlib.contextmanager
-def _serve(folder: Path, data_dir: Path) -> Iterator[tuple[object, str]]:
-    """The form service of *data_dir* on a loopback port (these pages need no site)."""
-    app = create_app(
-        {
-            "DATA_DIR": str(data_dir),
-            "DATABASE_URL": f"sqlite:///{folder / 'county.sqlite3'}",
-            "INSTANCE_DIR": str(folder / "instance"),
-            "SECRET_KEY": "browser-test",
-            "DATA_KEYS": Fernet.generate_key().decode(),
-            "HMAC_KEY": "browser-test",
-            "RATELIMIT_ENABLED": False,
-            "SMTP": None,
-        }
-    )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, url
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            get_db().dispose()
-
-
 @pytest.fixture
-def county(tmp_path):
-    with _serve(tmp_path, ROOT / "examples" / "county-alliance") as served:
-        yield served
+def county(form_service):
+    return form_service(ROOT / "examples" / "county-alliance")
 
 
 def test_the_county_alliances_awarded_stars_show_who_when_and_why(
