@@ -204,7 +204,12 @@ def _deployment(
 ) -> Deployment | None:
     """The deployment with honours.yaml's new lists, checked as load_deployment checks them;
     None on any problem (the full build then reports it)."""
+    schema = document_validator("honours").schema
     for key, (first, last) in changed.items():
+        # Checking the edited items checks the list when its schema constrains items one by
+        # one (no uniqueItems, no length, no contains).
+        if set(schema["properties"].get(key, {})) - {"type", "items", "description"}:
+            return None
         validator = document_validator("honours").evolve(
             schema={"$ref": f"honours.schema.yaml#/properties/{key}/items"}
         )
