@@ -8,6 +8,7 @@ time), workbook cells, and the summary the office is shown.
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 
@@ -143,3 +144,23 @@ def test_without_an_interpreter_to_start_the_rows_are_made_here(shanxi, tmp_path
         (alone, zipfile.ZipFile(tmp_path / "alone.zip")),
         tmp_path,
     )
+
+
+def test_a_background_job_through_the_workers(shanxi, office, tmp_path):
+    from offices import page
+
+    from form_service.office.exports import wait_for_jobs
+
+    app, (first, formula, broken, others, last) = shanxi
+    app.config.update(EXPORT_BACKGROUND_THRESHOLD=0, EXPORT_PARALLEL_ROWS=0)
+    account = office(app, "taiyuan")
+    started = account.get("/office/units/taiyuan/export.zip")
+    assert started.status_code == 303
+    wait_for_jobs(app)
+    progress = page(account.get(started.headers["Location"]))
+    assert "共 3 份报名" in progress.select_one("#job-state").get_text()
+    download = account.get(progress.select_one("#download")["href"])
+    archive = zipfile.ZipFile(io.BytesIO(download.data))
+    rows = archive.read("shanxi-2026.csv").decode("utf-8-sig").splitlines()
+    assert len(rows) == 4  # the header and three: the broken one is listed as left out
+    assert "excluded.csv" in archive.namelist()
