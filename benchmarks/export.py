@@ -447,10 +447,14 @@ def store(count: int) -> None:
         # Beyond COPIED rows, copies of those with new references and identity hashes:
         # a million ORM inserts would take minutes and measure nothing the export does.
         columns = [c.name for c in Application.__table__.columns if c.name != "id"]
-        copied = {
-            "reference": "'Z' || printf('%09d', id - 1 + :offset)",
-            "id_hmac": "id_hmac || '-' || :offset",
-        }
+        if database.is_sqlite:
+            numbered = "'Z' || printf('%09d', id - 1 + :offset)"
+        else:
+            numbered = "'Z' || lpad(CAST(id - 1 + :offset AS TEXT), 9, '0')"
+        # The copy's identity hash: the original's first 54 characters and its offset (the
+        # column holds 64, which PostgreSQL enforces).
+        renamed = "substr(id_hmac, 1, 54) || '-' || CAST(:offset AS TEXT)"
+        copied = {"reference": numbered, "id_hmac": renamed}
         select_list = ", ".join(copied.get(name, name) for name in columns)
         statement = text(
             f"INSERT INTO applications ({', '.join(columns)}) "
@@ -459,6 +463,10 @@ def store(count: int) -> None:
         for offset in range(COPIED, count, COPIED):
             with database.write() as session:
                 session.execute(statement, {"offset": offset, "rows": min(COPIED, count - offset)})
+        if not database.is_sqlite:  # what autovacuum would soon do
+            with database.engine.connect() as connection:
+                connection.exec_driver_sql("ANALYZE applications")
+                connection.commit()
         database.dispose()
     print(json.dumps({"seconds": time.perf_counter() - start}))
 
@@ -579,21 +587,29 @@ def _stored(count: int) -> tuple[Path, str]:
     return folder, data_key
 
 
-def _service(count: int, folder: Path) -> list[str]:
-    stored_in, data_key = _stored(count)
-    env = _service_env(stored_in, data_key)
+def _service(count: int, folder: Path, database_url: str | None = None) -> list[str]:
+    """The exports through the service of *count* stored applications: in the kept SQLite
+    database, or stored afresh in the PostgreSQL database at *database_url*."""
     folder.mkdir()
+    if database_url is None:
+        stored_in, data_key = _stored(count)
+        env = _service_env(stored_in, data_key)
+        stored = json.loads((stored_in / "stored.json").read_text())
+        where, database = f"SQLite (kept in {stored_in})", "SQLite"
+    else:
+        from cryptography.fernet import Fernet
+
+        env = _service_env(folder, Fernet.generate_key().decode())
+        env["PINGAN_DATABASE_URL"] = database_url
+        stored = _child(f"from benchmarks.export import store; store({count})", env)
+        where = database = "PostgreSQL"
     env["PINGAN_INSTANCE_DIR"] = str(folder / "instance")
-    stored = json.loads((stored_in / "stored.json").read_text())
     reference = _child(
         f"from benchmarks.export import _csv_writer_seconds; from pathlib import Path; "
         f"import json; print(json.dumps({{'seconds': _csv_writer_seconds({count}, "
         f"Path({str(folder / 'reference.csv')!r}))}}))"
     )["seconds"]
-    lines = [
-        f"export: {count:,} applications stored in SQLite in {stored['seconds']:.0f} s "
-        f"(kept in {stored_in})"
-    ]
+    lines = [f"export: {count:,} applications stored in {where} in {stored['seconds']:.0f} s"]
     runs = []
     for workbooks in (False, True):
         what = "whole ZIP" if workbooks else "CSV only "
@@ -617,7 +633,7 @@ def _service(count: int, folder: Path) -> list[str]:
         seconds = figures["seconds"]
         start = f", {_mib(figures['start_kib']).strip()} before" if figures["start_kib"] else ""
         lines.append(
-            f"export: {label:<20} {count:>9,} rows  {what} {seconds:6.2f} s "
+            f"export: {label:<20} {database:<10} {count:>9,} rows  {what} {seconds:6.2f} s "
             f"({count / seconds:,.0f} rows/s, {seconds / reference:4.1f}x csv.writer "
             f"{reference:5.2f} s; CPU {figures['cpu']:5.1f} s)  peak RSS "
             f"{_mib(figures['peak_kib'])} (heap {_mib(figures['anon_kib'])}{start})"
@@ -653,4 +669,11 @@ def run() -> list[str]:
             lines += _writers(writer_source, folder)
         for count in STORED:
             lines += _service(count, folder / f"service-{count}")
+        from .apps import postgres_database  # here: it imports the service
+
+        with postgres_database() as url:
+            if url is None:
+                lines.append("export: PostgreSQL skipped (PINGAN_TEST_POSTGRES_URL is not set)")
+            else:
+                lines += _service(STORED[-1], folder / "service-postgres", url)
     return lines
