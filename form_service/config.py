@@ -316,6 +316,12 @@ SETTINGS: tuple[Setting, ...] = (
         "A running export job that reported no progress this long is queued again.",
         parse=integer,
     ),
+    Setting(
+        "EXPORT_PARALLEL_ROWS",
+        20_000,
+        "Exports with this many rows or more are made by one worker process per core.",
+        parse=integer,
+    ),
     # --- background work (queue.py)
     Setting(
         "QUEUE_URL",

@@ -195,16 +195,14 @@ def write_export(
     )
 
 
-#: From this many selected rows on, row worker processes read and make the rows
-#: (``pingan.export.parallel``); starting them costs about a second of CPU.
-PARALLEL_ROWS = 20_000
 #: Column names of the selection, checked by the workers on a plain id range.
 _MATCHED = ("deployment", "unit", "campaign")
 
 
 def export_source(deployment: Deployment, request: ExportRequest) -> Source | None:
     """Where row workers read *request*'s applications, or None to read them here: fewer
-    than ``EXPORT_PARALLEL_ROWS`` rows, or a database no other process can open.
+    than ``EXPORT_PARALLEL_ROWS`` rows (starting the workers costs about a second of CPU),
+    or a database no other process can open.
 
     When the selection holds at least a quarter of its id range (an office exporting its
     own applications), the workers read the plain id range in id order and check the
@@ -231,8 +229,7 @@ def export_source(deployment: Deployment, request: ExportRequest) -> Source | No
         count, first, last = session.execute(
             select(func.count(), func.min(Application.id), func.max(Application.id)).where(*planned)
         ).one()
-    threshold = current_app.config.get("EXPORT_PARALLEL_ROWS", PARALLEL_ROWS)
-    if count == 0 or count < threshold:
+    if count == 0 or count < current_app.config["EXPORT_PARALLEL_ROWS"]:
         return None
     stored = [getattr(Application, name) for name in STORED_COLUMNS]
     dense = count * 4 >= last - first + 1
