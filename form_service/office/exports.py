@@ -156,7 +156,7 @@ def records(deployment: Deployment, request: ExportRequest) -> Iterator[dict[str
         .order_by(Application.id)
         .execution_options(yield_per=1000)
     )
-    with get_db().sessions() as session:
+    with get_db().scan() as session:  # no memory map: it would stay in the RSS
         for row in session.execute(query):
             try:
                 record = application_record(row, decrypt)
