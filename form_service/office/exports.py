@@ -114,7 +114,7 @@ def _selection(deployment: Deployment, request: ExportRequest):
 
 def data_state(deployment: Deployment, request: ExportRequest) -> tuple[int, str]:
     """(row count, cache key) of what *request* would export now: one aggregate query."""
-    with get_db().sessions() as session:
+    with get_db().scan() as session:  # it reads the table: no memory map to keep
         count, last_id, last_update = session.execute(
             select(func.count(), func.max(Application.id), func.max(Application.updated_at)).where(
                 *_selection(deployment, request)
