@@ -9,21 +9,14 @@ build never reads half a file.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from pingan.files import write_atomically
 
 
 def write_json(document: Any, out: Path, *, indent: int | None = 1) -> None:
     """Write *document* as UTF-8 JSON to *out* atomically (``indent=None``: compact)."""
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=".")
     separators = (",", ":") if indent is None else None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(document, file, ensure_ascii=False, indent=indent, separators=separators)
-            file.write("\n")
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    text = json.dumps(document, ensure_ascii=False, indent=indent, separators=separators)
+    write_atomically(out, (text + "\n").encode())

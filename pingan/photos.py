@@ -14,8 +14,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,8 @@ from pathlib import Path
 import pillow_heif
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from PIL import ImageFile as PillowImageFile
+
+from .files import write_atomically
 
 pillow_heif.register_heif_opener()
 
@@ -139,14 +139,14 @@ class PhotoCache:
             for format_name, (data, width, height) in rendition.items():
                 suffix = "webp" if format_name == "webp" else "jpg"
                 path = folder / f"{digest[:20]}-{size_name}.{suffix}"
-                _write_atomically(path, data)
+                write_atomically(path, data)
                 files[f"{size_name}.{format_name}"] = {
                     "file": path.name,
                     "width": width,
                     "height": height,
                     "bytes": len(data),
                 }
-        _write_atomically(manifest, json.dumps(files, sort_keys=True).encode())
+        write_atomically(manifest, json.dumps(files, sort_keys=True).encode())
         return self._from_manifest(source, digest, files, reused=False)
 
     def _folder(self, digest: str) -> Path:
@@ -314,15 +314,3 @@ def _encode_within(image: Image.Image, format_name: str) -> tuple[bytes, int, in
         scale = min(0.9, (MAX_OUTPUT_BYTES / buffer.tell()) ** 0.5 * 0.95)
         size = (max(1, int(current.width * scale)), max(1, int(current.height * scale)))
         current = current.resize(size, Image.Resampling.LANCZOS)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write by renaming a finished temporary file: two builds at once never see half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

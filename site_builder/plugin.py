@@ -121,33 +121,30 @@ class PinganPlugin(BasePlugin[PinganConfig]):
         }
         config_dir = Path(config.config_file_path or ".").parent
         cache_dir = config_dir / self.config.cache_dir if self.config.cache_dir else None
-        activities = None
-        if self.config.activities:
-            try:
-                activities = load_activities(config_dir / self.config.activities, deployment)
-            except ActivitiesError as error:
-                raise PluginError(
-                    f"{error.problems.report()}\n活动文件有 {len(error.problems)} 个问题，"
-                    "未生成网站。"
-                ) from None
-        decisions = None
-        if self.config.honours:
-            try:
-                decisions = load_decisions(config_dir / self.config.honours, deployment)
-            except DecisionsError as error:
-                raise PluginError(
-                    f"{error.problems.report()}\n表彰决定文件有 {len(error.problems)} 个问题，"
-                    "未生成网站。"
-                ) from None
-        statistics = None
-        if self.config.statistics:
-            try:
-                statistics = load_statistics(config_dir / self.config.statistics, deployment)
-            except StatisticsError as error:
-                raise PluginError(
-                    f"{error.problems.report()}\n统计数据文件有 {len(error.problems)} 个问题，"
-                    "未生成网站。"
-                ) from None
+        activities = _build_input(
+            config_dir,
+            self.config.activities,
+            load_activities,
+            ActivitiesError,
+            "活动文件",
+            deployment,
+        )
+        decisions = _build_input(
+            config_dir,
+            self.config.honours,
+            load_decisions,
+            DecisionsError,
+            "表彰决定文件",
+            deployment,
+        )
+        statistics = _build_input(
+            config_dir,
+            self.config.statistics,
+            load_statistics,
+            StatisticsError,
+            "统计数据文件",
+            deployment,
+        )
         self.site = Site(
             deployment=deployment,
             day=build_day(self.config.build_date),
@@ -380,3 +377,16 @@ def _content_nav(pages: list[File]) -> list[str]:
         return (float(meta.get("nav_order", 1000)), file.src_uri)
 
     return [file.src_uri for file in sorted(pages, key=order)]
+
+
+def _build_input(config_dir, name, load, error_type, what, deployment):
+    """A file the service exported for the build (honours, activities, statistics), loaded
+    and checked; None without one, and a data error in it stops the build in Chinese."""
+    if not name:
+        return None
+    try:
+        return load(config_dir / name, deployment)
+    except error_type as error:
+        raise PluginError(
+            f"{error.problems.report()}\n{what}有 {len(error.problems)} 个问题，未生成网站。"
+        ) from None

@@ -11,13 +11,12 @@ unchanged one is found again.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
+from ..files import write_atomically
 from .pdf import html_to_pdf
 
 
@@ -57,13 +56,5 @@ class PdfCache:
             return CachedPdf(path, reused=True)
         data = html_to_pdf(html)
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Renamed into place once written: two builds at once never read half a file.
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(path, data)
         return CachedPdf(path, reused=False)
