@@ -52,9 +52,25 @@ def click_and_wait(browser, locator: tuple[str, str]) -> None:
     answers on the same URL leaves ``current_url`` unchanged, so only the old element
     going stale tells that the new page is there.
     """
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    element = WebDriverWait(browser, 15).until(expected_conditions.element_to_be_clickable(locator))
-    element.click()
+    def clicked(driver):
+        """The element clicked, or False to try again: Chromium refuses a click on a node
+        of a document it is swapping out, and then nothing was clicked."""
+        element = expected_conditions.element_to_be_clickable(locator)(driver)
+        if not element:
+            return False
+        try:
+            element.click()
+        except StaleElementReferenceException:
+            return False
+        except WebDriverException as error:
+            if "does not belong to the document" not in str(error):
+                raise
+            return False
+        return element
+
+    element = WebDriverWait(browser, 15).until(clicked)
     WebDriverWait(browser, 15).until(expected_conditions.staleness_of(element))

@@ -288,7 +288,7 @@ def office_demo(shared_demo):
             session.add(
                 VolunteerRecord(
                     deployment="wujin",
-                    id_hmac="phone-width-record",
+                    id_hmac="phone-width-nominee",
                     volunteer_number="WJ2026000999",
                     name="孙示例",
                     id_last4="123X",
