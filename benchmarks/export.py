@@ -506,11 +506,11 @@ def office_export(out: str, workbooks: bool = True) -> None:
     from form_service.office.exports import ExportRequest, write_export
 
     app = create_app({"RATELIMIT_ENABLED": False, "SMTP": None, "QUEUE_INLINE": False})
-    request = ExportRequest("wujin", (CAMPAIGN,), None, False)
+    request = ExportRequest("wujin", (CAMPAIGN,), None, False, workbooks=workbooks)
     with app.app_context():
         started = _reset_peak()
         start, cpu = time.perf_counter(), _cpu()
-        summary = write_export(request, out, workbooks=workbooks)
+        summary = write_export(request, out)
         seconds, cpu = time.perf_counter() - start, _cpu() - cpu
         peaks = {**_peaks(), "workers_kib": summary.worker_peak_kib, "cpu": cpu}
         peaks["rows_kib"] = summary.row_worker_peak_kib

@@ -71,6 +71,7 @@ DETAIL_LABELS = {
     "columns": "导出的列",
     "rows": "报名份数",
     "excluded": "未能导出",
+    "workbooks": "含 Excel 工作簿",
     "age_exceptions": "年龄放宽",
     "username": "账号",
     "role": "角色",

@@ -241,13 +241,14 @@ def _export(args: argparse.Namespace) -> int:
             campaigns=tuple(args.campaign or deployment.campaigns),
             columns=tuple(args.column) if args.column else None,
             full_id_numbers=args.full_id_numbers,
+            workbooks=not args.csv_only,
         )
         # Written beside the target and renamed once audited: the package appears under
         # its name only complete and recorded in the audit log.
         target = Path(args.out)
         partial = target.with_name(f".{target.name}.part")
         try:
-            summary = write_export(request, partial, workbooks=not args.csv_only)
+            summary = write_export(request, partial)
         except ColumnError as error:
             print(str(error), file=sys.stderr)
             return 1

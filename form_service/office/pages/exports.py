@@ -1,5 +1,11 @@
 """Data packages of a unit's applications: the form and the download; and the pages of
-background jobs of every kind (progress, download)."""
+background jobs of every kind (progress, download).
+
+The form's ``package`` chooses the whole package (the default: CSV, datapackage.json and
+the two workbooks) or the data package alone (``csv``: no XLSX, for a million rows a
+matter of seconds where the workbooks take most of a minute). Any other value is a 400
+with the export page and the choices named, never a package of a kind nobody asked for.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +33,14 @@ from ..auth import login_required, require_unit_in_scope
 
 bp = Blueprint("exports", __name__)
 
+#: The form's ``package`` choices → whether the package holds its workbooks.
+PACKAGES = {"whole": True, "csv": False}
+UNKNOWN_PACKAGE = "请选择导出内容：“完整数据包”或“仅数据包（CSV，不含 Excel 工作簿）”。"
+
+
+class UnknownPackage(ValueError):
+    """The form's ``package`` is neither of ``PACKAGES``."""
+
 
 def _export_request(unit: str, values) -> exports.ExportRequest:
     deployment = current_deployment()
@@ -37,13 +51,20 @@ def _export_request(unit: str, values) -> exports.ExportRequest:
     campaigns = tuple(chosen or deployment.campaigns)
     columns = tuple(c for c in values.getlist("column") if c) or None
     full = values.get("full_id_numbers") in ("1", "on", "true")
-    return exports.ExportRequest(unit, campaigns, columns, full)
+    package = values.get("package", "whole")
+    if package not in PACKAGES:
+        raise UnknownPackage(package)
+    return exports.ExportRequest(unit, campaigns, columns, full, workbooks=PACKAGES[package])
 
 
 @bp.get("/units/<unit>/export", endpoint="form")
 @login_required
 def export_form(unit: str):
     require_unit_in_scope(unit)
+    return _export_page(unit)
+
+
+def _export_page(unit: str, error: str | None = None, status: int = 200):
     deployment = current_deployment()
     columns: dict[str, str] = {}
     for campaign in deployment.campaigns.values():
@@ -54,8 +75,8 @@ def export_form(unit: str):
         unit=deployment.tree[unit],
         campaigns=deployment.campaigns,
         columns=columns,
-        error=None,
-    )
+        error=error,
+    ), status
 
 
 @bp.route("/units/<unit>/export.zip", methods=["GET", "POST"], endpoint="zip")
@@ -64,7 +85,10 @@ def export_zip(unit: str):
     """GET: masked numbers. POST (CSRF-checked): may ask for full numbers (administrators)."""
     require_unit_in_scope(unit)
     values = request.form if request.method == "POST" else request.args
-    export = _export_request(unit, values)
+    try:
+        export = _export_request(unit, values)
+    except UnknownPackage:
+        return _export_page(unit, UNKNOWN_PACKAGE, 400)
     if export.full_id_numbers and (request.method != "POST" or not g.office_user.is_administrator):
         abort(403)
     deployment = current_deployment()
@@ -90,7 +114,7 @@ def export_zip(unit: str):
         handle,
         mimetype="application/zip",
         as_attachment=True,
-        download_name=exports.download_name(unit),
+        download_name=exports.download_name(unit, workbooks=export.workbooks),
     )
     response.headers["X-Pingan-Excluded"] = str(summary.excluded_count)
     return response
@@ -144,6 +168,7 @@ def export_job(token: str):
         "office/export_job.html",
         job=job,
         kind=kind,
+        workbooks=job.options.get("workbooks", True),
         title=exports.KINDS[kind].title,
         figures=job.options.get("figures", {}),
         unit=current_deployment().tree[job.unit],
@@ -166,5 +191,5 @@ def export_download(token: str):
         job.path,
         mimetype="application/zip",
         as_attachment=True,
-        download_name=exports.download_name(job.unit, kind),
+        download_name=exports.job_download_name(job),
     )

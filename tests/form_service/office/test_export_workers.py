@@ -44,7 +44,7 @@ def shanxi(office_app):
     return app, (first, formula, broken, others, last)
 
 
-def _both(app, request, tmp_path, workbooks=True):
+def _both(app, request, tmp_path):
     """(summary, archive) written here, then through the row workers."""
     written = []
     for name, threshold in (("here", 10**9), ("workers", 0)):
@@ -53,7 +53,7 @@ def _both(app, request, tmp_path, workbooks=True):
             deployment = app.extensions["pingan_deployment"]
             assert (export_source(deployment, request) is not None) == (name == "workers")
             path = tmp_path / f"{name}.zip"
-            summary = write_export(request, path, workbooks=workbooks)
+            summary = write_export(request, path)
         written.append((summary, zipfile.ZipFile(path)))
     return written
 
@@ -104,12 +104,14 @@ def test_workers_write_the_package_one_process_writes(shanxi, tmp_path):
 def test_a_sparse_selection_and_chosen_columns_through_workers(shanxi, tmp_path):
     app, *_ = shanxi
     # taiyuan's four among fourteen of datong's: read through the indexes, range by range.
-    request = ExportRequest("taiyuan", ("shanxi-2026",), ("reference", "name", "unit"), False)
+    request = ExportRequest(
+        "taiyuan", ("shanxi-2026",), ("reference", "name", "unit"), False, workbooks=False
+    )
     with app.app_context():
         app.config["EXPORT_PARALLEL_ROWS"] = 0
         source = export_source(app.extensions["pingan_deployment"], request)
         assert source.match == {} and source.count == 4
-    here, workers = _both(app, request, tmp_path, workbooks=False)
+    here, workers = _both(app, request, tmp_path)
     _same(here, workers, tmp_path)
     # The roster shows mobile numbers, so the broken one is read and its record left out.
     assert workers[0].rows == {"shanxi-2026": 3}

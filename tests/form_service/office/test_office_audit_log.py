@@ -53,6 +53,11 @@ def test_a_decision_and_an_export_are_written_in_words(app, office):
             "招募：武进区平安志愿者招募公告（2026 年）；导出的列：姓名、年龄；报名份数：3 份；"
             "未能导出：0 份",
         ),
+        (
+            {"campaigns": ["wujin-2026"], "rows": 3, "excluded": 0, "workbooks": False},
+            "招募：武进区平安志愿者招募公告（2026 年）；报名份数：3 份；未能导出：0 份；"
+            "含 Excel 工作簿：否",
+        ),
         ({"username": "hutang-2", "role": "reviewer"}, "账号：hutang-2；角色：审核员"),
         (
             {"campaign": "wujin-2026", "rows": 2, "age_exceptions": 1},
