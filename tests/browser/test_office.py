@@ -108,10 +108,10 @@ def _apply(app) -> str:
         return session.scalar(select(Application.reference))
 
 
-def _wait_for_file(folder: Path, suffix: str, timeout: float = 20.0) -> Path:
+def _wait_for_file(folder: Path, suffix: str, timeout: float = 20.0, contains: str = "") -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        done = [p for p in folder.iterdir() if p.suffix == suffix]
+        done = [p for p in folder.iterdir() if p.suffix == suffix and contains in p.name]
         if done and not any(p.suffix == ".crdownload" for p in folder.iterdir()):
             return done[0]
         time.sleep(0.2)
@@ -204,6 +204,21 @@ def test_an_office_user_reviews_exports_and_registers_on_accessible_pages(
     values = [cell.value for cell in sheet[2]]
     assert values[0] == "周示例"
     assert values[headers.index("审核阶段")] == REGISTERED
+
+    # The data package alone: chosen by its label, a job of its own, a file named for it.
+    browser.get(f"{url}/office/units/hutang/export")
+    browser.find_element(By.CSS_SELECTOR, "label[for=export-package-csv]").click()
+    assert browser.find_element(By.ID, "export-package-csv").is_selected()
+    browser.find_element(By.ID, "export-masked").click()
+    WebDriverWait(browser, 10).until(expected.url_contains("/office/exports/"))
+    _wait_for_download_link(browser).click()
+    assert "仅 CSV" in browser.find_element(By.ID, "job-state").text
+    assert_accessible(browser)
+    data_package = _wait_for_file(downloads, ".zip", contains="-csv-")
+    with zipfile.ZipFile(data_package) as archive:
+        names = set(archive.namelist())
+    assert {"datapackage.json", "wujin-2026.csv"} <= names
+    assert not any(name.endswith(".xlsx") for name in names)
 
     browser.get(detail)
     browser.find_element(By.ID, "certificate-link").click()
