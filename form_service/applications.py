@@ -1,13 +1,15 @@
 """Storing applications and finding them again: the steps that need the database.
 
 ``submit`` is the single way in for the form and the API: it validates, checks the
-scheme's rule on applying twice (``pingan.duplicates``, over ``earlier_applications``,
-which the roster import uses too), encrypts, and only then opens a write transaction that
-inserts the row with its first stage event: on SQLite the write lock is held for the
-inserts and the commit, never for reading or computing. The unique index on
-``(scope, id_hmac)`` over open applications settles races that the look-up before the
-insert cannot see, so two concurrent submissions of one ID number store exactly one
-application; a rejected or withdrawn one is not open and does not stand in the way.
+scheme's rule on applying twice (``pingan.duplicates``, over the person's earlier
+applications, which the roster import reads too through ``earlier_applications``),
+encrypts, and only then opens a write transaction that inserts the row with its first
+stage event: on SQLite the write lock is held for the inserts and the commit, never for
+reading or computing. Its few fixed statements run on the driver (``driver.py``); on
+PostgreSQL the row and its event are one statement. The unique index on ``(scope,
+id_hmac)`` over open applications settles races that the look-up before the insert cannot
+see, so two concurrent submissions of one ID number store exactly one application; a
+rejected or withdrawn one is not open and does not stand in the way.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ import hmac
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import Connection, bindparam, case, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Table, bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from pingan.deployment import Deployment
@@ -30,6 +32,7 @@ from pingan.duplicates import Earlier, duplicate_problem
 from pingan.records import format_reference as format_reference  # re-exported for the views
 from pingan.review import CLOSED_STAGES, REGISTERED, WITHDRAWN, Workflow, state_of
 
+from . import driver
 from .crypto import PersonalDataCipher
 from .db import Database
 from .forms import CampaignForm
@@ -111,98 +114,230 @@ def submit(
     if submission is None:
         return Outcome(errors=errors)
     id_hmac = identity_hash(cipher, submission.id_type, submission.id_number)
-    # SQLite locks the whole database for a write transaction, so there the rule on applying
-    # twice is read before it, with no lock held; PostgreSQL locks only the new rows, so
-    # there the look-up opens the write transaction and the request takes one connection.
-    # Either way a submission of the same person committed in between meets the unique
-    # index on (scope, id_hmac) and is looked up again below.
-    look_first = database.is_sqlite
-    if look_first:
-        with database.engine.connect() as connection:  # Core: no Session for one SELECT
-            earlier = _earlier_result(
-                connection, form, id_hmac, submission.unit, idempotency_key, request_hmac
-            )
+    statements = _statements(database)
+    hooks = _stored_hooks()
+    with driver.connect(database) as connection:
+        # The rule on applying twice is read before the write transaction, with no lock held
+        # (SQLite locks the whole database for a write). A submission of the same person
+        # committed in between meets the unique index on (scope, id_hmac) and is looked up
+        # again below.
+        earlier = _earlier_result(
+            connection, form, id_hmac, submission.unit, idempotency_key, request_hmac
+        )
         if earlier is not None:
             return earlier
-    for _attempt in range(3):
-        # Encrypted and built before the write lock: the transaction holds only the inserts.
-        application = new_application(cipher, form, submission, id_hmac, channel)
-        application.submitted_at = application.updated_at = utcnow()
-        row = _insert_values(application)
-        try:
-            with database.write() as session:
-                connection = session.connection()
-                if not look_first:
-                    earlier = _earlier_result(
-                        connection, form, id_hmac, submission.unit, idempotency_key, request_hmac
-                    )
-                    if earlier is not None:
-                        return earlier
-                inserted = connection.execute(_INSERT_APPLICATION, row)
-                application.id = inserted.inserted_primary_key[0]
-                connection.execute(
-                    _INSERT_EVENT,
-                    {
-                        "application_id": application.id,
-                        "to_stage": application.stage,
-                        "actor": "applicant",
-                        "at": application.submitted_at,
-                    },
+        for _attempt in range(3):
+            # Encrypted and built before the write lock: the transaction holds only the inserts.
+            values = application_values(cipher, form, submission, id_hmac, channel)
+            values["submitted_at"] = values["updated_at"] = utcnow()
+            application = StoredApplication(values)
+            try:
+                after_commit = _store(
+                    connection, statements, application, hooks, idempotency_key, request_hmac
                 )
-                for hook in _stored_hooks():
-                    hook(session, application)  # the e-mail confirmation, in this transaction
-                if idempotency_key:
-                    connection.execute(
-                        _INSERT_KEY,
-                        {
-                            "campaign": form.campaign.id,
-                            "key": idempotency_key,
-                            "request_hmac": request_hmac,
-                            "application_id": application.id,
-                            "created_at": application.submitted_at,
-                        },
-                    )
-        except IntegrityError:
-            # Someone else committed first: the same person, the same key, or (once in
-            # 10^14) the same reference. Look again in a fresh transaction.
-            with database.engine.connect() as connection:
+            except database.engine.dialect.loaded_dbapi.IntegrityError:
+                # Someone else committed first: the same person, the same key, or (once in
+                # 10^14) the same reference. Look again, outside any transaction.
                 earlier = _earlier_result(
                     connection, form, id_hmac, submission.unit, idempotency_key, request_hmac
                 )
-            if earlier is not None:
-                return earlier
-            continue
-        # The row id, not the reference: reference + last four ID characters open /status.
-        log.info(
-            "application stored: id=%s campaign=%s unit=%s channel=%s",
-            application.id,
-            application.campaign,
-            application.unit,
-            channel,
-        )
-        return Outcome(application=application)
+                if earlier is not None:
+                    return earlier
+                continue
+            for callback in after_commit:
+                callback()
+            # The row id, not the reference: reference + last four ID characters open /status.
+            log.info(
+                "application stored: id=%s campaign=%s unit=%s channel=%s",
+                application.id,
+                application.campaign,
+                application.unit,
+                channel,
+            )
+            return Outcome(application=application)
     raise RuntimeError("could not store the application after three attempts")
 
 
+class StoredApplication:
+    """An application just stored by ``submit``: its id and its row's values as attributes.
+
+    What the views, the log and the stored hooks read of it (reference, campaign, stage,
+    unit, name, answers, channel …); an ORM ``Application`` would cost more to build than
+    the inserts.
+    """
+
+    def __init__(self, values: dict[str, Any]):
+        self.id: int | None = None
+        self.values = values
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """A row a stored hook adds in the application's transaction (``pingan_stored_hooks``),
+    and what to call once that transaction has committed."""
+
+    table: Table
+    values: dict[str, Any]
+    after_commit: Callable[[], None] | None = None
+
+
+def _store(
+    connection: driver.DriverConnection,
+    statements: _SubmissionStatements,
+    application: StoredApplication,
+    hooks: list,
+    key: str | None,
+    request_hmac: str,
+) -> list[Callable[[], None]]:
+    """Insert *application*, its first stage event and whatever comes with it, in one
+    transaction; its id is set on it. Returns what to call after the commit."""
+    values = application.values
+    event = {
+        "event_to_stage": values["stage"],
+        "event_actor": "applicant",
+        "event_at": values["submitted_at"],
+    }
+    rows = [row for hook in hooks for row in hook(application)]
+    if not statements.together:  # SQLite: the row, then its event with the row's id
+        with connection.transaction() as cursor:
+            application.id = cursor.execute(statements.application, values).lastrowid
+            event["event_application_id"] = application.id
+            cursor.execute(statements.event, event)
+            _store_more(cursor, statements, application, rows, key, request_hmac)
+    elif not rows and not key:  # PostgreSQL: one statement, its own transaction
+        application.id = connection.write_one(statements.together, {**values, **event})[0][0]
+    else:
+        with connection.transaction() as cursor:
+            found = cursor.execute(statements.together, {**values, **event}).fetchall()
+            application.id = found[0][0]
+            _store_more(cursor, statements, application, rows, key, request_hmac)
+    return [row.after_commit for row in rows if row.after_commit is not None]
+
+
+def _store_more(cursor, statements, application, rows, key, request_hmac) -> None:
+    """The idempotency key and the hooks' rows, in the application's transaction."""
+    if key:
+        key_values = {
+            "campaign": application.campaign,
+            "key": key,
+            "request_hmac": request_hmac,
+            "application_id": application.id,
+            "created_at": application.submitted_at,
+        }
+        cursor.execute(statements.key, key_values)
+    for row in rows:
+        statement = statements.of_table(row.table)
+        cursor.execute(statement, {**row.values, "application_id": application.id})
+
+
 def _stored_hooks() -> list:
-    """What the app writes with each stored application (``office.letters``: the e-mail)."""
+    """What the app stores with each application (``office.letters``: the e-mail): each
+    hook takes the ``StoredApplication`` and returns ``StoredRow``s, maybe none."""
     return current_app.extensions.get("pingan_stored_hooks", []) if has_app_context() else []
 
 
-#: Core inserts: the unit of work would spend more time than the statements, inside the lock.
-_INSERT_APPLICATION = insert(Application.__table__)
-_INSERT_EVENT = insert(StageEvent.__table__)
-_INSERT_KEY = insert(IdempotencyKey.__table__)
+class _SubmissionStatements:
+    """The submission's statements, compiled once per database (``driver.py``)."""
+
+    def __init__(self, dialect):
+        self.dialect = dialect
+        applications = Application.__table__
+        events = StageEvent.__table__
+        self.application = driver.insert_statement(applications, dialect)
+        clause, event_defaults = driver.insert_values(events, "event_")
+        self.event = driver.Statement(clause, dialect, event_defaults)
+        self.key = driver.insert_statement(IdempotencyKey.__table__, dialect)
+        self.earlier = driver.Statement(_EARLIER_ONE, dialect)
+        self.together = None
+        if dialect.name != "sqlite":
+            # PostgreSQL: the row and its event in one statement (a data-modifying WITH), so
+            # that without a key or a hook's row the write is one round trip in autocommit.
+            row_clause, defaults = driver.insert_values(applications)
+            stored = row_clause.returning(applications.c.id).cte("stored")
+            event_columns = ["application_id", "to_stage", "actor", "at"]
+            together = (
+                insert(events)
+                .from_select(
+                    event_columns,
+                    select(
+                        stored.c.id,
+                        bindparam("event_to_stage", type_=events.c.to_stage.type),
+                        bindparam("event_actor", type_=events.c.actor.type),
+                        bindparam("event_at", type_=events.c.at.type),
+                    ),
+                )
+                .returning(events.c.application_id)
+            )
+            self.together = driver.Statement(together, dialect, defaults)
+        self._tables: dict[str, driver.Statement] = {}
+
+    def of_table(self, table: Table) -> driver.Statement:
+        if table.name not in self._tables:
+            self._tables[table.name] = driver.insert_statement(table, self.dialect)
+        return self._tables[table.name]
 
 
-def _insert_values(application: Application) -> dict[str, Any]:
-    """The columns *application* (unsaved, built by ``new_application``) sets."""
-    values = {}
-    for column in Application.__table__.columns:
-        value = getattr(application, column.key)
-        if value is not None:
-            values[column.key] = value
-    return values
+def _statements(database: Database) -> _SubmissionStatements:
+    statements = database.driver_statements.get("submission")
+    if statements is None:
+        statements = database.driver_statements["submission"] = _SubmissionStatements(
+            database.engine.dialect
+        )
+    return statements
+
+
+def application_values(
+    cipher: PersonalDataCipher,
+    form: CampaignForm,
+    submission: Submission,
+    id_hmac: str,
+    channel: str,
+) -> dict[str, Any]:
+    """The unsaved row for a validated *submission*, by column: personal data encrypted,
+    first stage.
+
+    The one place that maps a ``Submission`` onto an application's row, shared by online
+    submissions (``submit``) and office roster imports (``office.imports``, through
+    ``new_application``). *id_hmac* is ``identity_hash`` of the submission's document,
+    which the UNIQUE constraint checks.
+    """
+    sensitive = submission.sensitive
+    answers = dict(submission.answers)
+    service_type = answers.pop("service_type", None)  # a column of its own: see models
+    return {
+        "reference": new_reference(),
+        "deployment": form.deployment.id,
+        "campaign": submission.campaign,
+        "unit": submission.unit,
+        "category": submission.category,
+        "service_type": service_type,
+        "stage": form.workflow.first,
+        "scope": form.scope,
+        "name": submission.name,
+        "id_type": submission.id_type,
+        "id_hmac": id_hmac,
+        "id_encrypted": cipher.encrypt(submission.id_number),
+        "id_last4": submission.id_number[-4:],
+        "sex": submission.sex,
+        "birth_month": f"{submission.birth_date:%Y-%m}" if submission.birth_date else None,
+        "mobile_encrypted": cipher.encrypt(submission.mobile) if submission.mobile else None,
+        "sensitive_encrypted": (
+            cipher.encrypt(json.dumps(sensitive, ensure_ascii=False)) if sensitive else None
+        ),
+        "answers": answers,
+        "declarations": submission.declarations,
+        "consent_notice": True,
+        "consent_sensitive": True,
+        "notice_version": submission.notice_version,
+        "via": submission.via,
+        "channel": channel,
+    }
 
 
 def new_application(
@@ -212,44 +347,9 @@ def new_application(
     id_hmac: str,
     channel: str,
 ) -> Application:
-    """The unsaved row for a validated *submission*: personal data encrypted, first stage.
-
-    The one place that maps a ``Submission`` onto an ``Application``, shared by online
-    submissions (``submit``) and office roster imports (``office.imports``). The caller
-    adds it to a write session (and its first ``StageEvent``); *id_hmac* is
-    ``identity_hash`` of the submission's document, which the UNIQUE constraint checks.
-    """
-    sensitive = submission.sensitive
-    answers = dict(submission.answers)
-    service_type = answers.pop("service_type", None)  # a column of its own: see models
-    return Application(
-        reference=new_reference(),
-        deployment=form.deployment.id,
-        campaign=submission.campaign,
-        unit=submission.unit,
-        category=submission.category,
-        service_type=service_type,
-        stage=form.workflow.first,
-        scope=form.scope,
-        name=submission.name,
-        id_type=submission.id_type,
-        id_hmac=id_hmac,
-        id_encrypted=cipher.encrypt(submission.id_number),
-        id_last4=submission.id_number[-4:],
-        sex=submission.sex,
-        birth_month=f"{submission.birth_date:%Y-%m}" if submission.birth_date else None,
-        mobile_encrypted=cipher.encrypt(submission.mobile) if submission.mobile else None,
-        sensitive_encrypted=(
-            cipher.encrypt(json.dumps(sensitive, ensure_ascii=False)) if sensitive else None
-        ),
-        answers=answers,
-        declarations=submission.declarations,
-        consent_notice=True,
-        consent_sensitive=True,
-        notice_version=submission.notice_version,
-        via=submission.via,
-        channel=channel,
-    )
+    """``application_values`` as an unsaved ``Application`` (the roster import adds it to a
+    write session with its first ``StageEvent``)."""
+    return Application(**application_values(cipher, form, submission, id_hmac, channel))
 
 
 #: A person's applications in a deployment, by the identity index. Built once: building the
@@ -286,14 +386,19 @@ def earlier_applications(
     else:
         parameters = {"deployment": deployment.id, "id_hmacs": list(id_hmacs)}
         rows = connection.execute(_EARLIER_MANY, parameters).all()
+    return _earlier_of_rows(deployment, rows)
+
+
+def _earlier_of_rows(deployment: Deployment, rows) -> dict[str, list[Earlier]]:
+    """(id_hmac, campaign, unit, stage) rows → each keyed hash's applications with state."""
     flows: dict[str, Workflow | None] = {}
     found: dict[str, list[Earlier]] = {}
-    for row in rows:
-        if row.campaign not in flows:
-            campaign = deployment.campaigns.get(row.campaign)
-            flows[row.campaign] = campaign and Workflow(campaign, deployment)
-        state = state_of(row.stage, flows[row.campaign])
-        found.setdefault(row.id_hmac, []).append(Earlier(row.campaign, row.unit, state))
+    for id_hmac, campaign_id, unit, stage in rows:
+        if campaign_id not in flows:
+            campaign = deployment.campaigns.get(campaign_id)
+            flows[campaign_id] = campaign and Workflow(campaign, deployment)
+        state = state_of(stage, flows[campaign_id])
+        found.setdefault(id_hmac, []).append(Earlier(campaign_id, unit, state))
     return found
 
 
@@ -309,16 +414,18 @@ def duplicate_message(form: CampaignForm, earlier: list[Earlier], unit: str | No
 
 
 def _duplicate_errors(
-    connection: Connection, form: CampaignForm, id_hmac: str, unit: str | None
+    connection: driver.DriverConnection, form: CampaignForm, id_hmac: str, unit: str | None
 ) -> list[FieldError]:
     """The scheme's rule on applying twice, as an error on the ID number field."""
-    earlier = earlier_applications(connection, form.deployment, [id_hmac]).get(id_hmac, [])
+    statement = _statements(connection.database).earlier
+    rows = connection.read(statement, {"deployment": form.deployment.id, "id_hmac": id_hmac})
+    earlier = _earlier_of_rows(form.deployment, rows).get(id_hmac, [])
     message = duplicate_message(form, earlier, unit)
     return [FieldError("id_number", message)] if message else []
 
 
 def _earlier_result(
-    connection: Connection,
+    connection: driver.DriverConnection,
     form: CampaignForm,
     id_hmac: str,
     unit: str | None,
@@ -333,7 +440,7 @@ def _earlier_result(
     """
     errors = _duplicate_errors(connection, form, id_hmac, unit)
     if key:
-        with Session(bind=connection) as session:  # joins the connection's transaction
+        with connection.database.sessions() as session:
             replay = _replay(session, form, key, request_hmac)
         if replay is not None:
             return replay

@@ -152,6 +152,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        #: Statements compiled for this database's driver (``driver.py``), by name.
+        self.driver_statements: dict = {}
+        #: Called with (SQL, parameters, writing) for each statement ``driver.py`` runs.
+        self.statement_listeners: list = []
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(sqlite_immediate=True)
         self.write_sessions = sessionmaker(writer, expire_on_commit=False)

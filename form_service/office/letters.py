@@ -98,27 +98,28 @@ def queue_decisions(session: Session, applications: list[Application], reason: s
 def install_confirmation_hook(app: Flask) -> None:
     """Have ``applications.submit`` write a confirmation with each online application.
 
-    ``submit`` stores the application with Core inserts (the ORM's unit of work would
-    hold SQLite's write lock longer), so it calls the hooks in ``pingan_stored_hooks``
-    itself, inside the transaction that stores the application.
+    ``submit`` stores the application with statements on the driver (the ORM's unit of
+    work would hold SQLite's write lock longer), so it asks the hooks in
+    ``pingan_stored_hooks`` for the rows to store with it, in the same transaction.
     """
     hooks = app.extensions.setdefault("pingan_stored_hooks", [])
-    if write_confirmation not in hooks:
-        hooks.append(write_confirmation)
+    if confirmation_rows not in hooks:
+        hooks.append(confirmation_rows)
 
 
-def write_confirmation(session: Session, application: Application) -> None:
-    """The e-mail confirming an application made online, if it gave an address."""
+def confirmation_rows(application: Any) -> list:
+    """The outbox row of the e-mail confirming an application made online, if it gave an
+    address and e-mail is on; *application* is ``submit``'s ``StoredApplication``."""
     if application.channel not in ("form", "api"):
-        return
+        return []
     email = (application.answers or {}).get("email")
     notifier = current_app.extensions["pingan_notifier"]
     if not email or notifier.smtp is None:  # no letter to write (inside the write lock)
-        return
+        return []
     values = {
         "name": application.name,
         "reference": application.reference,
         "campaign": application.campaign,
     }
     subject, body = confirmation(values)
-    notifier.email(session, email, subject, body, application=application)
+    return [notifier.email_row(email, subject, body)]

@@ -47,6 +47,7 @@ from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ..applications import StoredRow
 from ..crypto import PersonalDataCipher
 from ..db import Database
 from ..models import Application, utcnow
@@ -192,16 +193,15 @@ class Notifier:
         if mobile_encrypted:
             self._add(session, "sms", mobile_encrypted, None, text, application)
 
-    def _add(self, session, channel, recipient, subject, body, application) -> None:
-        message = OutboxMessage(
-            channel=channel,
-            recipient=recipient,
-            subject=subject,
-            body=body,
-            state="pending",
-            attempts=0,
-            next_try_at=utcnow(),
+    def email_row(self, to: str, subject: str, body: str) -> StoredRow:
+        """An e-mail as the outbox row ``applications.submit`` stores with an application
+        (its ``application_id`` filled in there), the sender woken after the commit."""
+        return StoredRow(
+            OutboxMessage.__table__, _message_values("email", to, subject, body), self.wake
         )
+
+    def _add(self, session, channel, recipient, subject, body, application) -> None:
+        message = OutboxMessage(**_message_values(channel, recipient, subject, body))
         if application is not None and application.id is not None:
             # By id: an application stored by a Core insert is not in the session, and
             # the relationship would insert it a second time.
@@ -393,6 +393,21 @@ def install_outbox_hook() -> None:
     if not event.contains(Session, "after_commit", _wake_after_commit):
         event.listen(Session, "after_commit", _wake_after_commit)
         event.listen(Session, "after_rollback", _forget_after_rollback)
+
+
+def _message_values(channel: str, recipient: str, subject: str | None, body: str) -> dict:
+    """A new outbox message's columns: pending, due now."""
+    now = utcnow()
+    return {
+        "channel": channel,
+        "recipient": recipient,
+        "subject": subject,
+        "body": body,
+        "state": "pending",
+        "attempts": 0,
+        "next_try_at": now,
+        "created_at": now,
+    }
 
 
 def _wake_after_commit(session: Session) -> None:

@@ -14,10 +14,10 @@ import time
 
 import pytest
 from applicants import TODAY, Applicant, get_db_of, stored
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select
 
 from form_service.applications import identity_hash, submit
-from form_service.models import Application
+from form_service.models import Application, StageEvent
 
 #: Enough rows of one deployment that reading them all is the costliest plan by far.
 ROWS = 20_000
@@ -60,27 +60,31 @@ def bulk_store(app, count: int) -> None:
 
 
 class Statements:
-    """The SQL an engine runs in this thread during a block (the test client's request; not
-    the app's background jobs), each with its parameters and whether it ran on a write
-    connection (``Database.write``)."""
+    """The SQL a database runs in this thread during a block (the test client's request; not
+    the app's background jobs), each with its parameters and whether it ran in a write
+    transaction: through SQLAlchemy (``Database.write``) or on the driver (``driver.py``)."""
 
-    def __init__(self, engine):
-        self.engine = engine
+    def __init__(self, database):
+        self.database = database
         self.thread = threading.get_ident()
         self.seen: list[tuple[str, object, bool]] = []
 
     def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._record)
+        event.listen(self.database.engine, "before_cursor_execute", self._record)
+        self.database.statement_listeners.append(self._record_driver)
         return self
 
     def __exit__(self, *_exc):
-        event.remove(self.engine, "before_cursor_execute", self._record)
+        event.remove(self.database.engine, "before_cursor_execute", self._record)
+        self.database.statement_listeners.remove(self._record_driver)
 
     def _record(self, conn, _cursor, statement, parameters, _context, _many):
-        if threading.get_ident() != self.thread:
-            return
         writing = bool(conn.get_execution_options().get("sqlite_immediate"))
-        self.seen.append((statement, parameters, writing))
+        self._record_driver(statement, parameters, writing)
+
+    def _record_driver(self, statement, parameters, writing):
+        if threading.get_ident() == self.thread:
+            self.seen.append((statement, parameters, writing))
 
 
 def explain(engine, statement: str, parameters) -> str:
@@ -107,7 +111,7 @@ def test_the_duplicate_check_reads_by_the_identity_index(storage_app):
             connection.exec_driver_sql("ANALYZE applications")
             connection.commit()
     applicant = Applicant(storage_app)
-    with Statements(database.engine) as statements:
+    with Statements(database) as statements:
         response = applicant.submit()
     assert response.status_code == 303
     checks = [
@@ -125,25 +129,72 @@ def test_the_duplicate_check_reads_by_the_identity_index(storage_app):
 
 
 def test_the_write_transaction_holds_only_the_inserts(storage_app):
-    """Validation and encryption happen before the write transaction; on SQLite, whose write
-    lock holds the whole database, the duplicate look-up too."""
+    """Validation, encryption and the duplicate look-up happen before the write transaction
+    (SQLite's write lock holds the whole database); PostgreSQL stores the row and its first
+    stage event in one statement."""
     database = get_db_of(storage_app)
     applicant = Applicant(storage_app)
-    with Statements(database.engine) as statements:
+    with Statements(database) as statements:
         assert applicant.submit_json(headers={"Idempotency-Key": "k-1"}).status_code == 201
     written = [
         statement.split()[0].upper()
         for statement, _parameters, writing in statements.seen
         if writing and not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA"))
     ]
-    inserts = ["INSERT", "INSERT", "INSERT"]  # application, stage event, key
     if database.is_sqlite:
-        assert written == inserts, [s for s, _p, w in statements.seen if w]
-        read = [statement for statement, _parameters, writing in statements.seen if not writing]
-        assert any("id_hmac" in statement for statement in read)
-    else:  # row locks only: the look-ups (duplicate, key) share the one transaction
-        assert written[-3:] == inserts and set(written[:-3]) == {"SELECT"}, written
+        assert written == ["INSERT", "INSERT", "INSERT"]  # application, stage event, key
+    else:
+        assert written == ["WITH", "INSERT"]  # application and stage event; key
+    read = [statement for statement, _parameters, writing in statements.seen if not writing]
+    assert any("id_hmac" in statement for statement in read)
     assert stored(storage_app) == 1
+
+
+def test_without_a_key_postgresql_stores_in_one_statement(storage_app):
+    """No key, no e-mail: the row and its event are one statement in autocommit (one round
+    trip after the look-up); SQLite's two inserts share one ``BEGIN IMMEDIATE``."""
+    database = get_db_of(storage_app)
+    applicant = Applicant(storage_app)
+    with Statements(database) as statements:
+        assert applicant.submit_json().status_code == 201
+    written = [
+        statement.split()[0].upper() for statement, _p, writing in statements.seen if writing
+    ]
+    if database.is_sqlite:
+        assert written == ["BEGIN", "INSERT", "INSERT"]
+    else:
+        assert written == ["WITH"]
+
+
+def test_a_row_stored_on_the_driver_reads_back_as_the_orm_would_store_it(storage_app):
+    """Dates, JSON, booleans and the encrypted fields go through SQLAlchemy's own bind
+    processors: read through the ORM, the row is what the applicant sent."""
+    database = get_db_of(storage_app)
+    cipher = storage_app.extensions["pingan_cipher"]
+    applicant = Applicant(storage_app)
+    answers = applicant.answers()
+    before = datetime.datetime.now(datetime.UTC)
+    response = applicant.client.post("/api/v1/campaigns/wujin-2026/applications", json=answers)
+    assert response.status_code == 201
+    with database.sessions() as session:
+        application = session.scalars(select(Application)).one()
+        event = session.scalars(select(StageEvent)).one()
+    assert application.reference == response.json["reference"].replace("-", "")
+    assert application.stage == "submitted" and application.channel == "api"
+    assert application.consent_notice is True and application.consent_sensitive is True
+    assert application.answers["email"] == answers["email"]
+    assert application.declarations == answers["declarations"]
+    assert cipher.decrypt(application.id_encrypted) == answers["id_number"]
+    assert cipher.decrypt(application.mobile_encrypted) == answers["mobile"]
+    assert application.submitted_at == application.updated_at
+    assert before - datetime.timedelta(seconds=1) <= _utc(application.submitted_at)
+    assert event.application_id == application.id and event.to_stage == "submitted"
+    assert event.actor == "applicant" and event.at == application.submitted_at
+
+
+def _utc(moment: datetime.datetime) -> datetime.datetime:
+    """SQLite gives stored times back without their zone (they are stored in UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
 def test_a_duplicate_committed_after_the_check_is_still_refused(storage_app, monkeypatch):
