@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .source import Source, read
+from .source import Reader, Source
 from .workbooks import _message, _peak_kib, _read
 
 if TYPE_CHECKING:
@@ -230,44 +230,56 @@ class _Worker:
 
 def work(stream: IO[bytes], out: IO[str]) -> None:
     """Make the rows of each range the messages on *stream* name (see the module's doc)."""
-    from .package import PackageSummary, _Exclusions, _Part, _Spool, _write_records
-
     start = json.loads(_read(stream))
     source = Source(**start["source"])
     today = datetime.date.fromisoformat(start["today"])
     folder = Path(start["folder"])
-    while True:
-        message = json.loads(_read(stream))
-        if message.get("end"):
-            return
-        number = message["range"]
-        summary = PackageSummary()
-        parts = {
-            spec["campaign"]: _Part(spec, today, _chunk(folder, number, spec["index"]), False)
-            for spec in start["specs"]
-        }
-        exclusions = _Exclusions(_excluded(folder, number), summary)
-        spool = _Spool(_spool(folder, number)) if start["workbooks"] else None
-        try:
-            records = itertools.chain.from_iterable(read(source, message["lo"], message["hi"]))
-            count = _write_records(records, parts, exclusions, summary, spool, None)
-        finally:
-            for part in parts.values():
-                part.close()
-            exclusions.close()
-            if spool is not None:
-                spool.close()
-        result = {
-            "range": number,
-            "records": count,
-            "rows": {campaign: part.rows for campaign, part in parts.items()},
-            "formula_like": summary.formula_like,
-            "formula_samples": summary.formula_samples,
-            "excluded": summary.excluded_count,
-            "peak_kib": _peak_kib(),
-        }
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
-        out.flush()
+    with Reader(source) as reader:
+        while True:
+            message = json.loads(_read(stream))
+            if message.get("end"):
+                return
+            out.write(_range(reader, message, start, today, folder))
+            out.flush()
+
+
+def _range(
+    reader: Reader,
+    message: Mapping[str, Any],
+    start: Mapping[str, Any],
+    today: datetime.date,
+    folder: Path,
+) -> str:
+    """Make the rows of the range *message* names; → the result line."""
+    from .package import PackageSummary, _Exclusions, _Part, _Spool, _write_records
+
+    number = message["range"]
+    summary = PackageSummary()
+    parts = {
+        spec["campaign"]: _Part(spec, today, _chunk(folder, number, spec["index"]), False)
+        for spec in start["specs"]
+    }
+    exclusions = _Exclusions(_excluded(folder, number), summary)
+    spool = _Spool(_spool(folder, number)) if start["workbooks"] else None
+    try:
+        records = itertools.chain.from_iterable(reader.read(message["lo"], message["hi"]))
+        count = _write_records(records, parts, exclusions, summary, spool, None)
+    finally:
+        for part in parts.values():
+            part.close()
+        exclusions.close()
+        if spool is not None:
+            spool.close()
+    result = {
+        "range": number,
+        "records": count,
+        "rows": {campaign: part.rows for campaign, part in parts.items()},
+        "formula_like": summary.formula_like,
+        "formula_samples": summary.formula_samples,
+        "excluded": summary.excluded_count,
+        "peak_kib": _peak_kib(),
+    }
+    return json.dumps(result, ensure_ascii=False) + "\n"
 
 
 if __name__ == "__main__":
