@@ -37,30 +37,43 @@ class Statement:
         self.names: Sequence[str] = (
             tuple(compiled.positiontup) if self.positional else tuple(compiled.binds)
         )
-        self.processors: dict[str, Callable[[Any], Any]] = {}
-        for name in self.names:
-            processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-            if processor is not None:
-                self.processors[name] = processor
-        self.defaults = dict(defaults or {})
+        defaults = dict(defaults or {})
+        #: Per parameter, in order: name, SQLAlchemy's bind processor or None, default.
+        self.steps: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...] = tuple(
+            (
+                name,
+                compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect),
+                defaults.get(name, _value_in(compiled.binds[name])),
+            )
+            for name in self.names
+        )
 
     def parameters(self, values: Mapping[str, Any]) -> tuple | dict:
-        """*values* by bind name → the driver's parameters (a missing one: its default, or
-        ``None``; a column with a Python-side default is never left to the database)."""
-        converted = {}
-        for name in self.names:
-            if name in values:
-                value = values[name]
-            elif name in self.defaults:
-                default = self.defaults[name]
-                value = default() if callable(default) else default
-            else:
+        """*values* by bind name → the driver's parameters. A missing one gets its column's
+        Python-side default, else ``None``; ``None`` is SQL ``NULL`` (JSON columns too: the
+        submission never leaves one out)."""
+        converted = []
+        for name, processor, default in self.steps:
+            value = values.get(name, default)
+            if value is _NO_DEFAULT:
                 value = None
-            processor = self.processors.get(name)
-            converted[name] = value if processor is None or value is None else processor(value)
+            elif callable(value) and value is default:
+                value = default()
+            if processor is not None and value is not None:
+                value = processor(value)
+            converted.append(value)
         if self.positional:
-            return tuple(converted[name] for name in self.names)
-        return converted
+            return tuple(converted)
+        return dict(zip(self.names, converted, strict=True))
+
+
+#: ``Statement.steps``' mark for a parameter without a default or a value of its own.
+_NO_DEFAULT = object()
+
+
+def _value_in(bind) -> Any:
+    """The value a bind parameter carries from the clause (``column == "x"``), if any."""
+    return _NO_DEFAULT if bind.required or bind.callable else bind.value
 
 
 def insert_values(table: Table, prefix: str = "") -> tuple[Insert, dict[str, Any]]:
