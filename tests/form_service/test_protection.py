@@ -44,6 +44,20 @@ def test_applying_is_rate_limited_per_client(make_app):
     assert statuses == [201, 201, 429]
 
 
+def test_each_request_counts_once_and_the_client_is_told_what_is_left(make_app):
+    """Limits are declared on the views; the check flask-limiter runs before every request
+    is skipped (``extensions.ViewLimiter``), so each request counts exactly once."""
+    app = make_app("wujin", RATELIMIT_ENABLED=True, APPLY_RATE_LIMIT="5 per minute")
+    applicant = Applicant(app)
+    left = [applicant.submit_json().headers["X-RateLimit-Remaining"] for _ in range(5)]
+    assert left == ["4", "3", "2", "1", "0"]
+    refused = applicant.submit_json()
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert refused.get_json()["errors"][0]["message"] == "请求过于频繁，请稍后再试"
+    status = [applicant.client.get("/status").status_code for _ in range(3)]
+    assert status == [200, 200, 200]  # pages without a limit are not counted at all
+
+
 def test_no_id_or_mobile_number_reaches_the_logs(app, caplog):
     caplog.set_level(logging.DEBUG)
     applicant = Applicant(app)
