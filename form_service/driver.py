@@ -100,13 +100,10 @@ def insert_values(table: Table, prefix: str = "") -> tuple[Insert, dict[str, Any
     return clause, defaults
 
 
-def insert_statement(table: Table, dialect, *, returning_id: bool = False) -> Statement:
-    """``insert_values`` compiled: the id comes back by ``RETURNING`` where asked (PostgreSQL),
-    else by the cursor's ``lastrowid`` (SQLite)."""
-    clause, defaults = insert_values(table)
-    if returning_id:
-        clause = clause.returning(table.c.id)
-    return Statement(clause, dialect, defaults)
+def insert_statement(table: Table, dialect) -> Statement:
+    """``insert_values`` compiled for *dialect* (a new row's id: the cursor's ``lastrowid``
+    on SQLite; PostgreSQL's submission returns it from its one statement)."""
+    return Statement(*insert_values(table), dialect)
 
 
 class DriverCursor:
