@@ -103,7 +103,8 @@ def insert_values(table: Table, prefix: str = "") -> tuple[Insert, dict[str, Any
 def insert_statement(table: Table, dialect) -> Statement:
     """``insert_values`` compiled for *dialect* (a new row's id: the cursor's ``lastrowid``
     on SQLite; PostgreSQL's submission returns it from its one statement)."""
-    return Statement(*insert_values(table), dialect)
+    clause, defaults = insert_values(table)
+    return Statement(clause, dialect, defaults)
 
 
 class DriverCursor:
