@@ -352,24 +352,27 @@ def new_application(
     return Application(**application_values(cipher, form, submission, id_hmac, channel))
 
 
-#: A person's applications in a deployment, by the identity index. Built once: building the
-#: statement per call cost more than running it. One hash (a submission) compares with ``=``;
-#: a roster import's many go through one expanding ``IN``.
-_EARLIER_COLUMNS = (Application.id_hmac, Application.campaign, Application.unit, Application.stage)
+#: A person's applications, by the identity index alone. Built once: building the statement
+#: per call cost more than running it. No condition on the deployment: a plan made before
+#: the table has statistics (a new deployment, PostgreSQL's generic plan) took the
+#: deployment's own index instead and read every row of it per look-up; the few rows of
+#: one person are sorted by deployment here (``_earlier_of_rows``). One hash (a submission)
+#: compares with ``=``; a roster import's many go through one expanding ``IN``.
+_EARLIER_COLUMNS = (
+    Application.deployment,
+    Application.id_hmac,
+    Application.campaign,
+    Application.unit,
+    Application.stage,
+)
 _EARLIER_ONE = (
     select(*_EARLIER_COLUMNS)
-    .where(
-        Application.deployment == bindparam("deployment"),
-        Application.id_hmac == bindparam("id_hmac"),
-    )
+    .where(Application.id_hmac == bindparam("id_hmac"))
     .order_by(Application.id)
 )
 _EARLIER_MANY = (
     select(*_EARLIER_COLUMNS)
-    .where(
-        Application.deployment == bindparam("deployment"),
-        Application.id_hmac.in_(bindparam("id_hmacs", expanding=True)),
-    )
+    .where(Application.id_hmac.in_(bindparam("id_hmacs", expanding=True)))
     .order_by(Application.id)
 )
 
@@ -381,19 +384,20 @@ def earlier_applications(
     # Core, not the ORM: its row handling would double the cost.
     connection = session if isinstance(session, Connection) else session.connection()
     if len(id_hmacs) == 1:
-        parameters = {"deployment": deployment.id, "id_hmac": id_hmacs[0]}
-        rows = connection.execute(_EARLIER_ONE, parameters).all()
+        rows = connection.execute(_EARLIER_ONE, {"id_hmac": id_hmacs[0]}).all()
     else:
-        parameters = {"deployment": deployment.id, "id_hmacs": list(id_hmacs)}
-        rows = connection.execute(_EARLIER_MANY, parameters).all()
+        rows = connection.execute(_EARLIER_MANY, {"id_hmacs": list(id_hmacs)}).all()
     return _earlier_of_rows(deployment, rows)
 
 
 def _earlier_of_rows(deployment: Deployment, rows) -> dict[str, list[Earlier]]:
-    """(id_hmac, campaign, unit, stage) rows → each keyed hash's applications with state."""
+    """(deployment, id_hmac, campaign, unit, stage) rows → each keyed hash's applications in
+    *deployment*, with their state."""
     flows: dict[str, Workflow | None] = {}
     found: dict[str, list[Earlier]] = {}
-    for id_hmac, campaign_id, unit, stage in rows:
+    for deployment_id, id_hmac, campaign_id, unit, stage in rows:
+        if deployment_id != deployment.id:
+            continue
         if campaign_id not in flows:
             campaign = deployment.campaigns.get(campaign_id)
             flows[campaign_id] = campaign and Workflow(campaign, deployment)
@@ -418,7 +422,7 @@ def _duplicate_errors(
 ) -> list[FieldError]:
     """The scheme's rule on applying twice, as an error on the ID number field."""
     statement = _statements(connection.database).earlier
-    rows = connection.read(statement, {"deployment": form.deployment.id, "id_hmac": id_hmac})
+    rows = connection.read(statement, {"id_hmac": id_hmac})
     earlier = _earlier_of_rows(form.deployment, rows).get(id_hmac, [])
     message = duplicate_message(form, earlier, unit)
     return [FieldError("id_number", message)] if message else []
