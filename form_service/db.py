@@ -47,18 +47,16 @@ SCAN_CACHE_KIB = 2048
 ANALYSIS_LIMIT = 1000
 
 
-def make_engine(url: str, *, generic_plans: bool = False) -> Engine:
+def make_engine(url: str) -> Engine:
     """An engine for *url*; SQLite gets WAL, FULL sync, a busy timeout, BEGIN IMMEDIATE and
-    room for its indexes in memory. *generic_plans*: PostgreSQL plans each prepared
-    statement once for any parameters (``Database.driver_engine``)."""
+    room for its indexes in memory."""
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         # The installed driver is psycopg 3 (the `postgres` extra); SQLAlchemy 2.0 would
         # otherwise look for psycopg2 behind a plain postgresql:// URL.
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
-        options = {"options": "-c plan_cache_mode=force_generic_plan"} if generic_plans else {}
-        return create_engine(parsed, pool_pre_ping=True, connect_args=options)
+        return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
@@ -154,13 +152,6 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        #: The submission path's connections (``driver.py``). On PostgreSQL a pool of its
-        #: own whose prepared statements always use their generic plan: its statements are
-        #: point look-ups and inserts, whose plan is the same for any value, and left to
-        #: choose, the server planned them again at every execution while the table was
-        #: small (0.43× the minimal app's submissions a second on an empty table, 0.67×
-        #: with generic plans). Other queries keep the server's choice, made per value.
-        self.driver_engine = self.engine if self.is_sqlite else make_engine(url, generic_plans=True)
         #: Statements compiled for this database's driver (``driver.py``), by name.
         self.driver_statements: dict = {}
         #: Called with (SQL, parameters, writing) for each statement ``driver.py`` runs.
@@ -222,8 +213,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        if self.driver_engine is not self.engine:
-            self.driver_engine.dispose()
         if self.writers is not None:
             release_writer_queue(self.writers)
             self.writers = None

@@ -190,9 +190,8 @@ class DriverConnection:
 
 @contextmanager
 def connect(database: Database) -> Iterator[DriverConnection]:
-    """A connection from the driver's pool (``Database.driver_engine``; pre-pinged on
-    PostgreSQL), returned after."""
-    pooled = database.driver_engine.raw_connection()
+    """A connection from the engine's pool (pre-pinged on PostgreSQL), returned after."""
+    pooled = database.engine.raw_connection()
     try:
         yield DriverConnection(database, pooled)
     finally:

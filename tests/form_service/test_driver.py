@@ -12,7 +12,7 @@ import datetime
 
 import pytest
 from applicants import get_db_of
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
 from form_service import driver
 from form_service.models import Application
@@ -117,18 +117,3 @@ def test_a_unique_violation_is_the_drivers_integrity_error_and_the_connection_go
             ),
             {},
         ) == [("UNIQUE0001",)]
-
-
-def test_on_postgresql_only_the_submission_path_forces_generic_plans(database):
-    """Its point look-ups and inserts have one plan for any value; the office's queries keep
-    the server's per-value choice."""
-    if database.is_sqlite:
-        assert database.driver_engine is database.engine
-        return
-    show = driver.Statement(
-        select(func.current_setting("plan_cache_mode")), database.engine.dialect
-    )
-    with driver.connect(database) as connection:
-        assert connection.read(show, {}) == [("force_generic_plan",)]
-    with database.engine.connect() as connection:
-        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
