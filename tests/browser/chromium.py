@@ -73,4 +73,28 @@ def click_and_wait(browser, locator: tuple[str, str]) -> None:
         return element
 
     element = WebDriverWait(browser, 15).until(clicked)
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(element))
+    wait_until_gone(browser, element)
+
+
+def wait_until_gone(browser, element, timeout: float = 15) -> None:
+    """Wait until *element*'s page has been replaced.
+
+    selenium's ``staleness_of`` asks the element whether it is enabled and counts a stale
+    reference as gone; Chromium may answer instead that the node "does not belong to the
+    document" while it swaps the new page in, which is gone just the same.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def gone(_driver) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" not in str(error):
+                raise
+            return True
+        return False
+
+    WebDriverWait(browser, timeout).until(gone)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from chromium import wait_until_gone
 from cryptography.fernet import Fernet
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as expected
@@ -139,7 +140,7 @@ def _submit(browser, element_id: str) -> None:
     """
     page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.ID, element_id).click()
-    WebDriverWait(browser, 15).until(expected.staleness_of(page))
+    wait_until_gone(browser, page)
 
 
 def _log_in(browser, password: str) -> None:
