@@ -52,7 +52,6 @@ def click_and_wait(browser, locator: tuple[str, str]) -> None:
     answers on the same URL leaves ``current_url`` unchanged, so only the old element
     going stale tells that the new page is there.
     """
-    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -60,15 +59,7 @@ def click_and_wait(browser, locator: tuple[str, str]) -> None:
         """The element clicked, or False to try again: Chromium refuses a click on a node
         of a document it is swapping out, and then nothing was clicked."""
         element = expected_conditions.element_to_be_clickable(locator)(driver)
-        if not element:
-            return False
-        try:
-            element.click()
-        except StaleElementReferenceException:
-            return False
-        except WebDriverException as error:
-            if "does not belong to the document" not in str(error):
-                raise
+        if not element or _swapped_out(element.click):
             return False
         return element
 
@@ -83,18 +74,22 @@ def wait_until_gone(browser, element, timeout: float = 15) -> None:
     reference as gone; Chromium may answer instead that the node "does not belong to the
     document" while it swaps the new page in, which is gone just the same.
     """
-    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    def gone(_driver) -> bool:
-        try:
-            element.is_enabled()
-        except StaleElementReferenceException:
-            return True
-        except WebDriverException as error:
-            if "does not belong to the document" not in str(error):
-                raise
-            return True
-        return False
+    WebDriverWait(browser, timeout).until(lambda _driver: _swapped_out(element.is_enabled))
 
-    WebDriverWait(browser, timeout).until(gone)
+
+def _swapped_out(action) -> bool:
+    """Run *action* (a call on an element); True if its page had been replaced meanwhile:
+    a stale reference, or Chromium's "does not belong to the document" while swapping."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        action()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" not in str(error):
+            raise
+        return True
+    return False
