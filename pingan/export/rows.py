@@ -212,15 +212,55 @@ def _system_value_writer(
 ) -> Callable[[Any], str]:
     """value → text for a column the system writes (reference, submission time, stage…)."""
     if spec["type"] == "datetime":
+        local_time = LocalTime(tz)
 
         def write_datetime(value: Any) -> str:
             if value is None or value == "":
                 return ""
             if isinstance(value, str):
                 return value
-            if value.tzinfo is None:
-                value = value.replace(tzinfo=datetime.UTC)
-            return value.astimezone(tz).isoformat(timespec="seconds")
+            return local_time.text(value)
 
         return write_datetime
     return lambda value: "" if value is None else labels.get(value, str(value))
+
+
+class LocalTime:
+    """Times as ISO text in one time zone, to the second: ``2026-09-02T09:30:00+08:00``.
+
+    ``value.astimezone(tz).isoformat()`` costs about 1.7 µs, a tenth of making an export
+    row. The zone's offset is looked up once per hour of UTC time instead, and kept when it
+    is the same at the hour's first and last microsecond (no transition inside it, which
+    holds for every hour of Asia/Shanghai and nearly every hour anywhere); a time in an
+    hour with a transition takes ``astimezone`` itself. The text is the same either way.
+    """
+
+    def __init__(self, tz: datetime.tzinfo):
+        self.tz = tz
+        self._hours: dict[tuple[int, int, int, int], tuple[datetime.timedelta, str] | None] = {}
+
+    def text(self, value: datetime.datetime) -> str:
+        """*value* (aware, or naive in UTC) as local ISO text."""
+        offset = value.utcoffset()
+        if offset is not None:
+            value = value.replace(tzinfo=None) - offset
+        key = (value.year, value.month, value.day, value.hour)
+        try:
+            hour = self._hours[key]
+        except KeyError:
+            hour = self._hours[key] = self._hour(datetime.datetime(*key, tzinfo=datetime.UTC))
+        if hour is None:
+            local = value.replace(tzinfo=datetime.UTC).astimezone(self.tz)
+            return local.isoformat(timespec="seconds")
+        local = value + hour[0]
+        text = local.isoformat(timespec="seconds") if local.microsecond else local.isoformat()
+        return text + hour[1]
+
+    def _hour(self, start: datetime.datetime) -> tuple[datetime.timedelta, str] | None:
+        """(offset, its ISO suffix) when the zone keeps one offset all hour, else None."""
+        first = start.astimezone(self.tz).utcoffset()
+        end = start + datetime.timedelta(hours=1, microseconds=-1)
+        if first is None or end.astimezone(self.tz).utcoffset() != first:
+            return None
+        sample = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone(first))
+        return first, sample.isoformat()[len("2000-01-01T00:00:00") :]

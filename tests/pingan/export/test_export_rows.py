@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from export_records import BIRTH, TODAY, RecordFactory
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pingan.deployment import Deployment
-from pingan.export.rows import RowMaker
+from pingan.export.rows import LocalTime, RowMaker
 from pingan.export.schema import (
     MASKED_ID_DESCRIPTION,
     ColumnError,
@@ -92,6 +95,40 @@ def test_times_are_written_in_china_time(wujin: Deployment, make_record: RecordF
     assert row_of(record, campaign, wujin, ["submitted_at"]) == {
         "submitted_at": "2026-10-01T01:05:09+08:00"
     }
+
+
+@given(
+    st.datetimes(
+        min_value=datetime.datetime(1900, 1, 2),
+        max_value=datetime.datetime(2100, 1, 1),
+        timezones=st.none() | st.timezones(),
+    ),
+    st.timezones(),
+)
+@settings(max_examples=500, deadline=None)
+def test_local_time_reads_as_astimezone_does(value: datetime.datetime, tz: datetime.tzinfo):
+    """The offset kept per hour gives astimezone's text in every zone, transitions included."""
+    utc = value.astimezone(datetime.UTC) if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+    assert LocalTime(tz).text(value) == utc.astimezone(tz).isoformat(timespec="seconds")
+
+
+@pytest.mark.parametrize(
+    ("zone", "utc"),
+    [
+        ("America/New_York", datetime.datetime(2026, 3, 8, 6, 59, 59)),  # just before DST
+        ("America/New_York", datetime.datetime(2026, 3, 8, 7, 0, 0)),  # its first second
+        ("America/New_York", datetime.datetime(2026, 11, 1, 5, 30)),  # the repeated hour
+        ("Australia/Lord_Howe", datetime.datetime(2026, 4, 4, 14, 45)),  # a half-hour shift
+        ("Asia/Kolkata", datetime.datetime(1941, 9, 30, 18, 10)),  # an offset of 5:53:20
+        ("Asia/Shanghai", datetime.datetime(1991, 9, 14, 17, 30, 0, 250)),  # its last DST
+    ],
+)
+def test_local_time_around_transitions(zone: str, utc: datetime.datetime):
+    tz = ZoneInfo(zone)
+    local_time = LocalTime(tz)
+    for value in (utc, utc - datetime.timedelta(minutes=30), utc + datetime.timedelta(minutes=30)):
+        expected = value.replace(tzinfo=datetime.UTC).astimezone(tz).isoformat(timespec="seconds")
+        assert local_time.text(value) == expected
 
 
 def test_missing_values_are_written_empty(wujin: Deployment, make_record: RecordFactory):
