@@ -66,9 +66,10 @@ CSV_DIALECT = {
 }
 
 _EMPTY_ONLY = frozenset([""])
-_CANONICAL_DATETIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([+-][0-9]{2}:[0-9]{2}|Z)?", re.ASCII
-)
+_DATETIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[+-][0-9]{2}:[0-9]{2}|Z)?"
+_CANONICAL_DATETIME = re.compile(_DATETIME, re.ASCII)
+#: A column of such times joined with newlines.
+_CANONICAL_DATETIMES = re.compile(f"(?:{_DATETIME}\n)*{_DATETIME}", re.ASCII)
 
 
 class Problem(NamedTuple):
@@ -121,6 +122,9 @@ class TableChecker:
             for index, (spec, reader) in enumerate(zip(self.fields, self._readers, strict=True))
             if (test := _cell_test(spec, missing, reader)) is not None
         ]
+        self._column_tests = [
+            (index, test, _column_test(self.fields[index], missing)) for index, test in self._tests
+        ]
         self._blank = frozenset(missing)
 
     def passes(self, cells: Sequence[str]) -> bool:
@@ -137,6 +141,31 @@ class TableChecker:
             if not test(cells[index]):
                 return False
         return True
+
+    def suspects(self, rows: Sequence[Sequence[str]]) -> set[int]:
+        """The positions in *rows* of those ``passes`` does not pass: the same answers, found
+        a column at a time (a set's superset test for an enum, the longest cell for a
+        maxLength…), so a batch of good rows costs a few C calls a column, not a Python
+        call a cell. A column that fails its test as a whole is then tested cell by cell."""
+        width = len(self._readers)
+        if self._unique or any(len(cells) != width for cells in rows):
+            return {i for i, cells in enumerate(rows) if not self.passes(cells)}
+        if not rows:
+            return set()
+        found: set[int] = set()
+        blank = self._blank
+        if blank == _EMPTY_ONLY:
+            if not all(map(any, rows)):
+                found.update(i for i, cells in enumerate(rows) if not any(cells))
+        else:
+            found.update(i for i, cells in enumerate(rows) if all(c in blank for c in cells))
+        columns = list(zip(*rows, strict=True))
+        for index, test, column_test in self._column_tests:
+            column = columns[index]
+            if column_test(column) if column_test is not None else all(map(test, column)):
+                continue
+            found.update(i for i, cell in enumerate(column) if not test(cell))
+        return found
 
     def check_header(self, labels: Sequence[str]) -> list[Problem]:
         """Label errors of a header row, by position (frictionless' default matching)."""
@@ -369,8 +398,64 @@ def _cell_test(
         return timestamp
     if kind == "list" and not constraints:
         # Every item of a string cell is a string: a list without constraints always parses.
-        return lambda cell: cell not in missing or not required
+        return (lambda cell: cell not in missing) if required else None
     return exact
+
+
+def _column_test(
+    spec: dict[str, Any], missing_values: Sequence[str]
+) -> Callable[[Sequence[str]], bool] | None:
+    """column → whether ``_cell_test`` passes every cell of it, in a few C calls; None
+    where only the cell test itself answers (the caller maps it over the column)."""
+    kind = spec.get("type", "string")
+    fmt = spec.get("format", "default")
+    constraints = {
+        name: value
+        for name, value in spec.get("constraints", {}).items()
+        if name != "required" or value
+    }
+    missing = frozenset(missing_values)
+    required = bool(constraints.pop("required", False))
+    if kind in ("string", "any", "list") and fmt == "default" and not constraints:
+        return missing.isdisjoint if required else None
+    if missing != _EMPTY_ONLY:
+        return None
+    if kind == "string" and fmt == "default" and set(constraints) == {"enum"}:
+        allowed = frozenset(item for item in constraints["enum"] if isinstance(item, str))
+        if "" in allowed:
+            return None
+        return allowed.issuperset if required else (allowed | _EMPTY_ONLY).issuperset
+    if kind == "string" and fmt == "default" and set(constraints) <= {"minLength", "maxLength"}:
+        low = constraints.get("minLength", 0)
+        high = constraints.get("maxLength", float("inf"))
+        if not required and low > 1:
+            return None  # an empty cell passes, shorter ones do not: cell by cell
+
+        def lengths(column: Sequence[str]) -> bool:
+            sizes = list(map(len, column))
+            return (not required or min(sizes) >= max(low, 1)) and max(sizes) <= high
+
+        return lengths
+    if kind == "integer" and not constraints:
+
+        def digits(column: Sequence[str]) -> bool:
+            joined = "".join(column)
+            return joined.isascii() and joined.isdigit() and (not required or "" not in column)
+
+        return digits
+    if kind == "datetime" and not constraints:
+
+        def timestamps(column: Sequence[str]) -> bool:
+            if not _CANONICAL_DATETIMES.fullmatch("\n".join(column)):
+                return False
+            try:
+                list(map(datetime.datetime.fromisoformat, column))
+            except ValueError:
+                return False
+            return True
+
+        return timestamps
+    return None
 
 
 def _checks(kind: str, constraints: dict[str, Any], parse: Callable[[Any], Any]):

@@ -295,19 +295,27 @@ def _write_records(
     sink: _Sink | _Spool | None,
     progress: Callable[[int], None] | None,
 ) -> int:
-    """Make, check and write each record's row (this process's share); → records read."""
+    """Make, check and write each record's row (this process's share), ``BATCH`` records
+    at a time; → records read. Records left out are listed in the order they came."""
     count = 0
-    for count, record in enumerate(records, start=1):
-        part = parts.get(record["campaign"])
-        if part is None:
-            raise ValueError(
-                f"record {record.get('reference')} of campaign "
-                f"{record['campaign']!r}, which is not being exported"
-            )
-        refused = part.write(record, summary, sink)
-        if refused is not None:
-            exclusions.add(record, part.title, *refused)
-        if progress and count % PROGRESS_EVERY == 0:
+    pending = iter(records)
+    while batch := list(itertools.islice(pending, BATCH)):
+        shares: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
+        for position, record in enumerate(batch):
+            if record["campaign"] not in parts:
+                raise ValueError(
+                    f"record {record.get('reference')} of campaign "
+                    f"{record['campaign']!r}, which is not being exported"
+                )
+            shares.setdefault(record["campaign"], []).append((position, record))
+        refused = []
+        for campaign, share in shares.items():
+            part = parts[campaign]
+            refused += [(*refusal, part.title) for refusal in part.write(share, summary, sink)]
+        for position, field_title, reason, title in sorted(refused):
+            exclusions.add(batch[position], title, field_title, reason)
+        before, count = count, count + len(batch)
+        if progress and count // PROGRESS_EVERY > before // PROGRESS_EVERY:
             progress(count)
     return count
 
@@ -322,9 +330,9 @@ class _Spool:
         self._held: dict[int, list[list[str]]] = {}
         self._count = 0
 
-    def add(self, index: int, cells: list[str]) -> None:
-        self._held.setdefault(index, []).append(cells)
-        self._count += 1
+    def add(self, index: int, rows: list[list[str]]) -> None:
+        self._held.setdefault(index, []).extend(rows)
+        self._count += len(rows)
         if self._count >= BATCH:
             self.flush()
 
@@ -361,9 +369,9 @@ class _Sink:
         self._here: Workbooks | None = None
         self.worker_peak_kib = 0
 
-    def add(self, index: int, cells: list[str]) -> None:
-        self._held.setdefault(index, []).append(cells)
-        self._count += 1
+    def add(self, index: int, rows: list[list[str]]) -> None:
+        self._held.setdefault(index, []).extend(rows)
+        self._count += len(rows)
         if self._workers or self._here is not None:
             if self._count >= BATCH:
                 self._send()
@@ -580,29 +588,73 @@ class _Part:
         self.roster = _table(spec["roster"])
 
     def write(
-        self, record: Mapping[str, Any], summary: PackageSummary, sink: _Sink | _Spool | None
-    ) -> tuple[str, str] | None:
-        """Write the record's row (and hand its cells to *sink*), or nothing and → (field
-        title, reason)."""
-        unreadable = record.get("unreadable")
-        if unreadable:
-            return "", printable(str(unreadable))
+        self,
+        records: Sequence[tuple[int, Mapping[str, Any]]],
+        summary: PackageSummary,
+        sink: _Sink | _Spool | None,
+    ) -> list[tuple[int, str, str]]:
+        """Write the rows of (position, record) pairs, in order, and hand their cells to
+        *sink*; → (position, field title, reason) of each record left out.
+
+        The batch is encoded, measured and checked as a whole (a column at a time, see
+        ``TableChecker.suspects``); only a row these find doubtful is looked at alone."""
+        refused: list[tuple[int, str, str]] = []
+        made: list[tuple[int, list[str]]] = []
+        for position, record in records:
+            unreadable = record.get("unreadable")
+            if unreadable:
+                refused.append((position, "", printable(str(unreadable))))
+                continue
+            try:
+                made.append((position, self._maker.row(record)))
+            except RowError as error:
+                reason = f"无法转换为导出格式（{type(error.error).__name__}）"
+                refused.append((position, self._title(error.field), reason))
+        if not made:
+            return refused
+        width = self._width
+        rows = [cells[:width] for _, cells in made]
+        every = list(itertools.chain.from_iterable(cells for _, cells in made))
+        joined = "\n".join(every)
+        doubtful = self._checker.suspects(rows)
         try:
-            cells = self._maker.row(record)
-        except RowError as error:
-            return self._title(error.field), f"无法转换为导出格式（{type(error.error).__name__}）"
+            joined.encode("utf-8")  # one encoding of the batch; its rows alone after
+        except UnicodeEncodeError:
+            doubtful = set(range(len(made)))
+        if max(map(len, every)) > CELL_CHARACTERS:
+            doubtful = set(range(len(made)))
+        formulas = joined[:1] in _FORMULA_FIRST or max(map(joined.find, _FORMULA_AFTER)) >= 0
+        if doubtful or formulas:
+            kept = []
+            for number, ((position, cells), row) in enumerate(zip(made, rows, strict=True)):
+                row_number = self.rows + len(kept) + 2
+                if number in doubtful:
+                    refusal = self._refusal(cells, row, row_number)
+                    if refusal is not None:
+                        refused.append((position, *refusal))
+                        continue
+                if formulas:
+                    self._count_formulas(row, row_number, summary)
+                kept.append(number)
+            made = [made[number] for number in kept]
+            rows = [rows[number] for number in kept]
+        self._csv.writerows(rows)
+        if sink is not None and made:
+            sink.add(self.index, [cells for _, cells in made])
+        self.rows += len(rows)
+        return refused
+
+    def _refusal(self, cells: list[str], row: list[str], row_number: int) -> tuple[str, str] | None:
+        """(field title, reason) when a made row may not be written, else None: text UTF-8
+        cannot hold, then the schema's check, then a cell longer than Excel's."""
         joined = "\n".join(cells)
         try:
-            # One encoding of the joined row; the cell to blame is looked for only after.
             joined.encode("utf-8")
         except UnicodeEncodeError:
             bad = next(
                 name for name, cell in zip(self._names, cells, strict=True) if not encodable(cell)
             )
             return self._title(bad), UNENCODABLE
-        width = self._width
-        row = cells[:width]
-        row_number = self.rows + 2
         if not self._checker.passes(row):
             problems = self._checker.check_row(row_number, row)
             if problems:
@@ -612,15 +664,12 @@ class _Part:
             for name, cell in zip(self._names, cells, strict=True):
                 if len(cell) > CELL_CHARACTERS:
                     return self._title(name), TOO_LONG
-        self._csv.writerow(row)
-        if sink is not None:
-            sink.add(self.index, cells)
-        self.rows += 1
-        if joined[:1] in _FORMULA_FIRST or max(map(joined.find, _FORMULA_AFTER)) >= 0:
-            self._count_formulas(row, row_number, summary)
         return None
 
     def _count_formulas(self, row: list[str], row_number: int, summary: PackageSummary) -> None:
+        joined = "\n".join(row)
+        if joined[:1] not in _FORMULA_FIRST and max(map(joined.find, _FORMULA_AFTER)) < 0:
+            return
         for name, text in zip(self._csv_names, row, strict=True):
             if text.startswith(FORMULA_STARTS):
                 count = summary.formula_like.get(self.campaign_id, 0) + 1

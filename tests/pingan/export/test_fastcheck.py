@@ -233,6 +233,59 @@ def test_the_fast_predicate_passes_good_rows_and_refuses_shapes_and_unique():
     assert not TableChecker(SCHEMA).passes(good)  # unique: only check_row keeps the values
 
 
+#: Columns of each shape the column-wise test (``suspects``) takes a shortcut for, and
+#: cells each may hold, good and bad.
+COLUMN_SHAPES = {
+    "fields": [
+        {"name": "text", "type": "string", "constraints": {"required": True}},
+        {"name": "short", "type": "string", "constraints": {"maxLength": 3}},
+        {"name": "sized", "type": "string", "constraints": {"minLength": 2, "maxLength": 3}},
+        {"name": "named", "type": "string", "constraints": {"required": True, "minLength": 2}},
+        {"name": "stage", "type": "string", "constraints": {"required": True, "enum": ["甲"]}},
+        {"name": "sex", "type": "string", "constraints": {"enum": ["男", "女"]}},
+        {"name": "age", "type": "integer"},
+        {"name": "count", "type": "integer", "constraints": {"required": True}},
+        {"name": "days", "type": "list", "delimiter": "、", "constraints": {"required": True}},
+        {"name": "at", "type": "datetime"},
+    ],
+    "missingValues": [""],
+}
+COLUMN_CELLS = [
+    ["x", "", " "],
+    ["abc", "", "abcd"],
+    ["ab", "abc", "", "a", "abcd"],
+    ["张三", "张", "", "张三丰"],
+    ["甲", "乙", ""],
+    ["男", "女", "", "M"],
+    ["18", "", "٣", " 1", "x", "0"],
+    ["7", "", "-1"],
+    ["周一", "周一、周二", ""],
+    ["2026-09-01T10:00:00+08:00", "", "2026-02-30T10:00:00", "2026-09-01T10:00:00\n"],
+]
+
+
+@pytest.mark.parametrize(
+    ("schema", "cells"),
+    [(EXPORT_LIKE, CELLS), (COLUMN_SHAPES, COLUMN_CELLS)],
+    ids=["export", "shapes"],
+)
+@given(data=st.data())
+@settings(max_examples=300, deadline=None)
+def test_suspects_are_exactly_the_rows_the_fast_predicate_refuses(schema, cells, data):
+    checker = TableChecker(schema)
+    row = st.tuples(*(st.sampled_from(column) for column in cells)).map(list)
+    rows = data.draw(st.lists(row, max_size=12))
+    assert checker.suspects(rows) == {i for i, one in enumerate(rows) if not checker.passes(one)}
+
+
+def test_suspects_of_rows_of_another_width_or_blank():
+    checker = TableChecker(EXPORT_LIKE)
+    good = GOOD.split(",")
+    assert checker.suspects([good, good[:-1], [*good, "x"], [""] * len(good), good]) == {1, 2, 3}
+    assert checker.suspects([]) == set()
+    assert TableChecker(SCHEMA).suspects([good]) == {0}  # unique: check_row decides
+
+
 def test_every_cell_of_the_table_is_tried_both_ways():
     """Guards CELLS: each column has a cell the fast predicate passes and one it refuses."""
     checker = TableChecker(EXPORT_LIKE)
