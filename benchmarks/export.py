@@ -72,20 +72,23 @@ WRITERS = [
 TRICKY = ["0123", "=1+1", "#N/A", "+8613812345678", "@SUM(A1)", "-2+3", "320412199001010011"]
 
 
+#: Invented names, villages and weekdays the records cycle through: a package of one
+#: repeated name and address deflates three times as fast as forms people fill in do.
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
+GIVEN = [*"伟芳娜敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚", "秀英", "建国", "红梅", "海燕"]
+VILLAGES = ["湖塘", "花园", "马杭", "城南", "星辰", "新城", "长虹", "鸣凰", "前黄", "延政"]
+DAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+
+
 def records(count: int) -> Iterator[dict[str, Any]]:
     """*count* invented Wujin records (check digits right, people invented), made lazily."""
     numbers = [
         compose_id_number("320412", datetime.date(1970, 1, 1 + order % 28), order)
         for order in range(1000)
     ]
-    answers = {
-        "name": "张示例",
-        "registration_address": "湖塘镇示例社区",
-        "service_type": "patrol",
-        "availability": ["周六", "周日"],
-    }
     submitted = datetime.datetime(2026, 9, 2, 1, 30, tzinfo=datetime.UTC)
     for n in range(count):
+        spread = n * 7919  # a prime: neighbouring records differ in every field below
         yield {
             "reference": f"R{n:09d}",
             "campaign": CAMPAIGN,
@@ -94,10 +97,23 @@ def records(count: int) -> Iterator[dict[str, Any]]:
             "submitted_at": submitted + datetime.timedelta(seconds=n),
             "volunteer_number": None,
             "id_number": numbers[n % 1000],
-            "mobile": f"138{n:08d}",
-            # e-mail addresses differ, as people's do: no check gets to reuse a verdict
-            "answers": {**answers, "email": f"v{n}@example.cn"},
+            "mobile": invented_mobile(n),
+            "answers": {
+                "name": SURNAMES[spread % len(SURNAMES)] + GIVEN[spread // 31 % len(GIVEN)],
+                "registration_address": (
+                    f"{VILLAGES[spread % 10]}社区{VILLAGES[spread // 10 % 10]}路{spread % 97 + 1}号"
+                ),
+                "service_type": "patrol",
+                "availability": DAYS[spread % 5 : spread % 5 + 1 + spread // 5 % 3],
+                # e-mail addresses differ, as people's do: no check gets to reuse a verdict
+                "email": f"v{n}@example.cn",
+            },
         }
+
+
+def invented_mobile(n: int) -> str:
+    """A mobile number of the right shape, different for each of the first thousand *n*."""
+    return f"1{'3589'[n % 4]}{(n % 1000) * 977_123 % 10**9:09d}"
 
 
 def _csv_writer_seconds(count: int, out: Path) -> float:
@@ -415,7 +431,7 @@ def store(count: int) -> None:
     # A thousand ciphertexts of invented numbers, reused: encrypting is not what is measured.
     numbers = [compose_id_number("320412", datetime.date(1970, 1, 1), n) for n in range(1000)]
     encrypted = [cipher.encrypt(number) for number in numbers]
-    mobile = cipher.encrypt("13812345678")
+    mobiles = [cipher.encrypt(invented_mobile(n)) for n in range(1000)]
     start = time.perf_counter()
     with app.app_context():
         database = get_db()
@@ -428,13 +444,13 @@ def store(count: int) -> None:
                     "unit": record["unit"],
                     "stage": "submitted",
                     "scope": form.scope,
-                    "name": "张示例",
+                    "name": record["answers"]["name"],
                     "id_type": "resident_id",
                     "id_hmac": identity_hash(cipher, "resident_id", f"{first + n:018d}"),
                     "id_encrypted": encrypted[n % 1000],
                     "id_last4": numbers[n % 1000][-4:],
                     "service_type": "patrol",
-                    "mobile_encrypted": mobile,
+                    "mobile_encrypted": mobiles[n % 1000],
                     "answers": {k: v for k, v in record["answers"].items() if k != "name"},
                     "declarations": [],
                     "consent_notice": True,

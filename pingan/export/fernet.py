@@ -23,7 +23,9 @@ import hmac
 from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.hmac import HMAC
 
 _VERSION = 0x80
 _HEAD = 25  # version (1) + timestamp (8) + IV (16)
@@ -43,9 +45,9 @@ class BatchDecryptor:
         self._keys = []
         for key in keys:
             raw = base64.urlsafe_b64decode(key.encode())
-            # A keyed HMAC copied per token: the key's pads are hashed once, not per token
-            # (0.6 µs a token instead of 1.3 µs for ``hmac.digest``).
-            signing = hmac.new(raw[:16], digestmod="sha256")
+            # A keyed HMAC (cryptography's, as Fernet's own) copied per token: the key's
+            # pads are hashed once, not per token (0.5 µs a token, 1.3 µs for hmac.digest).
+            signing = HMAC(raw[:16], hashes.SHA256())
             self._keys.append((signing, Cipher(algorithms.AES(raw[16:]), modes.ECB())))
 
     def decrypt(self, tokens: Sequence[str | None]) -> list[str | None | Exception]:
@@ -78,7 +80,7 @@ class BatchDecryptor:
         for index, (signing, _) in enumerate(self._keys):
             check = signing.copy()
             check.update(signed)
-            if hmac.compare_digest(check.digest(), mac):
+            if hmac.compare_digest(check.finalize(), mac):
                 return index, data
         return None
 

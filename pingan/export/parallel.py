@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 #: Row workers at most (one per core up to this).
 MAX_WORKERS = 4
 #: About this many rows a range: small enough that the workers finish together.
-RANGE_ROWS = 40_000
+RANGE_ROWS = 10_000
 
 
 def worker_count() -> int:

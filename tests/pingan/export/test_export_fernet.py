@@ -54,3 +54,16 @@ def test_bad_padding_under_a_valid_signature_is_refused():
     token = base64.urlsafe_b64encode(body + signer.finalize()).decode()
     (result,) = BatchDecryptor([NEW]).decrypt([token])
     assert isinstance(result, ValueError)
+
+
+def test_a_change_to_any_byte_of_a_token_is_refused():
+    """Version, time, IV, ciphertext or signature: each byte flipped, the token is refused."""
+    good = Fernet(NEW.encode()).encrypt(b"320412199001010011").decode()
+    data = base64.urlsafe_b64decode(good)
+    flipped = [
+        base64.urlsafe_b64encode(data[:i] + bytes([data[i] ^ 1]) + data[i + 1 :]).decode()
+        for i in range(len(data))
+    ]
+    results = BatchDecryptor([OLD, NEW]).decrypt([good, *flipped])
+    assert results[0] == "320412199001010011"
+    assert all(isinstance(result, ValueError) for result in results[1:])
