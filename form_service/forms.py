@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 
 from pingan.campaigns import Campaign, application_units, campaign_fields
 from pingan.deployment import Deployment
-from pingan.fields import Kind, kind_of
+from pingan.fields import Kind, kind_of, letter_field
 from pingan.markup import render_markdown
 from pingan.review import Workflow
 from pingan.schemas import application_fields
@@ -119,6 +119,11 @@ class CampaignForm:
     def workflow(self) -> Workflow:
         """The campaign's stages, built once (every submission starts at the first)."""
         return Workflow(self.campaign, self.deployment)
+
+    @cached_property
+    def letter_field(self) -> str | None:
+        """The field whose answer e-mails to the applicant go to (by its kind), or None."""
+        return letter_field(self.fields)
 
     @property
     def sensitive_titles(self) -> list[str]:

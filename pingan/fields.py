@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Protocol
 
 import phonenumbers
@@ -68,6 +68,8 @@ class Kind:
     #: box per character, ``paper_cells`` of them), ``date``, ``choice`` or ``choices``.
     paper: ClassVar[str] = "line"
     paper_cells: ClassVar[int] = 0
+    #: An address the portal's e-mails to the applicant go to (``letter_address``).
+    mail_to: ClassVar[bool] = False
 
     def cell_hint(self, spec: Mapping[str, Any]) -> str | None:
         """What a roster cell of this kind holds, for the template's guide sheet."""
@@ -357,6 +359,7 @@ class Email(Kind):
     label = "电子邮箱"
     openapi_format = "email"
     spellcheck = False
+    mail_to = True
 
     def cell_hint(self, spec: Mapping[str, Any]) -> str | None:
         return "电子邮箱地址"
@@ -416,6 +419,17 @@ KINDS: dict[str, Kind] = {
         GridWorkerCode(),
     )
 }
+
+
+class KindedField(Protocol):
+    name: str
+    kind: Kind
+
+
+def letter_field(fields: Iterable[KindedField]) -> str | None:
+    """The field whose answer the portal's e-mails to an applicant go to (the confirmation,
+    the decision): the form's first of a kind with ``mail_to``, whatever it is named."""
+    return next((field.name for field in fields if field.kind.mail_to), None)
 
 
 def kind_of(spec: Mapping[str, Any]) -> Kind:

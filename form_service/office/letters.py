@@ -74,6 +74,14 @@ def sms_decision(application: Application, workflow: Workflow) -> str:
     )
 
 
+def letter_address(application: Any) -> str | None:
+    """The address e-mails to *application*'s applicant go to: the answer of its form's
+    field of an e-mail kind (``pingan.fields.letter_field``), or None."""
+    form = current_app.extensions["pingan_forms"].get(application.campaign)
+    name = form.letter_field if form is not None else None
+    return (application.answers or {}).get(name) if name else None
+
+
 def queue_decisions(session: Session, applications: list[Application], reason: str | None) -> None:
     """Write the e-mail and SMS of each final decision into *session*'s transaction."""
     notifier = current_app.extensions["pingan_notifier"]
@@ -82,7 +90,7 @@ def queue_decisions(session: Session, applications: list[Application], reason: s
         if application.stage not in (REJECTED, workflow.numbering_stage):
             continue
         subject, body = decision(application, workflow, reason)
-        email = (application.answers or {}).get("email")
+        email = letter_address(application)
         notifier.email(session, email, subject, body, application=application)
         notifier.text(
             session,
@@ -112,7 +120,7 @@ def confirmation_rows(application: Any) -> list:
     address and e-mail is on; *application* is ``submit``'s ``StoredApplication``."""
     if application.channel not in ("form", "api"):
         return []
-    email = (application.answers or {}).get("email")
+    email = letter_address(application)
     notifier = current_app.extensions["pingan_notifier"]
     if not email or notifier.smtp is None:  # no letter to write (inside the write lock)
         return []
