@@ -93,8 +93,12 @@ def parse_id_number(raw: str, today: datetime.date | None = None) -> IdNumber:
     warnings = []
     if not area_code_known(number):
         warnings.append("身份证号码的地区码不在已知名单中")
-    sex = "男" if int(number[16]) % 2 else "女"
+    sex = SEX_BY_ORDER_DIGIT[number[16]]
     return IdNumber(number=number, birth_date=birth, sex=sex, warnings=tuple(warnings))
+
+
+#: The sex the 17th character (the order code) tells: odd for men, even for women.
+SEX_BY_ORDER_DIGIT = {digit: "男" if int(digit) % 2 else "女" for digit in "0123456789"}
 
 
 def area_code_known(number: str) -> bool:

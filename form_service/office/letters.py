@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
+from ..context import campaign_forms
 from ..models import Application
 from .stages import REJECTED, Workflow, workflows
 
@@ -77,7 +78,7 @@ def sms_decision(application: Application, workflow: Workflow) -> str:
 def letter_address(application: Any) -> str | None:
     """The address e-mails to *application*'s applicant go to: the answer of its form's
     field of an e-mail kind (``pingan.fields.letter_field``), or None."""
-    form = current_app.extensions["pingan_forms"].get(application.campaign)
+    form = campaign_forms().get(application.campaign)
     name = form.letter_field if form is not None else None
     return (application.answers or {}).get(name) if name else None
 

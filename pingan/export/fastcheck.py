@@ -326,19 +326,26 @@ def _compile(spec: dict[str, Any], missing_values: Sequence[str]) -> Reader:
     return reader
 
 
-def _cell_test(
-    spec: dict[str, Any], missing_values: Sequence[str], reader: Reader
-) -> Callable[[str], bool] | None:
-    """cell → whether its reader would find nothing; None when every string passes."""
-    kind = spec.get("type", "string")
-    fmt = spec.get("format", "default")
+def _terms(
+    spec: dict[str, Any], missing_values: Sequence[str]
+) -> tuple[str, str, dict[str, Any], frozenset[str], bool]:
+    """A field's type, format, constraints other than ``required``, missing values and
+    whether it is required: what the fast tests are chosen by."""
     constraints = {
         name: value
         for name, value in spec.get("constraints", {}).items()
         if name != "required" or value
     }
-    missing = frozenset(missing_values)
     required = bool(constraints.pop("required", False))
+    fmt = spec.get("format", "default")
+    return spec.get("type", "string"), fmt, constraints, frozenset(missing_values), required
+
+
+def _cell_test(
+    spec: dict[str, Any], missing_values: Sequence[str], reader: Reader
+) -> Callable[[str], bool] | None:
+    """cell → whether its reader would find nothing; None when every string passes."""
+    kind, fmt, constraints, missing, required = _terms(spec, missing_values)
     if kind in ("string", "any") and fmt == "default" and not constraints:
         if not required:
             return None
@@ -407,15 +414,7 @@ def _column_test(
 ) -> Callable[[Sequence[str]], bool] | None:
     """column → whether ``_cell_test`` passes every cell of it, in a few C calls; None
     where only the cell test itself answers (the caller maps it over the column)."""
-    kind = spec.get("type", "string")
-    fmt = spec.get("format", "default")
-    constraints = {
-        name: value
-        for name, value in spec.get("constraints", {}).items()
-        if name != "required" or value
-    }
-    missing = frozenset(missing_values)
-    required = bool(constraints.pop("required", False))
+    kind, fmt, constraints, missing, required = _terms(spec, missing_values)
     if kind in ("string", "any", "list") and fmt == "default" and not constraints:
         return missing.isdisjoint if required else None
     if missing != _EMPTY_ONLY:

@@ -629,7 +629,7 @@ class _Part:
             doubtful = set(range(len(made)))
         if max(map(len, every)) > CELL_CHARACTERS:
             doubtful = set(range(len(made)))
-        formulas = joined[:1] in _FORMULA_FIRST or max(map(joined.find, _FORMULA_AFTER)) >= 0
+        formulas = _may_hold_formula(joined)
         if doubtful or formulas:
             kept = []
             for number, ((position, cells), row) in enumerate(zip(made, rows, strict=True)):
@@ -673,8 +673,7 @@ class _Part:
         return None
 
     def _count_formulas(self, row: list[str], row_number: int, summary: PackageSummary) -> None:
-        joined = "\n".join(row)
-        if joined[:1] not in _FORMULA_FIRST and max(map(joined.find, _FORMULA_AFTER)) < 0:
+        if not _may_hold_formula("\n".join(row)):
             return
         for name, text in zip(self._csv_names, row, strict=True):
             if text.startswith(FORMULA_STARTS):
@@ -717,6 +716,12 @@ class _Part:
             "bytes": self.size,
             "schema": self.descriptor,
         }
+
+
+def _may_hold_formula(joined: str) -> bool:
+    """Whether cells joined with newlines may hold one starting with = + - @ (then each
+    cell is looked at)."""
+    return joined[:1] in _FORMULA_FIRST or max(map(joined.find, _FORMULA_AFTER)) >= 0
 
 
 def _table(data: Mapping[str, Any]) -> Table:

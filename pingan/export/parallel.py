@@ -43,10 +43,12 @@ if TYPE_CHECKING:
 
 #: Row workers at most (one per core up to this).
 MAX_WORKERS = 4
-#: About this many rows a range: small enough that the workers finish together, and that
-#: a range PostgreSQL sends in one answer stays a few MB (source.py).
+#: About this many rows a range: small enough that the workers finish together. A source
+#: read as plain id ranges (``match``) is cut into ranges of this many ids, so that the
+#: answer PostgreSQL sends for one (source.py) holds at most this many rows, however large
+#: the table.
 RANGE_ROWS = 10_000
-#: Ranges at most (up to 40 million rows, ranges of ``RANGE_ROWS``).
+#: Ranges at most for a selection filtered in SQL (counted rows, not ids, cut those).
 MAX_RANGES = 4096
 
 
@@ -57,6 +59,17 @@ def worker_count() -> int:
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
     return max(1, min(MAX_WORKERS, cores))
+
+
+def cut_ranges(source: Source, workers: int) -> list[tuple[int, int]]:
+    """The [lo, hi) id ranges the workers take one at a time: at least four a worker; for
+    a source read as plain id ranges (``match``) none wider than ``RANGE_ROWS`` ids, so
+    none holds more rows than that; else about ``RANGE_ROWS`` selected rows each."""
+    if source.match:
+        wanted = -(-(source.last - source.first + 1) // RANGE_ROWS)
+    else:
+        wanted = min(MAX_RANGES, source.count // RANGE_ROWS)
+    return source.ranges(max(workers * 4, wanted))
 
 
 def make_rows(
@@ -73,7 +86,7 @@ def make_rows(
     """Make every row of *source* in worker processes; join their output into *parts*,
     *exclusions*, *summary* and *sink* in id order."""
     workers = worker_count()
-    ranges = source.ranges(max(workers * 4, min(MAX_RANGES, source.count // RANGE_ROWS)))
+    ranges = cut_ranges(source, workers)
     start = {
         "source": source.as_dict(),
         "specs": list(specs),

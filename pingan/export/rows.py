@@ -40,7 +40,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pingan.fields import KINDS, Choices, IdNumber, Kind
-from pingan.idnumber import mask_id_number
+from pingan.idnumber import SEX_BY_ORDER_DIGIT, mask_id_number
 from pingan.records import field_value, format_reference
 
 from .schema import ExportSchema
@@ -183,7 +183,7 @@ class _Person:
         if self.shaped and resident:
             self.birth_date = _birth_date(number[6:14])
             if self.birth_date is not None:
-                self.sex = "男" if number[16] in "13579" else "女"
+                self.sex = SEX_BY_ORDER_DIGIT[number[16]]
         if self.sex is None:
             self.sex = field_value(record, "sex")
         if self.birth_date is None:
@@ -259,6 +259,7 @@ class LocalTime:
             local = value.replace(tzinfo=datetime.UTC).astimezone(self.tz)
             return local.isoformat(timespec="seconds")
         local = value + hour[0]
+        # The same text either way; isoformat without a timespec is the faster call.
         text = local.isoformat(timespec="seconds") if local.microsecond else local.isoformat()
         return text + hour[1]
 

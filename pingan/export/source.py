@@ -16,10 +16,10 @@ SQLite reads use their own connection, read-only, with no memory map and a small
 cache: the map would count the database file's pages in the worker's RSS, and a scan does
 not come back to a page. PostgreSQL reads JSON as text. It sends a range of a ``match``
 source in one answer (a client-side cursor), which costs the server and the worker a
-quarter less CPU than fetching a batch at a time from a server-side cursor: the range is
-a plain id range of at most four ids a selected row (``dense`` in the office's export) and
-about ``parallel.RANGE_ROWS`` selected rows, so a few tens of MB at most. A selection
-filtered in SQL may gather in one range, so it is fetched a batch at a time.
+quarter less CPU than fetching a batch at a time from a server-side cursor: such a range
+is a plain id range of ``parallel.RANGE_ROWS`` ids, so the answer holds at most that many
+rows (about 7 MB). A selection filtered in SQL may gather in one range, so it is fetched a
+batch at a time.
 """
 
 from __future__ import annotations

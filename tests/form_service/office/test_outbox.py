@@ -272,3 +272,18 @@ def test_0006_adds_the_outbox_and_its_downgrade_removes_it(office_app):
     assert {index["name"] for index in inspect(engine).get_indexes("outbox")} == {
         "ix_outbox_state_next_try_at"
     }
+
+
+def test_letters_go_to_the_field_the_form_finds_by_kind(inbox, office_app, office):
+    """The confirmation and the decision go to the answer of the field ``letter_field``
+    names (from the kinds), not to whatever answer is called 'email'."""
+    app = office_app("wujin", SMTP=inbox.settings())
+    form = app.extensions["pingan_forms"]["wujin-2026"]
+    assert form.letter_field == "email"
+    form.__dict__["letter_field"] = "registration_address"  # as if that field were the e-mail kind
+    application = OfficeApplicant(app).stored(
+        unit="hutang", email="wang@example.com", registration_address="li@example.com"
+    )
+    office(app, "hutang").decide(application, "reject", reason="名额已满")
+    recipients = [row.recipient for row in rows(app, application.id) if row.channel == "email"]
+    assert recipients == ["li@example.com", "li@example.com"]

@@ -98,18 +98,25 @@ def test_times_are_written_in_china_time(wujin: Deployment, make_record: RecordF
 
 
 @given(
-    st.datetimes(
-        min_value=datetime.datetime(1900, 1, 2),
-        max_value=datetime.datetime(2100, 1, 1),
-        timezones=st.none() | st.timezones(),
+    st.lists(
+        st.datetimes(
+            min_value=datetime.datetime(1900, 1, 2),
+            max_value=datetime.datetime(2100, 1, 1),
+            timezones=st.none() | st.timezones(),
+        ),
+        min_size=1,
+        max_size=8,
     ),
     st.timezones(),
 )
 @settings(max_examples=500, deadline=None)
-def test_local_time_reads_as_astimezone_does(value: datetime.datetime, tz: datetime.tzinfo):
-    """The offset kept per hour gives astimezone's text in every zone, transitions included."""
-    utc = value.astimezone(datetime.UTC) if value.tzinfo else value.replace(tzinfo=datetime.UTC)
-    assert LocalTime(tz).text(value) == utc.astimezone(tz).isoformat(timespec="seconds")
+def test_local_time_reads_as_astimezone_does(values: list[datetime.datetime], tz: datetime.tzinfo):
+    """The offset kept per hour gives astimezone's text in every zone, transitions included,
+    whether an hour is looked up afresh or kept from an earlier value."""
+    local_time = LocalTime(tz)
+    for value in [*values, *values]:
+        utc = value.astimezone(datetime.UTC) if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+        assert local_time.text(value) == utc.astimezone(tz).isoformat(timespec="seconds")
 
 
 @pytest.mark.parametrize(
@@ -119,7 +126,9 @@ def test_local_time_reads_as_astimezone_does(value: datetime.datetime, tz: datet
         ("America/New_York", datetime.datetime(2026, 3, 8, 7, 0, 0)),  # its first second
         ("America/New_York", datetime.datetime(2026, 11, 1, 5, 30)),  # the repeated hour
         ("Australia/Lord_Howe", datetime.datetime(2026, 4, 4, 14, 45)),  # a half-hour shift
-        ("Asia/Kolkata", datetime.datetime(1941, 9, 30, 18, 10)),  # an offset of 5:53:20
+        ("Asia/Kolkata", datetime.datetime(1941, 9, 30, 18, 10)),  # +5:30 to +6:30 at 18:30
+        ("Africa/Monrovia", datetime.datetime(1972, 1, 7, 0, 44, 30)),  # from -0:44:30 to UTC
+        ("Europe/Amsterdam", datetime.datetime(1937, 6, 30, 22, 40, 28)),  # from +1:19:32
         ("Asia/Shanghai", datetime.datetime(1991, 9, 14, 17, 30, 0, 250)),  # its last DST
     ],
 )

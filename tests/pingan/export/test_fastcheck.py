@@ -247,9 +247,15 @@ COLUMN_SHAPES = {
         {"name": "count", "type": "integer", "constraints": {"required": True}},
         {"name": "days", "type": "list", "delimiter": "、", "constraints": {"required": True}},
         {"name": "at", "type": "datetime"},
+        {"name": "initial", "type": "string", "constraints": {"minLength": 1, "maxLength": 2}},
+        {"name": "stamp", "type": "datetime", "constraints": {"required": True}},
+        {"name": "note", "type": "any", "constraints": {"required": True}},
+        {"name": "blankable", "type": "string", "constraints": {"enum": ["", "是"]}},
     ],
     "missingValues": [""],
 }
+#: The same columns where "NA" is missing too: only the plainest keep a shortcut.
+COLUMN_SHAPES_NA = {**COLUMN_SHAPES, "missingValues": ["", "NA"]}
 COLUMN_CELLS = [
     ["x", "", " "],
     ["abc", "", "abcd"],
@@ -261,13 +267,17 @@ COLUMN_CELLS = [
     ["7", "", "-1"],
     ["周一", "周一、周二", ""],
     ["2026-09-01T10:00:00+08:00", "", "2026-02-30T10:00:00", "2026-09-01T10:00:00\n"],
+    ["a", "ab", "", "abc", "NA"],
+    ["2026-09-01T10:00:00Z", "", "NA"],
+    ["x", "", "NA"],
+    ["", "是", "否", "NA"],
 ]
 
 
 @pytest.mark.parametrize(
     ("schema", "cells"),
-    [(EXPORT_LIKE, CELLS), (COLUMN_SHAPES, COLUMN_CELLS)],
-    ids=["export", "shapes"],
+    [(EXPORT_LIKE, CELLS), (COLUMN_SHAPES, COLUMN_CELLS), (COLUMN_SHAPES_NA, COLUMN_CELLS)],
+    ids=["export", "shapes", "shapes-na"],
 )
 @given(data=st.data())
 @settings(max_examples=300, deadline=None)
@@ -276,6 +286,20 @@ def test_suspects_are_exactly_the_rows_the_fast_predicate_refuses(schema, cells,
     row = st.tuples(*(st.sampled_from(column) for column in cells)).map(list)
     rows = data.draw(st.lists(row, max_size=12))
     assert checker.suspects(rows) == {i for i, one in enumerate(rows) if not checker.passes(one)}
+
+
+def test_the_column_shortcuts_are_taken():
+    """Guards the test above: it compares the shortcuts, not only the cell-by-cell way."""
+
+    def shortcuts(schema):
+        checker = TableChecker(schema)
+        return {checker.names[i] for i, _, column in checker._column_tests if column is not None}
+
+    assert shortcuts(COLUMN_SHAPES) == {
+        "text", "short", "initial", "named", "stage", "sex", "age", "count", "days", "at",
+        "stamp", "note",
+    }  # fmt: skip
+    assert shortcuts(COLUMN_SHAPES_NA) == {"text", "days", "note"}
 
 
 def test_suspects_of_rows_of_another_width_or_blank():
