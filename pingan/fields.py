@@ -68,7 +68,7 @@ class Kind:
     #: box per character, ``paper_cells`` of them), ``date``, ``choice`` or ``choices``.
     paper: ClassVar[str] = "line"
     paper_cells: ClassVar[int] = 0
-    #: An address the portal's e-mails to the applicant go to (``letter_address``).
+    #: An address the portal's e-mails to the applicant go to (``letter_field``).
     mail_to: ClassVar[bool] = False
 
     def cell_hint(self, spec: Mapping[str, Any]) -> str | None:

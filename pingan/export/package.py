@@ -623,19 +623,15 @@ class _Part:
         every = list(itertools.chain.from_iterable(cells for _, cells in made))
         joined = "\n".join(every)
         doubtful = self._checker.suspects(rows)
-        try:
-            joined.encode("utf-8")  # one encoding of the batch; its rows alone after
-        except UnicodeEncodeError:
-            doubtful = set(range(len(made)))
-        if max(map(len, every)) > CELL_CHARACTERS:
-            doubtful = set(range(len(made)))
+        if not encodable(joined) or max(map(len, every)) > CELL_CHARACTERS:
+            doubtful = set(range(len(made)))  # one test of the batch; its rows alone after
         formulas = _may_hold_formula(joined)
         if doubtful or formulas:
             kept = []
             for number, ((position, cells), row) in enumerate(zip(made, rows, strict=True)):
                 row_number = self.rows + len(kept) + 2
                 if number in doubtful:
-                    refusal = self._refusal(cells, row, row_number)
+                    refusal = self._refusal(cells, row_number)
                     if refusal is not None:
                         refused.append((position, *refusal))
                         continue
@@ -650,13 +646,12 @@ class _Part:
         self.rows += len(rows)
         return refused
 
-    def _refusal(self, cells: list[str], row: list[str], row_number: int) -> tuple[str, str] | None:
+    def _refusal(self, cells: list[str], row_number: int) -> tuple[str, str] | None:
         """(field title, reason) when a made row may not be written, else None: text UTF-8
         cannot hold, then the schema's check, then a cell longer than Excel's."""
         joined = "\n".join(cells)
-        try:
-            joined.encode("utf-8")
-        except UnicodeEncodeError:
+        row = cells[: self._width]
+        if not encodable(joined):
             bad = next(
                 name for name, cell in zip(self._names, cells, strict=True) if not encodable(cell)
             )
