@@ -40,12 +40,18 @@ def _run(engine: Engine, step, revision: str) -> None:
     the old one; with foreign keys on, that drop would first delete (or null) every row
     that refers to it (stage events, audit events). The pragma is a no-op inside a
     transaction, so it is set on the driver's connection before alembic begins one.
+
+    On SQLite the transaction begins IMMEDIATE: alembic reads the version before it writes,
+    and a plain BEGIN that read while another connection (a service instance, the queue's
+    runner) committed could not then write ("database is locked", with no wait). Taking the
+    write lock first makes the migration wait its turn like any other writer.
     """
     config = alembic_config(engine)
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            connection.execution_options(sqlite_immediate=True)
         try:
             config.attributes["connection"] = connection
             step(config, revision)

@@ -236,3 +236,43 @@ def test_rotating_keys_reencrypts_every_row(make_app, tmp_path, monkeypatch):
     assert only_new.decrypt(row.id_encrypted) == id_number
     with pytest.raises(ValueError):
         PersonalDataCipher(old_key, "test-hmac-key").decrypt(row.id_encrypted)
+
+
+def test_a_sqlite_migration_waits_for_other_writers_instead_of_failing(make_app, tmp_path):
+    """Another process (a service instance, the queue's runner) may write while
+    ``pingan db upgrade`` runs: the migration takes the write lock before it reads, so it
+    waits its turn instead of meeting a newer snapshot ("database is locked")."""
+    app = make_app("wujin", f"sqlite:///{tmp_path / 'busy.sqlite3'}", QUEUE_INLINE=False)
+    engine = get_db_of(app).engine
+    writing, done = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def write_all_the_time() -> None:
+        import sqlite3
+
+        other = sqlite3.connect(tmp_path / "busy.sqlite3", timeout=30, isolation_level=None)
+        other.execute("CREATE TABLE IF NOT EXISTS beats (at REAL)")
+        try:
+            while not done.is_set():
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("INSERT INTO beats VALUES (julianday('now'))")
+                other.execute("COMMIT")
+                writing.set()
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            failures.append(error)
+        finally:
+            other.close()
+
+    writer = threading.Thread(target=write_all_the_time)
+    writer.start()
+    assert writing.wait(30)
+    try:
+        for _ in range(3):
+            downgrade(engine, "0007")
+            upgrade(engine)
+    finally:
+        done.set()
+        writer.join()
+    assert failures == []
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM beats").scalar() > 0

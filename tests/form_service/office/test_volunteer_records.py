@@ -45,8 +45,9 @@ PAST = utcnow() - datetime.timedelta(days=2)
 
 
 @pytest.fixture
-def wujin(office_app):
-    return office_app("wujin")
+def wujin(app):
+    """The office app the ``applicant`` fixture submits to (one app, one queue runner)."""
+    return app
 
 
 class OfficeUser:
