@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 
 from pingan.campaigns import Campaign, application_units, campaign_fields
 from pingan.deployment import Deployment
-from pingan.fields import Kind, kind_of, letter_field
+from pingan.fields import Kind, kind_of, letter_field, skill_field
 from pingan.markup import render_markdown
 from pingan.review import Workflow
 from pingan.schemas import application_fields
@@ -124,6 +124,11 @@ class CampaignForm:
     def letter_field(self) -> str | None:
         """The field whose answer e-mails to the applicant go to (by its kind), or None."""
         return letter_field(self.fields)
+
+    @cached_property
+    def skill_field(self) -> str | None:
+        """The field whose answer the volunteer's record keeps as a skill (by its kind)."""
+        return skill_field(self.fields)
 
     @property
     def sensitive_titles(self) -> list[str]:

@@ -31,7 +31,7 @@ from pingan.points import attendance_points, award_points, hours_text
 from pingan.stars import BY_AWARD, award_refusal, star_rating
 from pingan.volunteer_rules import RecordRules
 
-from .context import current_deployment
+from .context import campaign_forms, current_deployment
 from .db import Database
 from .models import Application, utcnow
 from .office.audit import record as audit
@@ -77,6 +77,15 @@ def default_role(rules: RecordRules | None) -> str:
 # --- records --------------------------------------------------------------------------------
 
 
+def _skills_of(application: Application) -> list[str]:
+    """The skills the record starts with: the answer to the form's field of a skills kind
+    (``pingan.fields.skill_field``), if the form asks one and it was answered."""
+    form = campaign_forms().get(application.campaign)
+    name = form.skill_field if form is not None else None
+    answer = (application.answers or {}).get(name) if name else None
+    return [answer.strip()] if isinstance(answer, str) and answer.strip() else []
+
+
 def join_record(session: Session, application: Application) -> VolunteerRecord:
     """The record of the newly registered *application*'s person: created, or joined.
 
@@ -95,7 +104,6 @@ def join_record(session: Session, application: Application) -> VolunteerRecord:
     )
     if record is not None:
         return record
-    specialty = (application.answers or {}).get("specialty")
     record = VolunteerRecord(
         deployment=application.deployment,
         id_hmac=application.id_hmac,
@@ -104,7 +112,7 @@ def join_record(session: Session, application: Application) -> VolunteerRecord:
         id_last4=application.id_last4,
         unit=application.unit,
         role=None,
-        skills=[specialty] if isinstance(specialty, str) and specialty.strip() else [],
+        skills=_skills_of(application),
         first_application_id=application.id,
     )
     session.add(record)

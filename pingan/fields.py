@@ -69,7 +69,10 @@ class Kind:
     paper: ClassVar[str] = "line"
     paper_cells: ClassVar[int] = 0
     #: An address the portal's e-mails to the applicant go to (``letter_field``).
-    mail_to: ClassVar[bool] = False
+    letter_address: ClassVar[bool] = False
+    #: Kept on the volunteer's record as a skill when the applicant is registered
+    #: (``skill_field``).
+    record_skill: ClassVar[bool] = False
 
     def cell_hint(self, spec: Mapping[str, Any]) -> str | None:
         """What a roster cell of this kind holds, for the template's guide sheet."""
@@ -126,6 +129,14 @@ class LongText(Kind):
     label = "多行文字"
     paper = "box"
     multiline = True
+
+
+class Skills(LongText):
+    """What the applicant is good at, in their words: the volunteer's record keeps it."""
+
+    name = "skills"
+    label = "个人特长"
+    record_skill = True
 
 
 class PersonName(Kind):
@@ -359,7 +370,7 @@ class Email(Kind):
     label = "电子邮箱"
     openapi_format = "email"
     spellcheck = False
-    mail_to = True
+    letter_address = True
 
     def cell_hint(self, spec: Mapping[str, Any]) -> str | None:
         return "电子邮箱地址"
@@ -406,6 +417,7 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Text(),
         LongText(),
+        Skills(),
         PersonName(),
         Choice(),
         Choices(),
@@ -428,8 +440,14 @@ class KindedField(Protocol):
 
 def letter_field(fields: Iterable[KindedField]) -> str | None:
     """The field whose answer the portal's e-mails to an applicant go to (the confirmation,
-    the decision): the form's first of a kind with ``mail_to``, whatever it is named."""
-    return next((field.name for field in fields if field.kind.mail_to), None)
+    the decision): the form's first of a kind with ``letter_address``, whatever it is named."""
+    return next((field.name for field in fields if field.kind.letter_address), None)
+
+
+def skill_field(fields: Iterable[KindedField]) -> str | None:
+    """The field whose answer a newly registered volunteer's record keeps as a skill: the
+    form's first of a kind with ``record_skill``, whatever it is named."""
+    return next((field.name for field in fields if field.kind.record_skill), None)
 
 
 def kind_of(spec: Mapping[str, Any]) -> Kind:

@@ -37,6 +37,7 @@ BIRTH = datetime.date(1990, 5, 17)
 KIND_SAMPLES: dict[str, tuple[list[Any], list[tuple[Any, str]]]] = {
     "text": (["湖塘镇示例社区", "Zoë 路 1 号", "  前后有空格  "], [("=SUM(A1)", "不能以")]),
     "long_text": (["急救\n驾驶", "擅长 Excel"], [("@所有人", "不能以"), ("a\x00b", "控制字符")]),
+    "skills": (["急救\n驾驶", "擅长 Excel"], [("@所有人", "不能以"), ("a\x00b", "控制字符")]),
     "person_name": (["张三", "阿依古丽·买买提", "Zoë Li"], [("张3", "只能包含")]),
     "choice": ([], [("not-a-choice", "不在可选范围内")]),
     "choices": ([], [(["not-a-choice"], "不在可选范围内")]),

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from offices import add_user, audit_actions, reload
+from offices import OfficeApplicant, add_user, audit_actions, reload
 from sqlalchemy import func, select
 
 from form_service.db import get_db
@@ -39,6 +39,7 @@ from form_service.volunteers import (
 from pingan.volunteer_rules import totals_from_history
 
 COUNTY = Path(__file__).resolve().parents[3] / "examples" / "county-alliance"
+EVERY_FIELD = Path(__file__).resolve().parents[1] / "data" / "every-field"
 HOUR = 60
 #: Attendance is recorded after an activity has started.
 PAST = utcnow() - datetime.timedelta(days=2)
@@ -138,6 +139,22 @@ def test_registration_creates_the_record_in_the_same_write(wujin, office, applic
     assert record.id_hmac == application.id_hmac and record.id_last4 == application.id_last4
     assert (record.minutes, record.points, record.stars) == (0, 0, 0)
     assert unit_totals(wujin, "hutang").volunteers == 1
+
+
+def test_the_record_keeps_the_answer_of_the_skills_kind_as_a_skill(office_app):
+    every = office_app("wujin", DATA_DIR=str(EVERY_FIELD))
+    form = every.extensions["pingan_forms"]["every-2026"]
+    assert form.skill_field == "specialty"  # the catalogue's field of the skills kind
+    applicant = OfficeApplicant(every, "every-2026")
+    asked = applicant.stored(specialty="  急救\n驾驶 ", via="GW-01")
+    silent = applicant.stored(specialty="", via="GW-01")
+    with every.app_context(), get_db().write() as session:
+        skills = []
+        for number, stored in enumerate((asked, silent)):
+            row = session.get(Application, stored.id)
+            row.volunteer_number = f"E{number:06d}"
+            skills.append(join_record(session, row).skills)
+    assert skills == [["急救\n驾驶"], []]
 
 
 def test_a_later_registration_joins_the_first_record(wujin, office, applicant):
