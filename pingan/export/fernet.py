@@ -31,8 +31,19 @@ _VERSION = 0x80
 _HEAD = 25  # version (1) + timestamp (8) + IV (16)
 _MAC = 32
 _BLOCK = 16
-#: URL-safe base64 read as standard base64 (what ``base64.urlsafe_b64decode`` does, in C).
-_URLSAFE = bytes.maketrans(b"-_", b"+/")
+#: URL-safe base64 read as standard base64 by the strict C decoder. "+" and "/" are swapped
+#: the other way, so a token written with them (not base64url) fails here and is left to
+#: MultiFernet, whose decoder CPython is making stricter about them (gh-125346).
+_URLSAFE = bytes.maketrans(b"-_+/", b"+/-_")
+
+
+class NotText(ValueError):
+    """A token signed with a configured key whose plaintext is not UTF-8. A fresh error:
+    a ``UnicodeDecodeError`` would keep the plaintext (``.object``) and, through its
+    traceback, the decrypted values of the token's whole batch."""
+
+    def __init__(self) -> None:
+        super().__init__("plaintext is not UTF-8 text")
 
 
 class BatchDecryptor:
@@ -50,7 +61,7 @@ class BatchDecryptor:
             signing = HMAC(raw[:16], hashes.SHA256())
             self._keys.append((signing, Cipher(algorithms.AES(raw[16:]), modes.ECB())))
 
-    def decrypt(self, tokens: Sequence[str | None]) -> list[str | None | Exception]:
+    def decrypt(self, tokens: Sequence[str | bytes | None]) -> list[str | None | Exception]:
         """Each token's text (None for None), or the exception its decryption raised."""
         results: list[str | None | Exception] = [None] * len(tokens)
         groups: list[list[tuple[int, bytes]]] = [[] for _ in self._keys]
@@ -67,10 +78,11 @@ class BatchDecryptor:
                 self._decrypt_group(cipher, group, tokens, results)
         return results
 
-    def _verified(self, token: str) -> tuple[int, bytes] | None:
+    def _verified(self, token: str | bytes) -> tuple[int, bytes] | None:
         """(key index, token bytes) when a key's signature matches, else None."""
         try:
-            data = binascii.a2b_base64(token.encode("ascii").translate(_URLSAFE), strict_mode=True)
+            raw = token if isinstance(token, bytes) else token.encode("ascii")
+            data = binascii.a2b_base64(raw.translate(_URLSAFE), strict_mode=True)
         except (binascii.Error, ValueError, TypeError, AttributeError):
             return None
         size = len(data) - _HEAD - _MAC
@@ -88,7 +100,7 @@ class BatchDecryptor:
         self,
         cipher: Cipher,
         group: list[tuple[int, bytes]],
-        tokens: Sequence[str | None],
+        tokens: Sequence[str | bytes | None],
         results: list[str | None | Exception],
     ) -> None:
         decryptor = cipher.decryptor()
@@ -108,13 +120,21 @@ class BatchDecryptor:
             if not 1 <= pad <= _BLOCK or padded[-pad:] != bytes((pad,)) * pad:
                 results[position] = self._slow(tokens[position])
                 continue
-            try:
-                results[position] = padded[:-pad].decode()
-            except UnicodeDecodeError as error:
-                results[position] = error
+            results[position] = _text(padded[:-pad])
 
-    def _slow(self, token: str | None) -> str | Exception:
+    def _slow(self, token: str | bytes) -> str | Exception:
+        """MultiFernet's answer for a token the batch path does not take (str or bytes, as
+        MultiFernet reads them); every refusal is a fresh error holding no token data."""
         try:
-            return self._fernet.decrypt(str(token).encode("ascii")).decode()
-        except (InvalidToken, UnicodeError, ValueError, TypeError) as error:
-            return error if not isinstance(error, InvalidToken) else ValueError("invalid token")
+            plain = self._fernet.decrypt(token)
+        except (InvalidToken, ValueError, TypeError):
+            return ValueError("invalid token")
+        return _text(plain)
+
+
+def _text(plain: bytes) -> str | Exception:
+    try:
+        return plain.decode()
+    except UnicodeDecodeError:
+        pass  # raised outside the handler: no traceback or context ties it to the batch
+    return NotText()
