@@ -49,6 +49,7 @@ format: $(STAMP)
 
 ## Print performance figures (see benchmarks/README.md; BENCH_ARGS=--quick or --full)
 bench: $(STAMP)
+	bash .ci/system-deps wrk || echo "make bench: the submissions need wrk and PostgreSQL (installed as root above)"
 	PINGAN_TEST_POSTGRES_URL="$${PINGAN_TEST_POSTGRES_URL:-$$(bash .ci/postgres-up 2>/dev/null)}" \
 		$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
