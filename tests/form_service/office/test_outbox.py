@@ -157,8 +157,8 @@ def test_an_application_refused_as_a_duplicate_writes_no_confirmation(inbox, off
 
 
 def test_an_app_started_over_unsent_messages_sends_them_once(inbox, office_app, office, asleep):
-    with asleep:  # this process stops right after its commits
-        before = office_app("wujin", SMTP=inbox.settings())
+    with asleep:  # this process stops right after its commits (and runs no queued task)
+        before = office_app("wujin", SMTP=inbox.settings(), QUEUE_INLINE=False)
         application = OfficeApplicant(before).stored(unit="hutang", email="li@example.com")
         office(before, "hutang").decide(application, "reject", reason="名额已满")
         time.sleep(0.2)
@@ -207,7 +207,7 @@ def test_a_failed_send_is_tried_again_later_and_not_lost(mail_server, office_app
 def test_the_background_sender_retries_by_itself(mail_server, office_app):
     app = office_app("wujin", SMTP=mail_server.settings(), OUTBOX_RETRY_SECONDS=1)
     OfficeApplicant(app).stored(unit="hutang", email="wang@example.com")
-    eventually(lambda: rows(app)[0].attempts == 1)
+    eventually(lambda: rows(app)[0].attempts >= 1)  # the retry a second later may be next
     mail_server.start()
     eventually(lambda: len(mail_server.messages) == 1)
     eventually(lambda: rows(app)[0].state == "sent")

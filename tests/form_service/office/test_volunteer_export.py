@@ -126,9 +126,12 @@ def test_another_units_volunteers_cannot_be_exported(app, office, applicant):
 
 
 @pytest.fixture
-def background(office_app):
-    """Wujin with every volunteers' package built as an export job."""
-    return office_app("wujin", EXPORT_BACKGROUND_THRESHOLD=0)
+def background(app):
+    """Wujin with every volunteers' package built as an export job: the app the
+    ``applicant`` fixture submits to, so that one queue runner takes the job and
+    ``wait_for_jobs`` waits for the runner that has it."""
+    app.config["EXPORT_BACKGROUND_THRESHOLD"] = 0
+    return app
 
 
 def export_events(app) -> list[dict]:
