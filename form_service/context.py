@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -29,6 +30,14 @@ def current_deployment() -> Deployment:
 
 def campaign_forms() -> dict[str, CampaignForm]:
     return current_app.extensions["pingan_forms"]
+
+
+def answer_to(application: Any, role: str) -> Any:
+    """*application*'s answer to the field its campaign's form gives *role* by kind
+    (``letter_field``, ``skill_field``), or None when the form has no such field."""
+    form = campaign_forms().get(application.campaign)
+    name = getattr(form, role) if form is not None else None
+    return (application.answers or {}).get(name) if name else None
 
 
 def cipher() -> PersonalDataCipher:

@@ -31,7 +31,7 @@ from pingan.points import attendance_points, award_points, hours_text
 from pingan.stars import BY_AWARD, award_refusal, star_rating
 from pingan.volunteer_rules import RecordRules
 
-from .context import campaign_forms, current_deployment
+from .context import answer_to, current_deployment
 from .db import Database
 from .models import Application, utcnow
 from .office.audit import record as audit
@@ -80,10 +80,9 @@ def default_role(rules: RecordRules | None) -> str:
 def _skills_of(application: Application) -> list[str]:
     """The skills the record starts with: the answer to the form's field of a skills kind
     (``pingan.fields.skill_field``), if the form asks one and it was answered."""
-    form = campaign_forms().get(application.campaign)
-    name = form.skill_field if form is not None else None
-    answer = (application.answers or {}).get(name) if name else None
-    return [answer.strip()] if isinstance(answer, str) and answer.strip() else []
+    answer = answer_to(application, "skill_field")
+    skill = answer.strip() if isinstance(answer, str) else ""
+    return [skill] if skill else []
 
 
 def join_record(session: Session, application: Application) -> VolunteerRecord:

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from ..context import campaign_forms
+from ..context import answer_to
 from ..models import Application
 from .stages import REJECTED, Workflow, workflows
 
@@ -78,9 +78,7 @@ def sms_decision(application: Application, workflow: Workflow) -> str:
 def letter_address(application: Any) -> str | None:
     """The address e-mails to *application*'s applicant go to: the answer of its form's
     field of an e-mail kind (``pingan.fields.letter_field``), or None."""
-    form = campaign_forms().get(application.campaign)
-    name = form.letter_field if form is not None else None
-    return (application.answers or {}).get(name) if name else None
+    return answer_to(application, "letter_field")
 
 
 def queue_decisions(session: Session, applications: list[Application], reason: str | None) -> None:
