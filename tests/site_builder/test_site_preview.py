@@ -107,21 +107,28 @@ def test_a_data_error_is_shown_on_every_page_until_it_is_fixed(preview):
 @pytest.mark.browser
 def test_an_open_page_shows_the_edit_without_a_reload_by_hand(preview, tmp_path):
     from chromium import start_chromium
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     url, data_dir = preview
     driver = start_chromium(tmp_path / "chromium-profile")
+
+    def shows(text: str) -> bool:
+        """Whether the open page's article holds *text*: waited for, because a live page may
+        be replaced by its reload between finding the article and reading it."""
+        WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: text in d.find_element(By.CSS_SELECTOR, "article").text
+        )
+        return True
+
     try:
         driver.get(url + STORY_PAGE)
-        article = driver.find_element(By.CSS_SELECTOR, "article")
-        assert OLD_TEXT in article.text
+        assert shows(OLD_TEXT)
 
         _edit(data_dir / "honours.yaml", OLD_TEXT, NEW_TEXT)
 
-        WebDriverWait(driver, 30).until(
-            lambda d: NEW_TEXT in d.find_element(By.CSS_SELECTOR, "article").text
-        )
+        assert shows(NEW_TEXT)
         assert NEW_TEXT in _index_text(url)
     finally:
         driver.quit()
